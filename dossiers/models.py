@@ -1,0 +1,197 @@
+"""Dossiers (ho so), their timeline, attachments, e-form drafts and the daily code counter."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, Commune
+from procedures.models import Case, ChannelKind, Component, ProcedureVersion
+
+from .states.business import Status
+from .states.delivery import DeliveryMethod, DeliveryStatus
+from .states.payment import PaymentStatus
+from .states.sync import SyncStatus
+
+
+class Dossier(models.Model):
+    code = models.CharField(max_length=40, unique=True)
+    procedure_version = models.ForeignKey(
+        ProcedureVersion, on_delete=models.PROTECT, related_name="dossiers"
+    )
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT)
+    channel = models.PositiveSmallIntegerField(
+        choices=ChannelKind.choices, default=ChannelKind.ONLINE
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    applicant_name = models.CharField(max_length=200)
+    applicant_personal_id = models.CharField(max_length=12, blank=True)
+    applicant_email = models.EmailField(blank=True)
+    applicant_phone = models.CharField(max_length=20, blank=True)
+    subject_name = models.CharField(
+        max_length=200, blank=True, help_text=_("Whom the dossier is about, e.g. the child.")
+    )
+    commune = models.ForeignKey(
+        Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+
+    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.SUBMITTED)
+    payment_status = models.CharField(
+        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.NOT_REQUIRED
+    )
+    delivery_method = models.CharField(
+        max_length=16, choices=DeliveryMethod.choices, default=DeliveryMethod.ONLINE
+    )
+    delivery_status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.NOT_READY
+    )
+    sync_status = models.CharField(
+        max_length=16, choices=SyncStatus.choices, default=SyncStatus.PENDING
+    )
+
+    target_agency = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The competent agency resolved when the dossier was submitted."),
+    )
+    receiving_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="received_dossiers"
+    )
+    competent_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers"
+    )
+
+    submitted_at = models.DateTimeField()
+    routed_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+
+    submission_key = models.UUIDField(unique=True, null=True, blank=True)
+    verification_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    result_file = models.FileField(upload_to="results/%Y/%m/", blank=True)
+    result_sha256 = models.CharField(max_length=64, blank=True)
+    result_number = models.CharField(max_length=40, blank=True)
+    receipt_file = models.FileField(upload_to="receipts/%Y/%m/", blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["competent_agency", "status", "due_at"]),
+            models.Index(fields=["applicant", "-submitted_at"]),
+            models.Index(fields=["status", "routed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
+
+class DossierEvent(models.Model):
+    """One entry of the dossier's timeline: who, in which role and agency, did what, when."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    action = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_role = models.CharField(max_length=32, blank=True)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    from_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
+    to_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
+    note = models.TextField(blank=True, help_text=_("Shown to the applicant and the public."))
+    step_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.action} {self.at}"
+
+
+class AttachmentKind(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded by the applicant")
+    REUSED = "reused", _("Reused from the e-document store")
+    DIGITISED = "digitised", _("Digitised at the counter")
+
+
+class Attachment(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
+    component = models.ForeignKey(Component, null=True, blank=True, on_delete=models.PROTECT)
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    kind = models.CharField(
+        max_length=16, choices=AttachmentKind.choices, default=AttachmentKind.UPLOADED
+    )
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class FormDraft(models.Model):
+    """The server-side state of an e-form wizard: survives logout and resumes anywhere.
+
+    Also records when the form was started, first answered and submitted, for the completion
+    rate and the login-to-submission time.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="form_drafts"
+    )
+    procedure_version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE)
+    storage = models.JSONField(default=dict)
+    started_at = models.DateTimeField(auto_now_add=True)
+    first_answered_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    login_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    dossier = models.OneToOneField(
+        Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft"
+    )
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"draft {self.id} ({self.procedure_version})"
+
+
+class DossierCounter(models.Model):
+    """The daily per-agency counter behind NNNN in `{agency id}-{yyMMdd}-{NNNN}`."""
+
+    agency_code = models.CharField(max_length=24)
+    day = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency_code", "day"], name="unique_counter_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_code} {self.day} {self.last_number}"

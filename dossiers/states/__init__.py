@@ -1,0 +1,24 @@
+"""One module per state machine of a dossier (DOMAIN.md section 4).
+
+Each module declares its states and the allowed transitions; `dossiers.services` is the only
+place that changes a state, after checking it here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class TransitionNotAllowed(Exception):
+    """The requested change is not in the state machine's table."""
+
+    def __init__(self, machine: str, source: object, target: object) -> None:
+        super().__init__(f"{machine}: {source} -> {target} is not allowed")
+        self.machine = machine
+        self.source = source
+        self.target = target
+
+
+def check(machine: str, table: Mapping[object, frozenset], source: object, target: object) -> None:
+    if target not in table.get(source, frozenset()):
+        raise TransitionNotAllowed(machine, source, target)
