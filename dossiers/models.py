@@ -44,6 +44,7 @@ class Dossier(models.Model):
         Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     data = models.JSONField(default=dict)
+    language = models.CharField(max_length=8, default="vi")
 
     status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.SUBMITTED)
     payment_status = models.CharField(
@@ -86,7 +87,6 @@ class Dossier(models.Model):
     result_file = models.FileField(upload_to="results/%Y/%m/", blank=True)
     result_sha256 = models.CharField(max_length=64, blank=True)
     result_number = models.CharField(max_length=40, blank=True)
-    receipt_file = models.FileField(upload_to="receipts/%Y/%m/", blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

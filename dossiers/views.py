@@ -1,3 +1,110 @@
-from django.shortcuts import render
+"""Citizen-facing and public dossier pages. Views stay thin: selectors read, services write."""
 
-# Create your views here.
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django_ratelimit.decorators import ratelimit
+
+from feedback.forms import RatingForm
+
+from . import selectors
+from .documents import receipt_pdf
+from .forms import TrackingForm
+from .labels import action_label
+from .models import Dossier
+from .states.business import RATEABLE
+
+
+def _timeline(dossier: Dossier) -> list[dict]:
+    return [
+        {"event": event, "label": action_label(event.action)}
+        for event in selectors.timeline(dossier=dossier)
+    ]
+
+
+@login_required
+def submitted(request, code: str):
+    dossier = selectors.dossier_of_applicant(user=request.user, code=code)
+    return render(request, "dossiers/submitted.html", {"dossier": dossier})
+
+
+@login_required
+def mine(request):
+    dossiers = selectors.dossiers_of_applicant(user=request.user)
+    return render(request, "dossiers/mine.html", {"dossiers": dossiers})
+
+
+@login_required
+def mine_detail(request, code: str):
+    dossier = selectors.dossier_of_applicant(user=request.user, code=code)
+    rating = getattr(dossier, "rating", None)
+    can_rate = dossier.status in RATEABLE and rating is None
+    return render(
+        request,
+        "dossiers/detail.html",
+        {
+            "dossier": dossier,
+            "timeline": _timeline(dossier),
+            "rating": rating,
+            "rating_form": RatingForm() if can_rate else None,
+        },
+    )
+
+
+@login_required
+def receipt(request, code: str):
+    dossier = selectors.dossier_of_applicant(user=request.user, code=code)
+    return _pdf(receipt_pdf(dossier), f"{dossier.code}-receipt.pdf")
+
+
+@login_required
+def result(request, code: str):
+    dossier = selectors.dossier_of_applicant(user=request.user, code=code)
+    if not dossier.result_file:
+        raise Http404
+    return FileResponse(
+        dossier.result_file.open("rb"), content_type="application/pdf", filename=f"{dossier.code}-result.pdf"
+    )
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@ratelimit(group="public-tracking", key="ip", rate=lambda group, request: settings.PUBLIC_TRACKING_RATE, method="POST", block=True)
+def track(request):
+    """Public tracking by code and the last four digits: no personal data, no oracle."""
+    form = TrackingForm(request.POST or None)
+    dossier = None
+    not_found = False
+    if request.method == "POST" and form.is_valid():
+        dossier = selectors.dossier_public_lookup(
+            code=form.cleaned_data["code"], id_last4=form.cleaned_data["id_last4"]
+        )
+        not_found = dossier is None
+    return render(
+        request,
+        "dossiers/track.html",
+        {
+            "form": form,
+            "dossier": dossier,
+            "timeline": _timeline(dossier) if dossier else [],
+            "not_found": not_found,
+        },
+    )
+
+
+def verify(request, token):
+    """Public verification of an electronic result (the QR code on the PDF opens this)."""
+    dossier = get_object_or_404(
+        Dossier.objects.select_related("procedure_version__procedure", "competent_agency"),
+        verification_token=token,
+    )
+    if not dossier.result_file:
+        raise Http404
+    return render(request, "dossiers/verify.html", {"dossier": dossier})

@@ -1,7 +1,49 @@
-"""Citizen sign-in through the national SSO (OpenID Connect)."""
+"""Citizen sign-in through the national SSO (OpenID Connect, authorization-code flow).
 
+mozilla-django-oidc runs the flow and verifies the RS256 ID token against the provider's
+JWKS; this backend maps the national claims onto our account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+from .audit import audit_record
+from .models import AccountType
 
 
 class CitizenOIDCBackend(OIDCAuthenticationBackend):
-    pass
+    def verify_claims(self, claims: dict[str, Any]) -> bool:
+        return bool(claims.get("sub")) and int(claims.get("account_type", 0)) in AccountType.values
+
+    def filter_users_by_claims(self, claims: dict[str, Any]):
+        return self.UserModel.objects.filter(sso_subject=claims["sub"])
+
+    def _apply_claims(self, user, claims: dict[str, Any]) -> None:
+        user.full_name = claims.get("name", "") or user.full_name
+        user.email = claims.get("email", "") or user.email
+        user.phone = claims.get("phone_number", "") or user.phone
+        user.account_type = int(claims.get("account_type", AccountType.PERSON))
+        user.personal_id = claims.get("personal_id") or None
+        user.level_of_assurance = int(claims.get("loa", 0) or 0)
+        birthdate = claims.get("birthdate")
+        user.date_of_birth = dt.date.fromisoformat(birthdate) if birthdate else None
+
+    @transaction.atomic
+    def create_user(self, claims: dict[str, Any]):
+        user = self.UserModel(username=f"sso-{claims['sub']}"[:150], sso_subject=claims["sub"])
+        user.set_unusable_password()
+        self._apply_claims(user, claims)
+        user.save()
+        audit_record(actor=user, action="account.create_from_sso", obj=user)
+        return user
+
+    @transaction.atomic
+    def update_user(self, user, claims: dict[str, Any]):
+        self._apply_claims(user, claims)
+        user.save()
+        return user

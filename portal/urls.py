@@ -1,6 +1,78 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from dossiers import backoffice, wizard
+from dossiers import views as dossier_views
+from dossiers.api import BackofficeDossierViewSet, TrackingView
+from feedback import views as feedback_views
+from procedures import views as procedure_views
+from procedures.api import ProcedureViewSet
+
+from . import views
+
+router = DefaultRouter()
+router.register("procedures", ProcedureViewSet, basename="procedure")
+router.register("backoffice/dossiers", BackofficeDossierViewSet, basename="backoffice-dossier")
+
+portal_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("login/", views.login_choice, name="login"),
+        path("backoffice/login/", views.OfficerLoginView.as_view(), name="officer_login"),
+        path("logout/", views.logout_view, name="logout"),
+        path("health/", views.health, name="health"),
+    ],
+    "portal",
+)
+
+procedure_patterns = (
+    [
+        path("", procedure_views.catalogue, name="catalogue"),
+        path("<str:code>/", procedure_views.detail, name="detail"),
+        path("<str:code>/start/", wizard.start_view, name="start"),
+    ],
+    "procedures",
+)
+
+dossier_patterns = (
+    [
+        path("apply/<uuid:draft_id>/", wizard.EFormWizard.as_view(), name="apply"),
+        path("dossiers/", dossier_views.mine, name="mine"),
+        path("dossiers/<str:code>/", dossier_views.mine_detail, name="mine_detail"),
+        path("dossiers/<str:code>/submitted/", dossier_views.submitted, name="submitted"),
+        path("dossiers/<str:code>/receipt.pdf", dossier_views.receipt, name="receipt"),
+        path("dossiers/<str:code>/result.pdf", dossier_views.result, name="result"),
+        path("dossiers/<str:code>/rate/", feedback_views.rate, name="rate"),
+        path("track/", dossier_views.track, name="track"),
+        path("verify/<uuid:token>/", dossier_views.verify, name="verify"),
+    ],
+    "dossiers",
+)
+
+backoffice_patterns = (
+    [
+        path("", backoffice.queue, name="queue"),
+        path("dossiers/<str:code>/", backoffice.detail, name="detail"),
+        path("dossiers/<str:code>/attachments/<int:pk>/", backoffice.attachment, name="attachment"),
+        path("dossiers/<str:code>/<slug:action>/", backoffice.act, name="act"),
+    ],
+    "backoffice",
+)
 
 urlpatterns = [
+    path("", include(portal_patterns)),
+    path("procedures/", include(procedure_patterns)),
+    path("", include(dossier_patterns)),
+    path("backoffice/", include(backoffice_patterns)),
+    path("oidc/", include("mozilla_django_oidc.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/", include(router.urls)),
+    path("api/tracking/", TrackingView.as_view(), name="api-tracking"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]

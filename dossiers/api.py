@@ -1,0 +1,85 @@
+from django.conf import settings
+from django.utils.decorators import method_decorator
+from django_ratelimit.decorators import ratelimit
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors
+from .labels import action_label
+from .models import Dossier, DossierEvent
+
+
+class TrackingRequestSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    id_last4 = serializers.RegexField(r"^\d{4}$")
+
+
+class PublicEventSerializer(serializers.ModelSerializer):
+    label = serializers.SerializerMethodField()
+    agency = serializers.CharField(source="agency.name", default="")
+
+    class Meta:
+        model = DossierEvent
+        fields = ["at", "action", "label", "agency", "to_status", "step_due_at"]
+
+    def get_label(self, obj) -> str:
+        return action_label(obj.action)
+
+
+class PublicDossierSerializer(serializers.ModelSerializer):
+    procedure_code = serializers.CharField(source="procedure_version.procedure.code")
+    procedure_name = serializers.CharField(source="procedure_version.procedure.name")
+    agency = serializers.CharField(source="competent_agency.name", default="")
+    status_label = serializers.CharField()
+    timeline = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "code", "procedure_code", "procedure_name", "agency", "status", "status_label",
+            "submitted_at", "received_at", "due_at", "processed_at", "returned_at", "timeline",
+        ]
+
+    def get_timeline(self, obj) -> list[dict]:
+        return PublicEventSerializer(selectors.timeline(dossier=obj), many=True).data
+
+
+class TrackingView(APIView):
+    """Public tracking: the dossier code and the last four digits of the applicant's
+    identification number. A wrong code and wrong digits give the same 404."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=TrackingRequestSerializer, responses={200: PublicDossierSerializer, 404: None})
+    @method_decorator(ratelimit(group="public-tracking", key="ip", rate=lambda g, r: settings.PUBLIC_TRACKING_RATE, method="POST", block=True))
+    def post(self, request):
+        serializer = TrackingRequestSerializer(data=request.data)
+        if not serializer.is_valid():
+            return Response({"detail": "not found"}, status=status.HTTP_404_NOT_FOUND)
+        dossier = selectors.dossier_public_lookup(
+            code=serializer.validated_data["code"], id_last4=serializer.validated_data["id_last4"]
+        )
+        if dossier is None:
+            return Response({"detail": "not found"}, status=status.HTTP_404_NOT_FOUND)
+        return Response(PublicDossierSerializer(dossier).data)
+
+
+class OfficerDossierSerializer(PublicDossierSerializer):
+    class Meta(PublicDossierSerializer.Meta):
+        fields = [*PublicDossierSerializer.Meta.fields, "applicant_name", "subject_name"]
+
+
+class BackofficeDossierViewSet(viewsets.ReadOnlyModelViewSet):
+    """Dossiers of the officer's agencies; another agency's dossier is a 404."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = OfficerDossierSerializer
+    lookup_field = "code"
+    lookup_value_regex = r"[^/]+"
+
+    def get_queryset(self):
+        return selectors.dossiers_for_officer(user=self.request.user)

@@ -1,0 +1,113 @@
+"""The PDFs of a dossier, built from the dossier: slip 01 and the electronic result."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.models import Agency
+from portal.documents import (
+    ReceiptSlip,
+    ReceivedDocument,
+    ResultDocument,
+    ResultField,
+    render_receipt_slip,
+    render_result_document,
+)
+from portal.models import User
+
+from .models import Dossier
+
+
+def _language(dossier: Dossier) -> str:
+    return "en" if (dossier.language or "vi").startswith("en") else "vi"
+
+
+def _agency_place(agency: Agency | None) -> str:
+    if agency is None or agency.province is None:
+        return ""
+    return agency.province.name.removeprefix("Thành phố ").removeprefix("Tỉnh ")
+
+
+def receipt_pdf(dossier: Dossier) -> bytes:
+    """Slip 01: receipt and appointment. Before reception it says when the date is set."""
+    agency = dossier.receiving_agency or dossier.target_agency
+    procedure = dossier.procedure_version.procedure
+    documents = []
+    for attachment in dossier.attachments.select_related("component"):
+        component = attachment.component
+        documents.append(
+            ReceivedDocument(
+                name=component.name if component else attachment.original_name,
+                originals=component.originals if component else 1,
+                copies=component.copies if component else 0,
+            )
+        )
+    tracking = settings.PORTAL_BASE_URL.rstrip("/") + reverse("dossiers:track")
+    slip = ReceiptSlip(
+        language=_language(dossier),
+        agency_name=agency.name if agency else "Cổng Dịch vụ công quốc gia",
+        parent_agency_name=agency.parent.name if agency and agency.parent else "",
+        place=_agency_place(agency),
+        dossier_code=dossier.code,
+        number=dossier.code,
+        issued_at=dossier.received_at or dossier.submitted_at,
+        applicant_name=dossier.applicant_name,
+        applicant_phone=dossier.applicant_phone,
+        applicant_email=dossier.applicant_email,
+        procedure_name=procedure.name,
+        procedure_code=procedure.code,
+        submitted_at=dossier.submitted_at,
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        documents=documents,
+        delivery_method=str(dossier.get_delivery_method_display()),
+        tracking_url=tracking,
+    )
+    return render_receipt_slip(slip)
+
+
+def result_number_for(dossier: Dossier) -> str:
+    """The result number: the register year and the dossier's daily number, per agency."""
+    year = timezone.localdate(dossier.received_at or dossier.submitted_at).year
+    return f"{dossier.code.rsplit('-', 1)[-1]}/{year}/TLKS"
+
+
+def _signer_title(agency: Agency) -> str:
+    if agency.kind in ("commune_committee", "province_committee"):
+        return "TM. ỦY BAN NHÂN DÂN"
+    return "THỦ TRƯỞNG CƠ QUAN"
+
+
+def _result_fields(dossier: Dossier) -> list[tuple[str, str]]:
+    from .eforms import get_definition
+
+    definition = get_definition(dossier.procedure_version.form_key)
+    if definition is None or not hasattr(definition, "result_fields"):
+        return [("Thủ tục", dossier.procedure_version.procedure.name), ("Người nộp", dossier.applicant_name)]
+    return definition.result_fields(dossier.data or {})
+
+
+def result_pdf(dossier: Dossier, *, signer: User, agency: Agency, issued_at: dt.datetime) -> bytes:
+    from .services import result_verification_url
+
+    result = dossier.procedure_version.results.first()
+    document = ResultDocument(
+        language="vi",
+        agency_name=agency.name,
+        parent_agency_name=agency.parent.name if agency.parent else "",
+        place=_agency_place(agency),
+        dossier_code=dossier.code,
+        number=dossier.result_number,
+        issued_at=issued_at,
+        signer_name=signer.display_name,
+        signer_title=_signer_title(agency),
+        title=(result.template if result and result.template else "Kết quả giải quyết thủ tục hành chính").upper(),
+        subtitle=dossier.procedure_version.procedure.name,
+        fields=[ResultField(label, value) for label, value in _result_fields(dossier)],
+        verify_url=result_verification_url(dossier),
+    )
+    return render_result_document(document)

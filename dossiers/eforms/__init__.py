@@ -1,0 +1,80 @@
+"""E-forms: each procedure's form is a definition registered by key; one wizard renders them.
+
+A definition lists its steps (name, title, form class), says how to prefill them, how to
+summarise the answers on "Check your answers", and how to turn the answers into a dossier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from agencies.models import Commune
+from portal.models import User
+from procedures.models import ProcedureVersion
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    name: str
+    title: Any  # lazy translation
+    form_class: type[forms.Form]
+    template: str = "eforms/step.html"
+
+
+@dataclass
+class PrefillContext:
+    """Prefilled initial values per step, with the source label of each prefilled field."""
+
+    initial: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    unavailable: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SummaryRow:
+    label: str
+    value: str
+    step: str
+
+
+@dataclass
+class Submission:
+    subject_name: str
+    commune: Commune | None
+    data: dict[str, Any]
+    case_code: str | None
+    files: dict[str, UploadedFile]  # component code -> file
+    email: str = ""
+    phone: str = ""
+
+
+class EFormDefinition(Protocol):
+    key: str
+    steps: list[StepSpec]
+
+    def form_kwargs(self, step: str, answers: dict[str, dict[str, Any]]) -> dict[str, Any]: ...
+
+    def prefill(self, *, user: User, version: ProcedureVersion) -> PrefillContext: ...
+
+    def summary(self, answers: dict[str, dict[str, Any]]) -> list[tuple[str, list[SummaryRow]]]: ...
+
+    def submission(self, answers: dict[str, dict[str, Any]]) -> Submission: ...
+
+
+_registry: dict[str, EFormDefinition] = {}
+
+
+def register(definition_class: type) -> type:
+    instance = definition_class()
+    _registry[instance.key] = instance
+    return definition_class
+
+
+def get_definition(key: str) -> EFormDefinition | None:
+    from . import birth_registration  # noqa: F401  (registers)
+
+    return _registry.get(key)

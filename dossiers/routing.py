@@ -1,0 +1,80 @@
+"""Which agency is competent for a dossier: a registry of resolvers per competent-agency kind.
+
+A procedure version's implementation level names the kind of its competent agency; the
+resolver for that kind finds the concrete agency from the administrative unit of the dossier.
+A dossier whose competent agency cannot be resolved goes to triage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agencies.models import Agency, AgencyKind, Commune
+from procedures.models import ProcedureVersion
+
+
+@dataclass(frozen=True)
+class RoutingInput:
+    version: ProcedureVersion
+    commune: Commune | None
+
+
+Resolver = Callable[[RoutingInput], Agency | None]
+
+
+class RoutingRegistry:
+    def __init__(self) -> None:
+        self._resolvers: dict[str, Resolver] = {}
+
+    def register(self, kind: str) -> Callable[[Resolver], Resolver]:
+        def decorator(func: Resolver) -> Resolver:
+            self._resolvers[kind] = func
+            return func
+
+        return decorator
+
+    def resolve(self, routing_input: RoutingInput) -> Agency | None:
+        level = routing_input.version.levels.order_by("level").last()
+        if level is None:
+            return None
+        resolver = self._resolvers.get(level.competent_agency_kind)
+        return resolver(routing_input) if resolver else None
+
+
+registry = RoutingRegistry()
+
+
+def _active(queryset):
+    return queryset.filter(valid_to__isnull=True).order_by("code").first()
+
+
+@registry.register(AgencyKind.COMMUNE_COMMITTEE)
+def commune_committee(routing_input: RoutingInput) -> Agency | None:
+    if routing_input.commune is None:
+        return None
+    return _active(
+        Agency.objects.filter(kind=AgencyKind.COMMUNE_COMMITTEE, commune=routing_input.commune)
+    )
+
+
+@registry.register(AgencyKind.COMMUNE_POLICE)
+def commune_police(routing_input: RoutingInput) -> Agency | None:
+    if routing_input.commune is None:
+        return None
+    return _active(Agency.objects.filter(kind=AgencyKind.COMMUNE_POLICE, commune=routing_input.commune))
+
+
+@registry.register(AgencyKind.PROVINCE_COMMITTEE)
+def province_committee(routing_input: RoutingInput) -> Agency | None:
+    if routing_input.commune is None:
+        return None
+    return _active(
+        Agency.objects.filter(
+            kind=AgencyKind.PROVINCE_COMMITTEE, province_id=routing_input.commune.province_id
+        )
+    )
+
+
+def resolve_competent_agency(*, version: ProcedureVersion, commune: Commune | None) -> Agency | None:
+    return registry.resolve(RoutingInput(version=version, commune=commune))

@@ -1,0 +1,14 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from portal.demo import DEMO_OFFICERS, demo_users_create
+
+
+class Command(BaseCommand):
+    help = "Load reference data, the procedure catalogue and the demo officers (idempotent)."
+
+    def handle(self, *args, **options):
+        call_command("load_reference_data")
+        call_command("load_procedures")
+        demo_users_create()
+        self.stdout.write(f"Demo officers: {', '.join(o.username for o in DEMO_OFFICERS)} and admin")

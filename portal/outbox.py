@@ -1,0 +1,128 @@
+"""The transactional outbox: side effects leave a service through here.
+
+`outbox_enqueue` writes a row in the caller's transaction and enqueues a Celery task when
+that transaction commits. The task claims the row with a conditional UPDATE (pending ->
+processing), so a redelivered or duplicated message does nothing twice. The beat sweeper
+re-enqueues rows that stayed pending (lost message, broker restart) and rows whose claim
+expired (worker killed mid-task). Handlers are registered per topic and must themselves be
+idempotent, because a row whose claim expired runs again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], None]
+MAX_ATTEMPTS = 8
+
+
+class OutboxRegistry:
+    """Topic -> handler. Tests may build their own registry."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+
+    def register(self, topic: str) -> Callable[[Handler], Handler]:
+        def decorator(func: Handler) -> Handler:
+            if topic in self._handlers and self._handlers[topic] is not func:
+                raise ValueError(f"outbox topic {topic!r} is already registered")
+            self._handlers[topic] = func
+            return func
+
+        return decorator
+
+    def get(self, topic: str) -> Handler:
+        try:
+            return self._handlers[topic]
+        except KeyError as exc:
+            raise LookupError(f"no outbox handler for topic {topic!r}") from exc
+
+    def topics(self) -> list[str]:
+        return sorted(self._handlers)
+
+
+registry = OutboxRegistry()
+outbox_handler = registry.register
+
+
+def _send(message_id: str) -> None:
+    from .tasks import outbox_process
+
+    try:
+        outbox_process.delay(message_id)
+    except Exception:  # broker down: the sweeper will pick the row up
+        logger.warning("outbox: could not enqueue %s; the sweeper will retry", message_id)
+
+
+def outbox_enqueue(*, topic: str, payload: dict[str, Any]) -> OutboxMessage:
+    """Record a side effect in the current transaction; it is sent when the transaction commits."""
+    registry.get(topic)  # fail early on a typo
+    message = OutboxMessage.objects.create(topic=topic, payload=payload)
+    message_id = str(message.id)
+    transaction.on_commit(lambda: _send(message_id))
+    return message
+
+
+def outbox_claim(*, message_id: str) -> OutboxMessage | None:
+    """Claim a pending message for processing; None when another delivery already has it."""
+    now = timezone.now()
+    claimed = OutboxMessage.objects.filter(id=message_id, status=OutboxStatus.PENDING).update(
+        status=OutboxStatus.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    return OutboxMessage.objects.get(id=message_id)
+
+
+def outbox_run(*, message_id: str, handlers: OutboxRegistry | None = None) -> bool:
+    """Claim and run one message. Returns True when this call ran the handler."""
+    message = outbox_claim(message_id=message_id)
+    if message is None:
+        return False
+    handler = (handlers or registry).get(message.topic)
+    try:
+        handler(message.payload)
+    except Exception as exc:
+        status = OutboxStatus.FAILED if message.attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
+        OutboxMessage.objects.filter(id=message.id).update(
+            status=status, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    OutboxMessage.objects.filter(id=message.id).update(
+        status=OutboxStatus.DONE, processed_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def outbox_stale(*, now: dt.datetime | None = None) -> list[str]:
+    """Messages to send again: pending for too long, or claimed by a worker that died."""
+    now = now or timezone.now()
+    stale_before = now - dt.timedelta(seconds=settings.PORTAL_OUTBOX_STALE_SECONDS)
+    lease_before = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
+    expired = OutboxMessage.objects.filter(
+        status=OutboxStatus.PROCESSING, claimed_at__lt=lease_before
+    )
+    expired.update(status=OutboxStatus.PENDING)
+    rows = OutboxMessage.objects.filter(status=OutboxStatus.PENDING).filter(
+        Q(created_at__lt=stale_before) | Q(claimed_at__lt=lease_before)
+    )
+    return [str(pk) for pk in rows.values_list("id", flat=True)[:1000]]
+
+
+def outbox_sweep() -> int:
+    ids = outbox_stale()
+    for message_id in ids:
+        _send(message_id)
+    return len(ids)

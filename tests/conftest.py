@@ -1,0 +1,145 @@
+"""Shared fixtures: a small slice of the reference data, the birth registration procedure,
+officers of two communes and two citizens."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from agencies.models import Agency, AgencyKind, AgencyLevel, Commune, Membership, OfficerRole, Province
+from portal.models import User
+from procedures.services import DATA_DIR, procedure_import
+
+pytest_plugins = ["tests.fixtures_mocks"]
+
+# The smallest valid PDF that filetype recognises by content.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def pdf_upload(name: str = "giay-chung-sinh.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+@pytest.fixture
+def hanoi(db) -> Province:
+    return Province.objects.create(code="01", name="Thành phố Hà Nội", division_type="thành phố trung ương", codename="ha_noi")
+
+
+@pytest.fixture
+def hoan_kiem(hanoi) -> Commune:
+    return Commune.objects.create(code="00070", name="Phường Hoàn Kiếm", division_type="phường", codename="phuong_hoan_kiem", province=hanoi)
+
+
+@pytest.fixture
+def ba_dinh(hanoi) -> Commune:
+    return Commune.objects.create(code="00004", name="Phường Ba Đình", division_type="phường", codename="phuong_ba_dinh", province=hanoi)
+
+
+def _committee(commune: Commune, code: str) -> Agency:
+    return Agency.objects.create(
+        code=code,
+        name=f"Ủy ban nhân dân {commune.name}",
+        level=AgencyLevel.COMMUNE,
+        kind=AgencyKind.COMMUNE_COMMITTEE,
+        province=commune.province,
+        commune=commune,
+    )
+
+
+@pytest.fixture
+def agency_hk(hoan_kiem) -> Agency:
+    return _committee(hoan_kiem, "00070.01.H01")
+
+
+@pytest.fixture
+def agency_bd(ba_dinh) -> Agency:
+    return _committee(ba_dinh, "00004.01.H01")
+
+
+@pytest.fixture
+def birth_version(db):
+    data = json.loads((DATA_DIR / "1.001193-birth-registration.json").read_text(encoding="utf-8"))
+    procedure, _ = procedure_import(data=data)
+    return procedure.versions.get(number=1)
+
+
+def _officer(username: str, agency: Agency, roles=(OfficerRole.RECEPTION, OfficerRole.SPECIALIST, OfficerRole.LEADER)) -> User:
+    user = User.objects.create_user(username=username, password="pw-officer-123", full_name=username)
+    for role in roles:
+        Membership.objects.create(user=user, agency=agency, role=role)
+    return user
+
+
+@pytest.fixture
+def officer_hk(agency_hk) -> User:
+    return _officer("hk.officer", agency_hk)
+
+
+@pytest.fixture
+def officer_bd(agency_bd) -> User:
+    return _officer("bd.officer", agency_bd)
+
+
+def _citizen(pid: str, name: str, sub: str) -> User:
+    return User.objects.create_user(
+        username=f"sso-{sub}", sso_subject=sub, personal_id=pid, full_name=name, email=f"{sub}@example.vn"
+    )
+
+
+@pytest.fixture
+def citizen_a(db) -> User:
+    return _citizen("001190012345", "Nguyễn Thị Lan", "citizen-a")
+
+
+@pytest.fixture
+def citizen_b(db) -> User:
+    return _citizen("079085001122", "Lê Văn Hùng", "citizen-b")
+
+
+BIRTH_DATA = {
+    "child": {"full_name": "Trần Minh An", "sex": "male", "date_of_birth": "2026-11-10", "ethnicity": "Kinh", "nationality": "Việt Nam"},
+    "applicant": {"relationship": "mother"},
+    "mother": {"full_name": "Nguyễn Thị Lan", "identification_number": "001190012345", "date_of_birth": "1990-03-12", "ethnicity": "Kinh", "nationality": "Việt Nam", "residence": "Phường Hoàn Kiếm"},
+    "father": {"full_name": "Trần Văn Minh", "identification_number": "001088004321", "date_of_birth": "1988-07-02", "ethnicity": "Kinh", "nationality": "Việt Nam", "residence": "Phường Hoàn Kiếm", "unknown": False},
+    "commune": {"commune": "00070", "commune_name": "Phường Hoàn Kiếm, Thành phố Hà Nội", "place_detail": "Bệnh viện Phụ sản Hà Nội"},
+}
+
+
+@pytest.fixture
+def submit(birth_version, hoan_kiem, django_capture_on_commit_callbacks):
+    """Submit a birth registration dossier for a citizen and run its outbox (routing)."""
+    from dossiers.services import NewAttachment, dossier_submit
+
+    def _submit(applicant: User, commune: Commune | None = None, key: uuid.UUID | None = None):
+        case = birth_version.cases.get(code="TH1")
+        with django_capture_on_commit_callbacks(execute=True):
+            dossier = dossier_submit(
+                applicant=applicant,
+                version=birth_version,
+                case=case,
+                commune=commune or hoan_kiem,
+                data=BIRTH_DATA,
+                subject_name="Trần Minh An",
+                attachments=[NewAttachment(component=case.components.get(code="GCS"), file=pdf_upload(), content_type="application/pdf")],
+                submission_key=key or uuid.uuid4(),
+            )
+        dossier.refresh_from_db()
+        return dossier
+
+    return _submit
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+__all__ = ["PDF_BYTES", "PNG_BYTES", "io", "pdf_upload"]
