@@ -86,7 +86,10 @@ class Agency(models.Model):
     class Meta:
         ordering = ["level", "name"]
         verbose_name_plural = "agencies"
-        indexes = [models.Index(fields=["kind", "commune"]), models.Index(fields=["kind", "province"])]
+        indexes = [
+            models.Index(fields=["kind", "commune"]),
+            models.Index(fields=["kind", "province"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -286,32 +286,35 @@ def commune_agency_rows(communes: Iterable[Commune], police_number: str) -> list
         province = commune.province
         unit = unit_full_name(commune.name, commune.division_type)
         unit_en = unit_english_name(commune.name, commune.division_type)
-        common = {
-            "level": AgencyLevel.COMMUNE,
-            "province_id": province.pk,
-            "commune_id": commune.pk,
-            "valid_from": TWO_TIER_START,
-        }
-        rows.append(
-            _agency(
-                code=commune_agency_code(commune.code, province.code, COMMUNE_COMMITTEE_SUFFIX),
-                name=f"Ủy ban nhân dân {unit}",
-                name_en=f"People's Committee of {unit_en}",
-                kind=AgencyKind.COMMUNE_COMMITTEE,
-                parent=province_committee_code(province.code),
-                **common,
+        for suffix, name, name_en, kind, parent in (
+            (
+                COMMUNE_COMMITTEE_SUFFIX,
+                f"Ủy ban nhân dân {unit}",
+                f"People's Committee of {unit_en}",
+                AgencyKind.COMMUNE_COMMITTEE,
+                province_committee_code(province.code),
+            ),
+            (
+                COMMUNE_POLICE_SUFFIX,
+                f"Công an {unit}",
+                f"{unit_en} Police",
+                AgencyKind.COMMUNE_POLICE,
+                province_agency_code(province.code, police_number),
+            ),
+        ):
+            rows.append(
+                _agency(
+                    code=commune_agency_code(commune.code, province.code, suffix),
+                    name=name,
+                    name_en=name_en,
+                    level=AgencyLevel.COMMUNE,
+                    kind=kind,
+                    province_id=province.pk,
+                    commune_id=commune.pk,
+                    parent=parent,
+                    valid_from=TWO_TIER_START,
+                )
             )
-        )
-        rows.append(
-            _agency(
-                code=commune_agency_code(commune.code, province.code, COMMUNE_POLICE_SUFFIX),
-                name=f"Công an {unit}",
-                name_en=f"{unit_en} Police",
-                kind=AgencyKind.COMMUNE_POLICE,
-                parent=province_agency_code(province.code, police_number),
-                **common,
-            )
-        )
     return rows
 
 

@@ -39,8 +39,18 @@ class PublicDossierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Dossier
         fields = [
-            "code", "procedure_code", "procedure_name", "agency", "status", "status_label",
-            "submitted_at", "received_at", "due_at", "processed_at", "returned_at", "timeline",
+            "code",
+            "procedure_code",
+            "procedure_name",
+            "agency",
+            "status",
+            "status_label",
+            "submitted_at",
+            "received_at",
+            "due_at",
+            "processed_at",
+            "returned_at",
+            "timeline",
         ]
 
     def get_timeline(self, obj) -> list[dict]:
@@ -54,8 +64,18 @@ class TrackingView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=TrackingRequestSerializer, responses={200: PublicDossierSerializer, 404: None})
-    @method_decorator(ratelimit(group="public-tracking", key="ip", rate=lambda g, r: settings.PUBLIC_TRACKING_RATE, method="POST", block=True))
+    @extend_schema(
+        request=TrackingRequestSerializer, responses={200: PublicDossierSerializer, 404: None}
+    )
+    @method_decorator(
+        ratelimit(
+            group="public-tracking",
+            key="ip",
+            rate=lambda g, r: settings.PUBLIC_TRACKING_RATE,
+            method="POST",
+            block=True,
+        )
+    )
     def post(self, request):
         serializer = TrackingRequestSerializer(data=request.data)
         if not serializer.is_valid():

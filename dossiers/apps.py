@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class DossiersConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'dossiers'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "dossiers"

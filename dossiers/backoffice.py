@@ -32,7 +32,12 @@ def _officer_required(view):
 
 QUEUE_FILTERS = {
     "new": [Status.SUBMITTED, Status.TRANSFERRED],
-    "processing": [Status.RECEIVED, Status.IN_PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.PAYMENT_REQUESTED],
+    "processing": [
+        Status.RECEIVED,
+        Status.IN_PROCESSING,
+        Status.SUPPLEMENT_REQUESTED,
+        Status.PAYMENT_REQUESTED,
+    ],
     "result": [Status.RESULT_READY],
     "done": [Status.RETURNED, Status.REFUSED, Status.STOPPED, Status.WITHDRAWN],
 }
@@ -49,7 +54,9 @@ def queue(request):
     )
     query = request.GET.get("q", "").strip()
     if query:
-        dossiers = dossiers.filter(code__icontains=query) | dossiers.filter(subject_name__icontains=query)
+        dossiers = dossiers.filter(code__icontains=query) | dossiers.filter(
+            subject_name__icontains=query
+        )
     page = Paginator(dossiers, 50).get_page(request.GET.get("page"))
     counts = {
         key: selectors.dossiers_for_officer(user=request.user).filter(status__in=statuses).count()
@@ -58,21 +65,37 @@ def queue(request):
     return render(
         request,
         "backoffice/queue.html",
-        {"agencies": agencies, "page": page, "filter": status_filter, "counts": counts, "query": query},
+        {
+            "agencies": agencies,
+            "page": page,
+            "filter": status_filter,
+            "counts": counts,
+            "query": query,
+        },
     )
 
 
 ACTIONS = {
     "receive": (Status.RECEIVED, services.dossier_receive, _("Receive the dossier")),
     "process": (Status.IN_PROCESSING, services.dossier_start_processing, _("Start processing")),
-    "issue_result": (Status.RESULT_READY, services.dossier_issue_result, _("Approve and issue the electronic result")),
-    "return_result": (Status.RETURNED, services.dossier_return_result, _("Return the result to the applicant")),
+    "issue_result": (
+        Status.RESULT_READY,
+        services.dossier_issue_result,
+        _("Approve and issue the electronic result"),
+    ),
+    "return_result": (
+        Status.RETURNED,
+        services.dossier_return_result,
+        _("Return the result to the applicant"),
+    ),
 }
 
 
 def _available_actions(dossier) -> list[tuple[str, str]]:
     allowed = TRANSITIONS.get(Status(dossier.status), frozenset())
-    return [(key, str(label)) for key, (target, _service, label) in ACTIONS.items() if target in allowed]
+    return [
+        (key, str(label)) for key, (target, _service, label) in ACTIONS.items() if target in allowed
+    ]
 
 
 @_officer_required
@@ -85,7 +108,9 @@ def detail(request, code: str):
         agency_code=dossier.competent_agency.code if dossier.competent_agency else "",
         reason="back-office processing",
     )
-    timeline = [{"event": e, "label": action_label(e.action)} for e in selectors.timeline(dossier=dossier)]
+    timeline = [
+        {"event": e, "label": action_label(e.action)} for e in selectors.timeline(dossier=dossier)
+    ]
     return render(
         request,
         "backoffice/detail.html",
@@ -111,7 +136,12 @@ def act(request, code: str, action: str):
             if not form.is_valid():
                 messages.error(request, _("Give the reason for refusing the dossier."))
                 return redirect("backoffice:detail", code=code)
-            services.dossier_refuse(dossier=dossier, officer=request.user, agency=agency, reason=form.cleaned_data["reason"])
+            services.dossier_refuse(
+                dossier=dossier,
+                officer=request.user,
+                agency=agency,
+                reason=form.cleaned_data["reason"],
+            )
         elif action in ACTIONS:
             _target, service, _label = ACTIONS[action]
             service(dossier=dossier, officer=request.user, agency=agency)
@@ -120,7 +150,21 @@ def act(request, code: str, action: str):
     except TransitionNotAllowed:
         messages.error(request, _("This action is not possible in the dossier's current status."))
     else:
-        messages.success(request, _("Done: %(action)s.") % {"action": action_label({"receive": "received", "process": "processing", "issue_result": "result_issued", "return_result": "returned", "refuse": "refused"}[action])})
+        messages.success(
+            request,
+            _("Done: %(action)s.")
+            % {
+                "action": action_label(
+                    {
+                        "receive": "received",
+                        "process": "processing",
+                        "issue_result": "result_issued",
+                        "return_result": "returned",
+                        "refuse": "refused",
+                    }[action]
+                )
+            },
+        )
     return redirect("backoffice:detail", code=code)
 
 
@@ -131,4 +175,6 @@ def attachment(request, code: str, pk: int):
     if item is None:
         raise Http404
     audit_record(actor=request.user, action="attachment.view", obj=item, object_id=str(item.pk))
-    return FileResponse(item.file.open("rb"), content_type=item.content_type, filename=item.original_name)
+    return FileResponse(
+        item.file.open("rb"), content_type=item.content_type, filename=item.original_name
+    )

@@ -32,4 +32,6 @@ def format_code(*, agency_code: str, day: dt.date, number: int) -> str:
 
 
 def dossier_code_next(*, agency_code: str, day: dt.date) -> str:
-    return format_code(agency_code=agency_code, day=day, number=next_number(agency_code=agency_code, day=day))
+    return format_code(
+        agency_code=agency_code, day=day, number=next_number(agency_code=agency_code, day=day)
+    )

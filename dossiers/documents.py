@@ -87,7 +87,10 @@ def _result_fields(dossier: Dossier) -> list[tuple[str, str]]:
 
     definition = get_definition(dossier.procedure_version.form_key)
     if definition is None or not hasattr(definition, "result_fields"):
-        return [("Thủ tục", dossier.procedure_version.procedure.name), ("Người nộp", dossier.applicant_name)]
+        return [
+            ("Thủ tục", dossier.procedure_version.procedure.name),
+            ("Người nộp", dossier.applicant_name),
+        ]
     return definition.result_fields(dossier.data or {})
 
 
@@ -105,7 +108,11 @@ def result_pdf(dossier: Dossier, *, signer: User, agency: Agency, issued_at: dt.
         issued_at=issued_at,
         signer_name=signer.display_name,
         signer_title=_signer_title(agency),
-        title=(result.template if result and result.template else "Kết quả giải quyết thủ tục hành chính").upper(),
+        title=(
+            result.template
+            if result and result.template
+            else "Kết quả giải quyết thủ tục hành chính"
+        ).upper(),
         subtitle=dossier.procedure_version.procedure.name,
         fields=[ResultField(label, value) for label, value in _result_fields(dossier)],
         verify_url=result_verification_url(dossier),

@@ -13,7 +13,9 @@ class TrackingForm(forms.Form):
         label=_("Last 4 digits of the applicant's identification number"),
         max_length=4,
         min_length=4,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}
+        ),
     )
 
     def clean_code(self) -> str:

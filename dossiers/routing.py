@@ -62,7 +62,9 @@ def commune_committee(routing_input: RoutingInput) -> Agency | None:
 def commune_police(routing_input: RoutingInput) -> Agency | None:
     if routing_input.commune is None:
         return None
-    return _active(Agency.objects.filter(kind=AgencyKind.COMMUNE_POLICE, commune=routing_input.commune))
+    return _active(
+        Agency.objects.filter(kind=AgencyKind.COMMUNE_POLICE, commune=routing_input.commune)
+    )
 
 
 @registry.register(AgencyKind.PROVINCE_COMMITTEE)
@@ -76,5 +78,7 @@ def province_committee(routing_input: RoutingInput) -> Agency | None:
     )
 
 
-def resolve_competent_agency(*, version: ProcedureVersion, commune: Commune | None) -> Agency | None:
+def resolve_competent_agency(
+    *, version: ProcedureVersion, commune: Commune | None
+) -> Agency | None:
     return registry.resolve(RoutingInput(version=version, commune=commune))

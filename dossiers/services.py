@@ -173,7 +173,9 @@ def dossier_route(*, dossier_id: int) -> Dossier:
         dossier.competent_agency = agency
         dossier.receiving_agency = agency
         dossier.routed_at = timezone.now()
-        dossier.save(update_fields=["competent_agency", "receiving_agency", "routed_at", "updated_at"])
+        dossier.save(
+            update_fields=["competent_agency", "receiving_agency", "routed_at", "updated_at"]
+        )
         if agency is None:
             note = _("The competent agency could not be determined; the dossier awaits triage.")
         else:
@@ -248,7 +250,12 @@ def _transition(
 
 def officer_role(officer: User, agency: Agency) -> str:
     roles = list(officer.memberships.filter(agency=agency).values_list("role", flat=True))
-    for role in (OfficerRole.LEADER, OfficerRole.SPECIALIST, OfficerRole.RECEPTION, OfficerRole.ADMIN):
+    for role in (
+        OfficerRole.LEADER,
+        OfficerRole.SPECIALIST,
+        OfficerRole.RECEPTION,
+        OfficerRole.ADMIN,
+    ):
         if role in roles:
             return str(role)
     return ""
@@ -316,7 +323,11 @@ def dossier_start_processing(*, dossier: Dossier, officer: User, agency: Agency)
     with transaction.atomic(durable=True):
         dossier = _lock(dossier)
         _transition(
-            dossier, target=Status.IN_PROCESSING, officer=officer, agency=agency, action="processing"
+            dossier,
+            target=Status.IN_PROCESSING,
+            officer=officer,
+            agency=agency,
+            action="processing",
         )
     return dossier
 

@@ -66,7 +66,9 @@ def result(request, code: str):
     if not dossier.result_file:
         raise Http404
     return FileResponse(
-        dossier.result_file.open("rb"), content_type="application/pdf", filename=f"{dossier.code}-result.pdf"
+        dossier.result_file.open("rb"),
+        content_type="application/pdf",
+        filename=f"{dossier.code}-result.pdf",
     )
 
 
@@ -76,7 +78,13 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@ratelimit(group="public-tracking", key="ip", rate=lambda group, request: settings.PUBLIC_TRACKING_RATE, method="POST", block=True)
+@ratelimit(
+    group="public-tracking",
+    key="ip",
+    rate=lambda group, request: settings.PUBLIC_TRACKING_RATE,
+    method="POST",
+    block=True,
+)
 def track(request):
     """Public tracking by code and the last four digits: no personal data, no oracle."""
     form = TrackingForm(request.POST or None)

@@ -90,13 +90,17 @@ class EFormWizard(WizardView):
     def dispatch(self, request, *args: Any, **kwargs: Any):
         if not request.user.is_authenticated:
             return redirect(f"{reverse('portal:login')}?next={request.get_full_path()}")
-        draft = FormDraft.objects.filter(pk=kwargs["draft_id"], user=request.user).select_related(
-            "procedure_version__procedure", "dossier"
-        ).first()
+        draft = (
+            FormDraft.objects.filter(pk=kwargs["draft_id"], user=request.user)
+            .select_related("procedure_version__procedure", "dossier")
+            .first()
+        )
         if draft is None:
             raise Http404
         if draft.dossier is not None:
-            return render(request, "eforms/already_submitted.html", {"dossier": draft.dossier}, status=200)
+            return render(
+                request, "eforms/already_submitted.html", {"dossier": draft.dossier}, status=200
+            )
         definition = get_definition(draft.procedure_version.form_key)
         if definition is None:
             raise Http404
@@ -124,7 +128,9 @@ class EFormWizard(WizardView):
             self.storage.current_step = steps[0]
         step = self.steps.current
         return self.render(
-            self.get_form(step, data=self.storage.get_step_data(step), files=self.storage.get_step_files(step))
+            self.get_form(
+                step, data=self.storage.get_step_data(step), files=self.storage.get_step_files(step)
+            )
             if self.storage.get_step_data(step) is not None
             else self.get_form(step)
         )
@@ -172,7 +178,12 @@ class EFormWizard(WizardView):
 
     def get_form(self, step=None, data=None, files=None):
         step = step or self.steps.current
-        if data is not None and files is not None and self.request.method == "POST" and step == self.steps.current:
+        if (
+            data is not None
+            and files is not None
+            and self.request.method == "POST"
+            and step == self.steps.current
+        ):
             # A step re-posted without choosing the file again keeps the file uploaded before.
             stored = self.storage.get_step_files(step) or {}
             merged = files.copy()
@@ -185,8 +196,14 @@ class EFormWizard(WizardView):
     def _prefill(self) -> PrefillContext:
         cached = self.storage.extra_data.get(PREFILL_KEY)
         if cached is None:
-            context = self.definition.prefill(user=self.request.user, version=self.draft.procedure_version)
-            cached = {"initial": context.initial, "sources": context.sources, "unavailable": context.unavailable}
+            context = self.definition.prefill(
+                user=self.request.user, version=self.draft.procedure_version
+            )
+            cached = {
+                "initial": context.initial,
+                "sources": context.sources,
+                "unavailable": context.unavailable,
+            }
             extra = dict(self.storage.extra_data)
             extra[PREFILL_KEY] = cached
             self.storage.extra_data = extra
@@ -218,7 +235,9 @@ class EFormWizard(WizardView):
                 "step_count": len(steps),
                 "prefill_sources": prefill.sources.get(step, {}),
                 "prefill_unavailable": bool(prefill.unavailable) and step in ("mother", "father"),
-                "back_url": f"{self.request.path}?step={previous}" if previous else reverse("procedures:detail", args=[procedure.code]),
+                "back_url": f"{self.request.path}?step={previous}"
+                if previous
+                else reverse("procedures:detail", args=[procedure.code]),
                 "upload_limit": settings.PORTAL_UPLOAD_MAX_BYTES,
                 "stored_files": self.storage.get_step_files(step) or {},
             }
@@ -237,12 +256,20 @@ class EFormWizard(WizardView):
         answers = {name: form.cleaned_data for name, form in (form_dict or {}).items()}
         submission = self.definition.submission(answers)
         version = self.draft.procedure_version
-        case = version.cases.filter(code=submission.case_code).first() if submission.case_code else None
+        case = (
+            version.cases.filter(code=submission.case_code).first()
+            if submission.case_code
+            else None
+        )
         attachments = []
         for component_code, uploaded in submission.files.items():
             component = case.components.filter(code=component_code).first() if case else None
             attachments.append(
-                NewAttachment(component=component, file=uploaded, content_type=getattr(uploaded, "detected_type", uploaded.content_type))
+                NewAttachment(
+                    component=component,
+                    file=uploaded,
+                    content_type=getattr(uploaded, "detected_type", uploaded.content_type),
+                )
             )
         try:
             dossier = dossier_submit(
@@ -267,7 +294,11 @@ class EFormWizard(WizardView):
 
 def draft_start(*, user, version: ProcedureVersion) -> FormDraft:
     """Resume the person's open draft of this procedure version, or start one."""
-    draft = FormDraft.objects.filter(user=user, procedure_version=version, submitted_at__isnull=True).order_by("-updated_at").first()
+    draft = (
+        FormDraft.objects.filter(user=user, procedure_version=version, submitted_at__isnull=True)
+        .order_by("-updated_at")
+        .first()
+    )
     if draft is None:
         draft = FormDraft.objects.create(
             id=uuid.uuid4(), user=user, procedure_version=version, login_at=user.last_login
@@ -284,7 +315,6 @@ def start_view(request, code: str):
         raise Http404
     if not request.user.is_authenticated:
         return redirect(f"{reverse('portal:login')}?next={request.path}")
-    if request.method != "POST":
-        return redirect("procedures:detail", code=code)
+    # GET too: after signing in, the person comes back here; an open draft is resumed.
     draft = draft_start(user=request.user, version=version)
     return redirect("dossiers:apply", draft_id=draft.pk)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
@@ -17,6 +18,18 @@ from .models import AccountType
 
 
 class CitizenOIDCBackend(OIDCAuthenticationBackend):
+    def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
+        """Also check the issuer and the audience, which the library leaves unchecked."""
+        payload = super().verify_token(token, **kwargs)
+        audience = payload.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if self.OIDC_RP_CLIENT_ID not in audiences:
+            raise SuspiciousOperation("ID token audience is not this portal")
+        issuer = self.get_settings("OIDC_OP_ISSUER", None)
+        if issuer and payload.get("iss") != issuer:
+            raise SuspiciousOperation("ID token issuer is not the national SSO")
+        return payload
+
     def verify_claims(self, claims: dict[str, Any]) -> bool:
         return bool(claims.get("sub")) and int(claims.get("account_type", 0)) in AccountType.values
 

@@ -32,7 +32,11 @@ DEMO_OFFICERS = (
         (OfficerRole.RECEPTION, OfficerRole.SPECIALIST),
     ),
     DemoOfficer(
-        "hoankiem.lanhdao", "Bùi Quang Huy", "Phường Hoàn Kiếm", "Thành phố Hà Nội", (OfficerRole.LEADER,)
+        "hoankiem.lanhdao",
+        "Bùi Quang Huy",
+        "Phường Hoàn Kiếm",
+        "Thành phố Hà Nội",
+        (OfficerRole.LEADER,),
     ),
     DemoOfficer(
         "badinh.canbo",
@@ -65,7 +69,8 @@ def demo_users_create() -> list[User]:
             Membership.objects.get_or_create(user=user, agency=agency, role=role)
         users.append(user)
     admin, created = User.objects.get_or_create(
-        username="admin", defaults={"full_name": "Quản trị hệ thống", "is_staff": True, "is_superuser": True}
+        username="admin",
+        defaults={"full_name": "Quản trị hệ thống", "is_staff": True, "is_superuser": True},
     )
     if created:
         admin.set_password(ADMIN_PASSWORD)

@@ -30,11 +30,16 @@ def notify_dossier_event(*, event_id: int) -> bool:
             "dossier": dossier,
             "event": event,
             "procedure": dossier.procedure_version.procedure,
-            "status": dossier.get_status_display() if event.to_status is None else event.get_to_status_display(),
+            "status": dossier.get_status_display()
+            if event.to_status is None
+            else event.get_to_status_display(),
             "url": settings.PORTAL_BASE_URL.rstrip("/")
             + reverse("dossiers:mine_detail", kwargs={"code": dossier.code}),
         }
-        subject = _("Dossier %(code)s: %(status)s") % {"code": dossier.code, "status": context["status"]}
+        subject = _("Dossier %(code)s: %(status)s") % {
+            "code": dossier.code,
+            "status": context["status"],
+        }
         body = render_to_string("emails/dossier_event.txt", context)
     message = EmailMessage(subject=subject, body=body, to=[dossier.applicant_email])
     message.send()

@@ -22,7 +22,10 @@ def login_choice(request):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
     if request.GET.get("sso") == "failed":
-        messages.error(request, _("Signing in with the national identity account did not work. Please try again."))
+        messages.error(
+            request,
+            _("Signing in with the national identity account did not work. Please try again."),
+        )
     return render(request, "portal/login.html", {"next": next_url})
 
 
@@ -39,7 +42,9 @@ class OfficerLoginView(LoginView):
 @require_POST
 def logout_view(request):
     logout(request)
-    messages.success(request, _("You have signed out. Your drafts are kept for when you come back."))
+    messages.success(
+        request, _("You have signed out. Your drafts are kept for when you come back.")
+    )
     return redirect("portal:home")
 
 

@@ -23,7 +23,16 @@ class ChannelSerializer(serializers.ModelSerializer):
 class ComponentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Component
-        fields = ["code", "name", "name_en", "originals", "copies", "template", "replaceable_by_result_code", "required"]
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "originals",
+            "copies",
+            "template",
+            "replaceable_by_result_code",
+            "required",
+        ]
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -56,9 +65,22 @@ class VersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProcedureVersion
         fields = [
-            "number", "effective_from", "effective_to", "online_level", "eligible_full_process",
-            "online_payment_required", "e_signed_result", "description", "description_en",
-            "conditions", "conditions_en", "levels", "channels", "cases", "steps", "legal_bases",
+            "number",
+            "effective_from",
+            "effective_to",
+            "online_level",
+            "eligible_full_process",
+            "online_payment_required",
+            "e_signed_result",
+            "description",
+            "description_en",
+            "conditions",
+            "conditions_en",
+            "levels",
+            "channels",
+            "cases",
+            "steps",
+            "legal_bases",
         ]
 
     def get_levels(self, obj) -> list[int]:

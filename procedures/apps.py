@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class ProceduresConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'procedures'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "procedures"

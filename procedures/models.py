@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import AgencyKind, AgencyLevel
 
-procedure_code_validator = RegexValidator(r"^\d\.\d{6}$", _("A procedure code looks like 1.001193."))
+procedure_code_validator = RegexValidator(
+    r"^\d\.\d{6}$", _("A procedure code looks like 1.001193.")
+)
 
 
 class BilingualMixin:

@@ -14,7 +14,10 @@ def procedures_search(*, query: str = "") -> QuerySet[Procedure]:
     query = query.strip()
     if query:
         qs = qs.filter(
-            Q(name__icontains=query) | Q(name_en__icontains=query) | Q(keywords__icontains=query) | Q(code=query)
+            Q(name__icontains=query)
+            | Q(name_en__icontains=query)
+            | Q(keywords__icontains=query)
+            | Q(code=query)
         )
     return qs
 

@@ -75,7 +75,9 @@ def _replace_version_children(version: ProcedureVersion, data: dict[str, Any]) -
         Step(version=version, **{**step, "duration_hours": Decimal(step["duration_hours"])})
         for step in data.get("steps", [])
     )
-    Result.objects.bulk_create(Result(version=version, **result) for result in data.get("results", []))
+    Result.objects.bulk_create(
+        Result(version=version, **result) for result in data.get("results", [])
+    )
     LegalBasis.objects.bulk_create(
         LegalBasis(
             version=version,

@@ -41,7 +41,10 @@ class PersonalIdField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 20)
         kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"})
+            "widget",
+            forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}
+            ),
         )
         super().__init__(**kwargs)
 
@@ -53,9 +56,7 @@ class PersonalIdField(forms.CharField):
 class ChildForm(forms.Form):
     full_name = forms.CharField(label=_("Child's full name"), max_length=100)
     sex = forms.ChoiceField(label=_("Sex"), choices=SEX_CHOICES, widget=forms.RadioSelect)
-    date_of_birth = DateField(
-        label=_("Date of birth"), help_text=_("For example 27/03/2026")
-    )
+    date_of_birth = DateField(label=_("Date of birth"), help_text=_("For example 27/03/2026"))
     ethnicity = forms.CharField(label=_("Ethnicity"), max_length=50, initial="Kinh")
     nationality = forms.CharField(label=_("Nationality"), max_length=50, initial="Việt Nam")
 
@@ -110,7 +111,13 @@ class FatherForm(ParentForm):
         if not data.get("unknown"):
             for name in ("full_name", "identification_number", "date_of_birth", "nationality"):
                 if not data.get(name) and name not in self.errors:
-                    self.add_error(name, forms.ValidationError(_("Enter the father's details, or tick 'The father is not known'."), code="required"))
+                    self.add_error(
+                        name,
+                        forms.ValidationError(
+                            _("Enter the father's details, or tick 'The father is not known'."),
+                            code="required",
+                        ),
+                    )
         return data
 
 
@@ -140,15 +147,21 @@ class CommuneForm(forms.Form):
     def __init__(self, *args: Any, province_code: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["commune"]
-        assert isinstance(field, forms.ModelChoiceField)
+        if not isinstance(field, forms.ModelChoiceField):  # pragma: no cover
+            raise TypeError("commune must be a ModelChoiceField")
         field.queryset = Commune.objects.filter(province__code=province_code).order_by("name")
+        field.label_from_instance = lambda commune: commune.name
 
 
 class DocumentsForm(forms.Form):
     birth_certificate = forms.FileField(
         label=_("Birth certificate from the hospital"),
-        help_text=_("A PDF, JPEG or PNG file, smaller than 5 MB. A clear photo taken with a phone is fine."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+        help_text=_(
+            "A PDF, JPEG or PNG file, smaller than 5 MB. A clear photo taken with a phone is fine."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+        ),
     )
 
     def clean_birth_certificate(self):
@@ -182,7 +195,9 @@ class ReviewForm(forms.Form):
 def _address(address: dict[str, Any] | None) -> str:
     if not address:
         return ""
-    commune = Commune.objects.select_related("province").filter(code=address.get("commune_code")).first()
+    commune = (
+        Commune.objects.select_related("province").filter(code=address.get("commune_code")).first()
+    )
     parts = [address.get("detail", "")]
     if commune is not None:
         parts += [commune.name, commune.province.name]
@@ -235,7 +250,9 @@ class BirthRegistration:
         if not user.personal_id:
             return context
         purpose = f"{version.procedure.code} {version.procedure.name}"
-        own = prefill_lookup(actor=user, source_key="population", subject_id=user.personal_id, purpose=purpose)
+        own = prefill_lookup(
+            actor=user, source_key="population", subject_id=user.personal_id, purpose=purpose
+        )
         if own.unavailable:
             context.unavailable.append("population")
             return context
@@ -270,14 +287,20 @@ class BirthRegistration:
         documents = answers.get("documents", {})
         contact = answers.get("contact", {})
         sex = dict(SEX_CHOICES).get(child.get("sex"), "")
-        relationship = dict(RELATIONSHIP_CHOICES).get(answers.get("applicant", {}).get("relationship"), "")
+        relationship = dict(RELATIONSHIP_CHOICES).get(
+            answers.get("applicant", {}).get("relationship"), ""
+        )
 
         def parent_rows(data: dict[str, Any], step: str) -> list[SummaryRow]:
             if data.get("unknown"):
                 return [SummaryRow(gettext("Father"), gettext("Not known"), step)]
             return [
                 SummaryRow(gettext("Full name"), _fmt(data.get("full_name")), step),
-                SummaryRow(gettext("Personal identification number"), _fmt(data.get("identification_number")), step),
+                SummaryRow(
+                    gettext("Personal identification number"),
+                    _fmt(data.get("identification_number")),
+                    step,
+                ),
                 SummaryRow(gettext("Date of birth"), _fmt(data.get("date_of_birth")), step),
                 SummaryRow(gettext("Ethnicity"), _fmt(data.get("ethnicity")), step),
                 SummaryRow(gettext("Nationality"), _fmt(data.get("nationality")), step),
@@ -296,25 +319,40 @@ class BirthRegistration:
                     SummaryRow(gettext("Nationality"), _fmt(child.get("nationality")), "child"),
                 ],
             ),
-            (gettext("About you"), [SummaryRow(gettext("Relationship"), str(relationship), "applicant")]),
+            (
+                gettext("About you"),
+                [SummaryRow(gettext("Relationship"), str(relationship), "applicant")],
+            ),
             (gettext("The child's mother"), parent_rows(mother, "mother")),
             (gettext("The child's father"), parent_rows(father, "father")),
             (
                 gettext("Place of birth"),
                 [
-                    SummaryRow(gettext("Commune or ward"), _fmt(commune.get("commune")), "province"),
-                    SummaryRow(gettext("Place of birth"), _fmt(commune.get("place_detail")), "commune"),
+                    SummaryRow(
+                        gettext("Commune or ward"), _fmt(commune.get("commune")), "province"
+                    ),
+                    SummaryRow(
+                        gettext("Place of birth"), _fmt(commune.get("place_detail")), "commune"
+                    ),
                 ],
             ),
             (
                 gettext("Documents"),
-                [SummaryRow(gettext("Birth certificate from the hospital"), upload.name if upload else "", "documents")],
+                [
+                    SummaryRow(
+                        gettext("Birth certificate from the hospital"),
+                        upload.name if upload else "",
+                        "documents",
+                    )
+                ],
             ),
             (
                 gettext("How we contact you"),
                 [
                     SummaryRow(gettext("E-mail address"), _fmt(contact.get("email")), "contact"),
-                    SummaryRow(gettext("Mobile phone number"), _fmt(contact.get("phone")), "contact"),
+                    SummaryRow(
+                        gettext("Mobile phone number"), _fmt(contact.get("phone")), "contact"
+                    ),
                 ],
             ),
         ]
@@ -360,7 +398,9 @@ class BirthRegistration:
         def date(value: str | None) -> str:
             return dt.date.fromisoformat(value).strftime("%d/%m/%Y") if value else ""
 
-        place = ", ".join(p for p in (commune.get("place_detail", ""), commune.get("commune_name", "")) if p)
+        place = ", ".join(
+            p for p in (commune.get("place_detail", ""), commune.get("commune_name", "")) if p
+        )
         rows = [
             ("Họ, chữ đệm, tên", child.get("full_name", "")),
             ("Ngày, tháng, năm sinh", date(child.get("date_of_birth"))),

@@ -165,6 +165,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "broker-processed"),
+        "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -187,7 +188,9 @@ PORTAL_OUTBOX_STALE_SECONDS = env.int("PORTAL_OUTBOX_STALE_SECONDS", default=60)
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cổng Dịch vụ công <no-reply@dichvucong.example>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Cổng Dịch vụ công <no-reply@dichvucong.example>"
+)
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 
@@ -242,3 +245,4 @@ LOGGING = {
 }
 AUTH_USER_MODEL = "portal.User"
 PORTAL_TRIAGE_AGENCY_CODE = env.str("PORTAL_TRIAGE_AGENCY_CODE", default="000.00.00.G00")
+PORTAL_WORKING_HOURS = [("07:00", "11:30"), ("13:30", "17:00")]

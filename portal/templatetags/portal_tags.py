@@ -41,4 +41,4 @@ def get_item(mapping, key):
 
 @register.simple_tag
 def definition_rows(rows):
-    return format_html_join("", "<div class=\"summary-row\"><dt>{}</dt><dd>{}</dd></div>", rows)
+    return format_html_join("", '<div class="summary-row"><dt>{}</dt><dd>{}</dd></div>', rows)

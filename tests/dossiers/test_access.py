@@ -15,7 +15,9 @@ def dossier(submit, citizen_a, agency_hk, agency_bd):
     return submit(citizen_a)
 
 
-@pytest.mark.parametrize("name", ["dossiers:mine_detail", "dossiers:receipt", "dossiers:submitted", "dossiers:result"])
+@pytest.mark.parametrize(
+    "name", ["dossiers:mine_detail", "dossiers:receipt", "dossiers:submitted", "dossiers:result"]
+)
 def test_other_citizen_gets_404(client, dossier, citizen_b, name):
     client.force_login(citizen_b)
     assert client.get(reverse(name, args=[dossier.code])).status_code == 404
@@ -76,7 +78,9 @@ def test_officer_read_is_audited(client, dossier, officer_hk):
 
     client.force_login(officer_hk)
     client.get(reverse("backoffice:detail", args=[dossier.code]))
-    assert AuditEvent.objects.filter(actor=officer_hk, action="dossier.view", object_id=str(dossier.pk)).exists()
+    assert AuditEvent.objects.filter(
+        actor=officer_hk, action="dossier.view", object_id=str(dossier.pk)
+    ).exists()
 
 
 def test_result_download_and_public_verification(client, dossier, citizen_a, officer_hk, agency_hk):

@@ -37,7 +37,9 @@ def test_submit_creates_code_timeline_outbox_and_routes(submit, citizen_a, agenc
     assert dossier.routed_at is not None
     assert [e.action for e in dossier.events.all()] == ["submitted", "routed"]
     assert dossier.attachments.count() == 1
-    assert OutboxMessage.objects.filter(topic="dossier.route", status=OutboxStatus.DONE).count() == 1
+    assert (
+        OutboxMessage.objects.filter(topic="dossier.route", status=OutboxStatus.DONE).count() == 1
+    )
     assert AuditEvent.objects.filter(action="dossier.submit", object_id=str(dossier.pk)).exists()
     # the applicant is told by e-mail
     assert any(dossier.code in m.subject for m in mail.outbox)
@@ -67,13 +69,16 @@ def test_unknown_competent_agency_goes_to_triage(submit, citizen_a, ba_dinh, set
     assert dossier.events.last().action == "triage"
 
 
-def test_full_journey_receive_process_result_return(submit, citizen_a, officer_hk, agency_hk, django_capture_on_commit_callbacks):
+def test_full_journey_receive_process_result_return(
+    submit, citizen_a, officer_hk, agency_hk, django_capture_on_commit_callbacks
+):
     dossier = submit(citizen_a)
     with django_capture_on_commit_callbacks(execute=True):
         dossier = dossier_receive(dossier=dossier, officer=officer_hk, agency=agency_hk)
     assert dossier.status == Status.RECEIVED
     assert dossier.received_at is not None
-    assert dossier.due_at is not None and dossier.due_at > dossier.received_at
+    assert dossier.due_at is not None
+    assert dossier.due_at > dossier.received_at
     received_event = dossier.events.get(action="received")
     assert received_event.actor == officer_hk
     assert received_event.agency == agency_hk
@@ -98,9 +103,17 @@ def test_full_journey_receive_process_result_return(submit, citizen_a, officer_h
     assert dossier.status == Status.RETURNED
     assert dossier.delivery_status == DeliveryStatus.DELIVERED
     assert [e.action for e in dossier.events.all()] == [
-        "submitted", "routed", "received", "processing", "result_issued", "returned",
+        "submitted",
+        "routed",
+        "received",
+        "processing",
+        "result_issued",
+        "returned",
     ]
-    assert AuditEvent.objects.filter(object_id=str(dossier.pk), action__startswith="dossier.").count() >= 6
+    assert (
+        AuditEvent.objects.filter(object_id=str(dossier.pk), action__startswith="dossier.").count()
+        >= 6
+    )
 
 
 @pytest.mark.parametrize(
@@ -114,19 +127,28 @@ def test_transitions_out_of_order_are_refused(submit, citizen_a, officer_hk, age
         service(dossier=dossier, officer=officer_hk, agency=agency_hk)
     dossier.refresh_from_db()
     assert dossier.status == Status.SUBMITTED
-    assert not dossier.events.filter(action__in=["processing", "result_issued", "returned"]).exists()
+    assert not dossier.events.filter(
+        action__in=["processing", "result_issued", "returned"]
+    ).exists()
 
 
 def test_refuse_records_reason(submit, citizen_a, officer_hk, agency_hk):
     dossier = submit(citizen_a)
-    dossier = dossier_refuse(dossier=dossier, officer=officer_hk, agency=agency_hk, reason="Giấy chứng sinh không rõ")
+    dossier = dossier_refuse(
+        dossier=dossier, officer=officer_hk, agency=agency_hk, reason="Giấy chứng sinh không rõ"
+    )
     assert dossier.status == Status.REFUSED
-    assert DossierEvent.objects.get(dossier=dossier, action="refused").note == "Giấy chứng sinh không rõ"
+    assert (
+        DossierEvent.objects.get(dossier=dossier, action="refused").note
+        == "Giấy chứng sinh không rõ"
+    )
     with pytest.raises(TransitionNotAllowed):
         dossier_receive(dossier=dossier, officer=officer_hk, agency=agency_hk)
 
 
-def test_due_date_counts_working_days_from_reception(submit, citizen_a, officer_hk, agency_hk, monkeypatch):
+def test_due_date_counts_working_days_from_reception(
+    submit, citizen_a, officer_hk, agency_hk, monkeypatch
+):
     """Received on Friday 16:30: one working day later is Monday 16:30."""
     from django.utils import timezone
 

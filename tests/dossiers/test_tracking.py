@@ -24,7 +24,9 @@ def dossier(submit, citizen_a, agency_hk):
 
 
 def test_page_shows_timeline_without_personal_data(client, dossier):
-    response = client.post(reverse("dossiers:track"), {"code": dossier.code.lower(), "id_last4": "2345"})
+    response = client.post(
+        reverse("dossiers:track"), {"code": dossier.code.lower(), "id_last4": "2345"}
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert dossier.code in body
@@ -34,27 +36,45 @@ def test_page_shows_timeline_without_personal_data(client, dossier):
 
 
 def test_wrong_code_and_wrong_digits_look_the_same(client, dossier):
-    wrong_digits = client.post(reverse("dossiers:track"), {"code": dossier.code, "id_last4": "9999"})
-    wrong_code = client.post(reverse("dossiers:track"), {"code": dossier.code[:-1] + "9", "id_last4": "2345"})
+    wrong_digits = client.post(
+        reverse("dossiers:track"), {"code": dossier.code, "id_last4": "9999"}
+    )
+    wrong_code = client.post(
+        reverse("dossiers:track"), {"code": dossier.code[:-1] + "9", "id_last4": "2345"}
+    )
     assert wrong_digits.status_code == wrong_code.status_code == 200
+
     def strip(response) -> str:
         body = re.sub(r'value="[^"]*"', "", response.content.decode())  # tokens and echoed input
         return body.replace(dossier.code[:-1] + "9", "").replace(dossier.code, "")
 
     assert strip(wrong_digits) == strip(wrong_code)
-    assert "No dossier matches" in wrong_code.content.decode() or "Không" in wrong_code.content.decode()
+    assert (
+        "No dossier matches" in wrong_code.content.decode()
+        or "Không" in wrong_code.content.decode()
+    )
 
 
 def test_api_tracking(client, dossier):
-    ok = client.post("/api/tracking/", {"code": dossier.code, "id_last4": "2345"}, content_type="application/json")
+    ok = client.post(
+        "/api/tracking/",
+        {"code": dossier.code, "id_last4": "2345"},
+        content_type="application/json",
+    )
     assert ok.status_code == 200
     data = ok.json()
     assert data["code"] == dossier.code
     assert [e["action"] for e in data["timeline"]] == ["submitted", "routed"]
     assert "applicant_name" not in data
     assert "Nguyễn" not in ok.content.decode()
-    wrong = client.post("/api/tracking/", {"code": dossier.code, "id_last4": "0000"}, content_type="application/json")
-    missing = client.post("/api/tracking/", {"code": "NOPE", "id_last4": "2345"}, content_type="application/json")
+    wrong = client.post(
+        "/api/tracking/",
+        {"code": dossier.code, "id_last4": "0000"},
+        content_type="application/json",
+    )
+    missing = client.post(
+        "/api/tracking/", {"code": "NOPE", "id_last4": "2345"}, content_type="application/json"
+    )
     assert wrong.status_code == missing.status_code == 404
     assert wrong.json() == missing.json()
 
@@ -62,10 +82,16 @@ def test_api_tracking(client, dossier):
 def test_tracking_is_rate_limited(client, dossier, settings):
     settings.PUBLIC_TRACKING_RATE = "3/m"
     statuses = [
-        client.post(reverse("dossiers:track"), {"code": dossier.code, "id_last4": f"{n:04d}"}).status_code
+        client.post(
+            reverse("dossiers:track"), {"code": dossier.code, "id_last4": f"{n:04d}"}
+        ).status_code
         for n in range(5)
     ]
     assert statuses[:3] == [200, 200, 200]
     assert statuses[3:] == [429, 429]
-    api = client.post("/api/tracking/", {"code": dossier.code, "id_last4": "2345"}, content_type="application/json")
+    api = client.post(
+        "/api/tracking/",
+        {"code": dossier.code, "id_last4": "2345"},
+        content_type="application/json",
+    )
     assert api.status_code == 429

@@ -38,16 +38,38 @@ class Command(BaseCommand):
         env.setdefault("PORTAL_BASE_URL", f"http://127.0.0.1:{port}")
         processes = [
             subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "national_mocks", "--host", "127.0.0.1", "--port", str(mocks_port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "national_mocks",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(mocks_port),
+                ],
                 env=env,
             ),
             subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "celery", "-A", "portal", "worker", "--beat", "--loglevel", "INFO",
-                 "--concurrency", "2", "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "portal",
+                    "worker",
+                    "--beat",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    "2",
+                    "--schedule",
+                    str(settings.VAR_DIR / "celerybeat-schedule"),
+                ],
                 env=env,
             ),
             subprocess.Popen(  # noqa: S603
-                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env=env
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                env=env,
             ),
         ]
         self.stdout.write(

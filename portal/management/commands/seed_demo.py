@@ -11,4 +11,6 @@ class Command(BaseCommand):
         call_command("load_reference_data")
         call_command("load_procedures")
         demo_users_create()
-        self.stdout.write(f"Demo officers: {', '.join(o.username for o in DEMO_OFFICERS)} and admin")
+        self.stdout.write(
+            f"Demo officers: {', '.join(o.username for o in DEMO_OFFICERS)} and admin"
+        )

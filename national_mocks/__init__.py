@@ -1,0 +1,8 @@
+"""Mocked national services (population database, national SSO), served on their own.
+
+A small Django project with its own settings (`national_mocks.settings`) and no database:
+`uv run python -m national_mocks --port 8001`, or `gunicorn national_mocks.wsgi` in docker.
+Only `national_mocks.signing` is meant to be imported by the portal; it has no Django import.
+"""
+
+SETTINGS_MODULE = "national_mocks.settings"

@@ -1,0 +1,207 @@
+"""The birth registration e-form, step by step, with prefill from the mock national
+population database over real HTTP."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from dossiers.models import Dossier, FormDraft
+from portal.models import AuditEvent
+from tests.conftest import PNG_BYTES, pdf_upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(national_settings, hanoi, hoan_kiem, agency_hk, birth_version, citizen_a):
+    return citizen_a
+
+
+def start(client) -> str:
+    response = client.post(reverse("procedures:start", args=["1.001193"]))
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def post(client, url: str, step: str, data: dict, files: dict | None = None):
+    prefix = url.rstrip("/").rsplit("/", 1)[-1]
+    payload = {f"{prefix}-current_step": step}
+    payload.update({f"{step}-{k}": v for k, v in data.items()})
+    payload.update({f"{step}-{k}": v for k, v in (files or {}).items()})
+    return client.post(url, payload)
+
+
+CHILD = {
+    "full_name": "Trần  Minh An",
+    "sex": "male",
+    "date_of_birth": "10/11/2026",
+    "ethnicity": "Kinh",
+    "nationality": "Việt Nam",
+}
+PROVINCE = {"province": "01"}
+COMMUNE = {"commune": "00070", "place_detail": "Bệnh viện Phụ sản Hà Nội"}
+
+
+def walk_to_review(client, url: str) -> None:
+    assert post(client, url, "child", CHILD).status_code == 302
+    assert post(client, url, "applicant", {"relationship": "mother"}).status_code == 302
+    mother_page = client.get(url).content.decode()
+    mother = _initial(mother_page, "mother")
+    assert post(client, url, "mother", mother).status_code == 302
+    father = _initial(client.get(url).content.decode(), "father")
+    assert post(client, url, "father", father).status_code == 302
+    assert post(client, url, "province", PROVINCE).status_code == 302
+    assert post(client, url, "commune", COMMUNE).status_code == 302
+    assert (
+        post(client, url, "documents", {}, {"birth_certificate": pdf_upload()}).status_code == 302
+    )
+    assert (
+        post(
+            client, url, "contact", {"email": "lan@example.vn", "phone": "0912 345 678"}
+        ).status_code
+        == 302
+    )
+
+
+def _initial(page: str, step: str) -> dict:
+    values = dict(re.findall(rf'name="{step}-(\w+)"[^>]*?value="([^"]*)"', page))
+    for name in re.findall(rf'<input[^>]*value="([^"]*)"[^>]*name="{step}-(\w+)"', page):
+        values.setdefault(name[1], name[0])
+    return values
+
+
+def test_prefill_comes_from_population_database_with_source(client, setup):
+    client.force_login(setup)
+    url = start(client)
+    post(client, url, "child", CHILD)
+    post(client, url, "applicant", {"relationship": "mother"})
+    page = client.get(url).content.decode()
+    assert "Nguyễn Thị Lan" in page
+    assert "001190012345" in page
+    assert "national population database" in page or "Cơ sở dữ liệu quốc gia về dân cư" in page
+    father_page_values = None
+    post(client, url, "mother", _initial(page, "mother"))
+    father_page_values = _initial(client.get(url).content.decode(), "father")
+    assert father_page_values["full_name"] == "Trần Văn Minh"
+    assert AuditEvent.objects.filter(action="prefill.lookup", object_id="001190012345").exists()
+    assert AuditEvent.objects.filter(action="prefill.lookup", object_id="001088004321").exists()
+
+
+def test_full_form_submits_one_dossier_and_back_shows_already_submitted(client, setup):
+    client.force_login(setup)
+    url = start(client)
+    walk_to_review(client, url)
+    review = client.get(url).content.decode()
+    assert "Trần Minh An" in review  # spaces folded
+    assert "giay-chung-sinh.pdf" in review
+    assert "?step=child&amp;return=review" in review
+    response = post(client, url, "review", {"declaration": "on"})
+    assert response.status_code == 302
+    dossier = Dossier.objects.get()
+    assert response["Location"] == reverse("dossiers:submitted", args=[dossier.code])
+    assert dossier.subject_name == "Trần Minh An"
+    assert dossier.data["mother"]["identification_number"] == "001190012345"
+    assert dossier.applicant_phone == "0912345678"
+    assert dossier.attachments.get().content_type == "application/pdf"
+    draft = FormDraft.objects.get()
+    assert draft.submitted_at is not None
+    assert draft.first_answered_at is not None
+    # Back, then submit again: nothing is created twice.
+    back = client.get(url).content.decode()
+    assert "already been submitted" in back or "đã được nộp" in back
+    assert dossier.code in back
+    again = post(client, url, "review", {"declaration": "on"})
+    assert again.status_code == 200
+    assert dossier.code in again.content.decode()
+    assert Dossier.objects.count() == 1
+
+
+def test_missing_answers_rerender_with_error_summary_and_input_kept(client, setup):
+    client.force_login(setup)
+    url = start(client)
+    response = post(client, url, "child", {**CHILD, "full_name": "", "date_of_birth": "31/02/2026"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error:" in page or "<title>Lỗi:" in page
+    assert 'class="error-summary"' in page
+    assert 'href="#id_child-full_name"' in page
+    assert 'value="Kinh"' in page  # other answers kept
+    assert "31/02/2026" in page  # the bad value is kept to be corrected
+
+
+def test_wrong_file_type_and_oversized_file_are_refused(client, setup, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(setup)
+    url = start(client)
+    for step, data in [("child", CHILD), ("applicant", {"relationship": "mother"})]:
+        post(client, url, step, data)
+    post(client, url, "mother", _initial(client.get(url).content.decode(), "mother"))
+    post(client, url, "father", _initial(client.get(url).content.decode(), "father"))
+    post(client, url, "province", PROVINCE)
+    post(client, url, "commune", COMMUNE)
+    fake = SimpleUploadedFile(
+        "certificate.pdf", b"MZ\x90\x00 this is an executable", content_type="application/pdf"
+    )
+    page = post(client, url, "documents", {}, {"birth_certificate": fake}).content.decode()
+    assert "PDF, JPEG or PNG" in page or "PDF, JPEG hoặc PNG" in page
+    settings.PORTAL_UPLOAD_MAX_BYTES = 50
+    big = SimpleUploadedFile("photo.png", PNG_BYTES + b"\x00" * 100, content_type="image/png")
+    page = post(client, url, "documents", {}, {"birth_certificate": big}).content.decode()
+    assert "50" in page
+    assert "smaller than" in page or "nhỏ hơn" in page
+
+
+def test_draft_survives_logout_and_resumes(client, setup):
+    client.force_login(setup)
+    url = start(client)
+    post(client, url, "child", CHILD)
+    client.post(reverse("portal:logout"))
+    assert client.get(url).status_code == 302  # asks to sign in
+    client.force_login(setup)
+    assert start(client) == url  # the same draft
+    page = client.get(url).content.decode()
+    assert 'name="applicant-relationship"' in page  # resumes at the next step
+    page = client.get(url + "?step=child").content.decode()
+    assert "Trần  Minh An" in page  # as typed
+
+
+def test_another_user_cannot_open_my_draft(client, setup, citizen_b):
+    client.force_login(setup)
+    url = start(client)
+    client.force_login(citizen_b)
+    assert client.get(url).status_code == 404
+
+
+def test_cannot_jump_ahead_to_a_step_not_reached(client, setup):
+    client.force_login(setup)
+    url = start(client)
+    page = client.get(url + "?step=review").content.decode()
+    assert 'name="child-full_name"' in page
+
+
+def test_population_database_down_says_so_and_lets_the_person_type(client, setup, settings):
+    settings.NATIONAL_SERVICES_URL = "http://127.0.0.1:9"  # nothing listens there
+    settings.PREFILL_TIMEOUT_SECONDS = 0.5
+    client.force_login(setup)
+    url = start(client)
+    post(client, url, "child", CHILD)
+    post(client, url, "applicant", {"relationship": "mother"})
+    page = client.get(url).content.decode()
+    assert "not answering" in page or "không phản hồi" in page
+    assert 'value="Nguyễn Thị Lan"' not in page
+    typed = {
+        "full_name": "Nguyễn Thị Lan",
+        "identification_number": "0011 9001 2345",
+        "date_of_birth": "12/03/1990",
+        "ethnicity": "Kinh",
+        "nationality": "Việt Nam",
+        "residence": "Hà Nội",
+    }
+    assert post(client, url, "mother", typed).status_code == 302
+    assert AuditEvent.objects.filter(
+        action="prefill.lookup", details__outcome="unavailable"
+    ).exists()
