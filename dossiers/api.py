@@ -18,7 +18,7 @@ class TrackingRequestSerializer(serializers.Serializer):
 
 
 class PublicEventSerializer(serializers.ModelSerializer):
-    label = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]
     agency = serializers.CharField(source="agency.name", default="")
 
     class Meta:
@@ -54,7 +54,7 @@ class PublicDossierSerializer(serializers.ModelSerializer):
         ]
 
     def get_timeline(self, obj) -> list[dict]:
-        return PublicEventSerializer(selectors.timeline(dossier=obj), many=True).data
+        return list(PublicEventSerializer(selectors.timeline(dossier=obj), many=True).data)
 
 
 class TrackingView(APIView):
@@ -102,4 +102,4 @@ class BackofficeDossierViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[^/]+"
 
     def get_queryset(self):
-        return selectors.dossiers_for_officer(user=self.request.user)
+        return selectors.dossiers_for_officer(user=self.request.user)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from portal.audit import audit_record
 
 from . import selectors, services
+from .eforms import dossier_summary
 from .forms import RefuseForm
 from .labels import action_label
 from .states import TransitionNotAllowed
@@ -121,6 +122,7 @@ def detail(request, code: str):
             "can_refuse": Status.REFUSED in TRANSITIONS.get(Status(dossier.status), frozenset()),
             "refuse_form": RefuseForm(),
             "attachments": dossier.attachments.select_related("component"),
+            "declared": dossier_summary(dossier),
         },
     )
 
@@ -130,6 +132,8 @@ def detail(request, code: str):
 def act(request, code: str, action: str):
     dossier = selectors.dossier_for_officer(user=request.user, code=code)
     agency = dossier.competent_agency
+    if agency is None:  # the selector only returns dossiers of the officer's agencies
+        raise Http404
     try:
         if action == "refuse":
             form = RefuseForm(request.POST)

@@ -142,9 +142,9 @@ def dossier_submit(
                     dossier=dossier,
                     component=item.component,
                     file=item.file,
-                    original_name=item.file.name[-255:],
+                    original_name=(item.file.name or "document")[-255:],
                     content_type=item.content_type,
-                    size=item.file.size,
+                    size=item.file.size or 0,
                     sha256=_sha256(item.file),
                     kind=AttachmentKind.UPLOADED,
                 )

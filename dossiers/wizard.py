@@ -70,7 +70,7 @@ class DraftStorage(BaseStorage):
 class DraftFileStorage(FileSystemStorage):
     """Uploads waiting in a draft, under MEDIA_ROOT/drafts (never served directly)."""
 
-    def generate_filename(self, filename: str) -> str:
+    def generate_filename(self, filename):  # type: ignore[no-untyped-def]
         return super().generate_filename(f"drafts/{filename}")
 
 
@@ -268,7 +268,9 @@ class EFormWizard(WizardView):
                 NewAttachment(
                     component=component,
                     file=uploaded,
-                    content_type=getattr(uploaded, "detected_type", uploaded.content_type),
+                    content_type=getattr(uploaded, "detected_type", None)
+                    or uploaded.content_type
+                    or "",
                 )
             )
         try:

@@ -84,7 +84,7 @@ def _replace_version_children(version: ProcedureVersion, data: dict[str, Any]) -
             number=basis["number"],
             title=basis["title"],
             issuer=basis["issuer"],
-            issue_date=_date(basis["issue_date"]),
+            issue_date=dt.date.fromisoformat(basis["issue_date"]),
             effective_date=_date(basis.get("effective_date")),
         )
         for basis in data.get("legal_bases", [])

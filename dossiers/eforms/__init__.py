@@ -78,3 +78,11 @@ def get_definition(key: str) -> EFormDefinition | None:
     from . import birth_registration  # noqa: F401  (registers)
 
     return _registry.get(key)
+
+
+def dossier_summary(dossier) -> list[tuple[str, list[SummaryRow]]]:
+    """What the applicant declared, by section, read from the dossier's stored answers."""
+    definition = get_definition(dossier.procedure_version.form_key)
+    if definition is None:
+        return []
+    return definition.summary(dossier.data or {})

@@ -107,7 +107,7 @@ class FatherForm(ParentForm):
                 field.required = False
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("unknown"):
             for name in ("full_name", "identification_number", "date_of_birth", "nationality"):
                 if not data.get(name) and name not in self.errors:
@@ -130,8 +130,15 @@ class ProvinceForm(forms.Form):
     )
 
 
+class CommuneChoiceField(forms.ModelChoiceField):
+    """Communes of one province, listed by their own name."""
+
+    def label_from_instance(self, obj: Commune) -> str:  # type: ignore[override]
+        return obj.name
+
+
 class CommuneForm(forms.Form):
-    commune = forms.ModelChoiceField(
+    commune = CommuneChoiceField(
         label=_("In which commune or ward was the child born?"),
         queryset=Commune.objects.none(),
         empty_label=_("Choose a commune or ward"),
@@ -150,7 +157,6 @@ class CommuneForm(forms.Form):
         if not isinstance(field, forms.ModelChoiceField):  # pragma: no cover
             raise TypeError("commune must be a ModelChoiceField")
         field.queryset = Commune.objects.filter(province__code=province_code).order_by("name")
-        field.label_from_instance = lambda commune: commune.name
 
 
 class DocumentsForm(forms.Form):
@@ -216,6 +222,12 @@ def _parent_initial(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fmt(value: Any) -> str:
+    """Answers as people read them, from cleaned data or from the dossier's stored JSON."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     if value is None:
@@ -286,9 +298,9 @@ class BirthRegistration:
         commune = answers.get("commune", {})
         documents = answers.get("documents", {})
         contact = answers.get("contact", {})
-        sex = dict(SEX_CHOICES).get(child.get("sex"), "")
+        sex = dict(SEX_CHOICES).get(child.get("sex") or "", "")
         relationship = dict(RELATIONSHIP_CHOICES).get(
-            answers.get("applicant", {}).get("relationship"), ""
+            answers.get("applicant", {}).get("relationship") or "", ""
         )
 
         def parent_rows(data: dict[str, Any], step: str) -> list[SummaryRow]:
@@ -308,7 +320,12 @@ class BirthRegistration:
             ]
 
         upload = documents.get("birth_certificate")
-        return [
+        document_rows = (
+            [SummaryRow(gettext("Birth certificate from the hospital"), upload.name, "documents")]
+            if upload
+            else []
+        )
+        sections = [
             (
                 gettext("About the child"),
                 [
@@ -329,23 +346,16 @@ class BirthRegistration:
                 gettext("Place of birth"),
                 [
                     SummaryRow(
-                        gettext("Commune or ward"), _fmt(commune.get("commune")), "province"
+                        gettext("Commune or ward"),
+                        _fmt(commune.get("commune_name") or commune.get("commune")),
+                        "province",
                     ),
                     SummaryRow(
                         gettext("Place of birth"), _fmt(commune.get("place_detail")), "commune"
                     ),
                 ],
             ),
-            (
-                gettext("Documents"),
-                [
-                    SummaryRow(
-                        gettext("Birth certificate from the hospital"),
-                        upload.name if upload else "",
-                        "documents",
-                    )
-                ],
-            ),
+            (gettext("Documents"), document_rows),
             (
                 gettext("How we contact you"),
                 [
@@ -356,6 +366,7 @@ class BirthRegistration:
                 ],
             ),
         ]
+        return [(title, rows) for title, rows in sections if rows]
 
     def submission(self, answers: dict[str, dict[str, Any]]) -> Submission:
         def plain(data: dict[str, Any]) -> dict[str, Any]:

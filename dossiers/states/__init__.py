@@ -7,6 +7,7 @@ place that changes a state, after checking it here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 
 class TransitionNotAllowed(Exception):
@@ -19,6 +20,8 @@ class TransitionNotAllowed(Exception):
         self.target = target
 
 
-def check(machine: str, table: Mapping[object, frozenset], source: object, target: object) -> None:
+def check(
+    machine: str, table: Mapping[Any, frozenset[Any]], source: object, target: object
+) -> None:
     if target not in table.get(source, frozenset()):
         raise TransitionNotAllowed(machine, source, target)
