@@ -66,7 +66,7 @@ class Dossier(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("The competent agency resolved when the dossier was submitted."),
+        help_text=_("The competent agency determined when the dossier was submitted."),
     )
     receiving_agency = models.ForeignKey(
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="received_dossiers"

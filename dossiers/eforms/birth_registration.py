@@ -87,7 +87,7 @@ class ParentForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=100)
     identification_number = PersonalIdField(
         label=_("Personal identification number"),
-        help_text=_("12 digits, on the citizen identity card"),
+        help_text=_("12 digits, on the identity card"),
     )
     date_of_birth = DateField(label=_("Date of birth"))
     ethnicity = forms.CharField(label=_("Ethnicity"), max_length=50)
@@ -180,7 +180,7 @@ class ContactForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
         required=False,
-        help_text=_("We send the receipt and every change of the dossier here"),
+        help_text=_("We send the receipt and every change to the dossier here"),
     )
     phone = forms.CharField(label=_("Mobile phone number"), max_length=20, required=False)
 
