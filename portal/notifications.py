@@ -42,6 +42,10 @@ def notify_dossier_event(*, event_id: int) -> bool:
         }
         body = render_to_string("emails/dossier_event.txt", context)
     message = EmailMessage(subject=subject, body=body, to=[dossier.applicant_email])
+    if event.action in ("submitted", "received"):
+        from dossiers.documents import receipt_pdf
+
+        message.attach(f"{dossier.code}-receipt.pdf", receipt_pdf(dossier), "application/pdf")
     message.send()
     logger.info("notified applicant of event %s (%s)", event.pk, event.action)
     return True

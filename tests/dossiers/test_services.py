@@ -42,7 +42,12 @@ def test_submit_creates_code_timeline_outbox_and_routes(submit, citizen_a, agenc
     )
     assert AuditEvent.objects.filter(action="dossier.submit", object_id=str(dossier.pk)).exists()
     # the applicant is told by e-mail
-    assert any(dossier.code in m.subject for m in mail.outbox)
+    (message,) = [m for m in mail.outbox if dossier.code in m.subject]
+    assert message.to == ["citizen-a@example.vn"]
+    name, content, mimetype = message.attachments[0]
+    assert name == f"{dossier.code}-receipt.pdf"
+    assert mimetype == "application/pdf"
+    assert content.startswith(b"%PDF")
 
 
 def test_codes_count_per_agency_and_day(submit, citizen_a, citizen_b):
