@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from . import selectors
 from .labels import action_label
 from .models import Dossier, DossierEvent
+from .states.business import Status
 
 
 class TrackingRequestSerializer(serializers.Serializer):
@@ -24,6 +25,7 @@ class PublicEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = DossierEvent
         fields = ["at", "action", "label", "agency", "to_status", "step_due_at"]
+        extra_kwargs = {"to_status": {"min_value": 0, "max_value": max(Status.values)}}
 
     def get_label(self, obj) -> str:
         return action_label(obj.action)
@@ -33,6 +35,7 @@ class PublicDossierSerializer(serializers.ModelSerializer):
     procedure_code = serializers.CharField(source="procedure_version.procedure.code")
     procedure_name = serializers.CharField(source="procedure_version.procedure.name")
     agency = serializers.CharField(source="competent_agency.name", default="")
+    status = serializers.ChoiceField(choices=Status.choices)
     status_label = serializers.CharField()
     timeline = serializers.SerializerMethodField()
 

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup(client, settings, national_settings, hanoi, hoan_kiem, agency_hk, birth_version, citizen_a):
+def setup(
+    client, settings, national_settings, hanoi, hoan_kiem, agency_hk, birth_version, citizen_a
+):
     """The assertions read English texts: the person chose English."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return citizen_a

@@ -85,6 +85,9 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            signal.signal(
+                signal.SIGINT, signal.SIG_IGN
+            )  # a second Ctrl+C must not cut the shutdown
             for p in processes:
                 if p.poll() is None:
                     p.send_signal(signal.SIGTERM)
