@@ -21,11 +21,11 @@ class TrackingRequestSerializer(serializers.Serializer):
 class PublicEventSerializer(serializers.ModelSerializer):
     label = serializers.SerializerMethodField()  # type: ignore[assignment]
     agency = serializers.CharField(source="agency.name", default="")
+    to_status = serializers.ChoiceField(choices=Status.choices, allow_null=True)
 
     class Meta:
         model = DossierEvent
         fields = ["at", "action", "label", "agency", "to_status", "step_due_at"]
-        extra_kwargs = {"to_status": {"min_value": 0, "max_value": max(Status.values)}}
 
     def get_label(self, obj) -> str:
         return action_label(obj.action)
