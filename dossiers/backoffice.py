@@ -1,130 +1,266 @@
-"""The back-office of officers: agency queues and the actions on a dossier."""
+"""The back-office of officers: agency queues, workload, counter intake, triage and the
+actions on a dossier. Views stay thin: selectors read (scoped by agency), services write."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from portal.audit import audit_record
 
 from . import selectors, services
+from .documents import SLIP_KINDS, receipt_pdf, slip_pdf
 from .eforms import dossier_summary
-from .forms import RefuseForm
+from .forms import (
+    AssignForm,
+    CounterIntakeForm,
+    ExtendForm,
+    PaymentRequestForm,
+    ReasonForm,
+    SupplementForm,
+    TransferForm,
+)
 from .labels import action_label
+from .permissions import ActionNotPermitted, officer_may
 from .states import TransitionNotAllowed
-from .states.business import TRANSITIONS, Status
+from .states.business import OPEN, TRANSITIONS, Status
 
 
 def _officer_required(view):
+    """Officers of an agency (anyone else: 404) who passed the second factor (else: the code
+    step, then back here)."""
+    from portal.otp import is_verified, otp_step_redirect
+
     @login_required
     def wrapper(request, *args, **kwargs):
         if not selectors.officer_agencies(user=request.user).exists():
             raise Http404
+        if not is_verified(request.user):
+            return otp_step_redirect(request)
         return view(request, *args, **kwargs)
 
     wrapper.__name__ = view.__name__
     return wrapper
 
 
-QUEUE_FILTERS = {
-    "new": [Status.SUBMITTED, Status.TRANSFERRED],
-    "processing": [
-        Status.RECEIVED,
-        Status.IN_PROCESSING,
-        Status.SUPPLEMENT_REQUESTED,
-        Status.PAYMENT_REQUESTED,
-    ],
-    "result": [Status.RESULT_READY],
-    "done": [Status.RETURNED, Status.REFUSED, Status.STOPPED, Status.WITHDRAWN],
+QUEUES = {
+    "new": (_l("New"), [Status.SUBMITTED, Status.TRANSFERRED]),
+    "processing": (
+        _l("In processing"),
+        [
+            Status.RECEIVED,
+            Status.IN_PROCESSING,
+            Status.PAYMENT_REQUESTED,
+            Status.WAITING_COORDINATION,
+        ],
+    ),
+    "supplement": (_l("Waiting for a supplement"), [Status.SUPPLEMENT_REQUESTED]),
+    "result": (_l("Result ready"), [Status.RESULT_READY]),
+    "done": (_l("Finished"), [Status.RETURNED, Status.REFUSED, Status.STOPPED, Status.WITHDRAWN]),
 }
+DEADLINE_FILTERS = {"late": _l("Late"), "due_soon": _l("Due within one working day")}
 
 
 @_officer_required
 def queue(request):
     agencies = selectors.officer_agencies(user=request.user)
-    status_filter = request.GET.get("filter", "new")
-    if status_filter not in QUEUE_FILTERS:
-        status_filter = "new"
-    dossiers = selectors.dossiers_for_officer(user=request.user).filter(
-        status__in=QUEUE_FILTERS[status_filter]
-    )
+    queue_key = request.GET.get("queue", "new")
+    if queue_key not in QUEUES:
+        queue_key = "new"
+    deadline = request.GET.get("deadline", "")
+    if deadline not in DEADLINE_FILTERS:
+        deadline = ""
+    procedure_code = request.GET.get("procedure", "")
     query = request.GET.get("q", "").strip()
-    if query:
-        dossiers = dossiers.filter(code__icontains=query) | dossiers.filter(
-            subject_name__icontains=query
-        )
+    mine = request.GET.get("mine") == "1"
+    dossiers = selectors.queue_for_officer(
+        user=request.user,
+        statuses=None if deadline else QUEUES[queue_key][1],
+        procedure_code=procedure_code,
+        deadline=deadline,
+        assigned_to_me=mine,
+        query=query,
+    )
     page = Paginator(dossiers, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [{"dossier": d, "deadline": selectors.deadline_state(d, now=now)} for d in page]
+    base = selectors.dossiers_for_officer(user=request.user)
     counts = {
-        key: selectors.dossiers_for_officer(user=request.user).filter(status__in=statuses).count()
-        for key, statuses in QUEUE_FILTERS.items()
+        key: base.filter(status__in=statuses).count() for key, (_label, statuses) in QUEUES.items()
     }
+    deadline_counts = {
+        key: selectors.queue_for_officer(user=request.user, deadline=key).count()
+        for key in DEADLINE_FILTERS
+    }
+    procedures = (
+        base.values_list("procedure_version__procedure__code", "procedure_version__procedure__name")
+        .distinct()
+        .order_by("procedure_version__procedure__code")
+    )
     return render(
         request,
         "backoffice/queue.html",
         {
             "agencies": agencies,
             "page": page,
-            "filter": status_filter,
-            "counts": counts,
+            "rows": rows,
+            "queues": [(key, label, counts[key]) for key, (label, _s) in QUEUES.items()],
+            "deadlines": [
+                (key, label, deadline_counts[key]) for key, label in DEADLINE_FILTERS.items()
+            ],
+            "queue": queue_key,
+            "deadline": deadline,
+            "procedure": procedure_code,
+            "procedures": procedures,
             "query": query,
+            "mine": mine,
+            "can_bulk_receive": queue_key == "new" and not deadline,
         },
     )
 
 
-ACTIONS = {
-    "receive": (Status.RECEIVED, services.dossier_receive, _("Receive the dossier")),
-    "process": (Status.IN_PROCESSING, services.dossier_start_processing, _("Start processing")),
-    "issue_result": (
-        Status.RESULT_READY,
-        services.dossier_issue_result,
-        _("Approve and issue the electronic result"),
-    ),
-    "return_result": (
-        Status.RETURNED,
-        services.dossier_return_result,
-        _("Return the result to the applicant"),
-    ),
-}
+@_officer_required
+@require_POST
+def bulk_receive(request):
+    codes = request.POST.getlist("codes")
+    received, failed = 0, 0
+    for code in codes[:200]:
+        dossier = selectors.dossiers_for_officer(user=request.user).filter(code=code).first()
+        if dossier is None or dossier.competent_agency is None:
+            failed += 1
+            continue
+        try:
+            services.dossier_receive(
+                dossier=dossier, officer=request.user, agency=dossier.competent_agency
+            )
+            received += 1
+        except (TransitionNotAllowed, ActionNotPermitted):
+            failed += 1
+    if received:
+        messages.success(request, _("%(count)d dossier(s) received.") % {"count": received})
+    if failed:
+        messages.error(
+            request, _("%(count)d dossier(s) could not be received.") % {"count": failed}
+        )
+    return redirect(f"{reverse('backoffice:queue')}?queue=new")
 
 
-def _available_actions(dossier) -> list[tuple[str, str]]:
-    allowed = TRANSITIONS.get(Status(dossier.status), frozenset())
-    return [
-        (key, str(label)) for key, (target, _service, label) in ACTIONS.items() if target in allowed
-    ]
+# (key, label, permission, target status or None when the action is not a status change)
+ACTIONS = [
+    ("receive", _l("Receive the dossier"), "receive", Status.RECEIVED),
+    ("process", _l("Start processing"), "process", Status.IN_PROCESSING),
+    ("advance_step", _l("Send to the next step"), "advance_step", None),
+    (
+        "payment_confirmed",
+        _l("Obligations paid: resume processing"),
+        "payment_confirmed",
+        Status.IN_PROCESSING,
+    ),
+    ("issue_result", _l("Approve and issue the electronic result"), "approve", Status.RESULT_READY),
+    ("return_result", _l("Return the result to the applicant"), "return_result", Status.RETURNED),
+]
+
+
+def _allowed(dossier, officer, agency, permission: str, target) -> bool:
+    if agency is None or not officer_may(officer, agency, permission):
+        return False
+    if target is None:
+        if permission == "advance_step":
+            steps = dossier.procedure_version.steps.count()
+            return dossier.status == Status.IN_PROCESSING and (dossier.current_step or 1) < steps
+        return dossier.status in OPEN
+    if permission == "payment_confirmed" and dossier.status != Status.PAYMENT_REQUESTED:
+        return False
+    return target in TRANSITIONS.get(Status(dossier.status), frozenset())
 
 
 @_officer_required
 def detail(request, code: str):
     dossier = selectors.dossier_for_officer(user=request.user, code=code)
+    agency = dossier.competent_agency
     audit_record(
         actor=request.user,
         action="dossier.view",
         obj=dossier,
-        agency_code=dossier.competent_agency.code if dossier.competent_agency else "",
+        agency_code=agency.code if agency else "",
         reason="back-office processing",
     )
     timeline = [
         {"event": e, "label": action_label(e.action)} for e in selectors.timeline(dossier=dossier)
     ]
+    allowed = TRANSITIONS.get(Status(dossier.status), frozenset())
+
+    def may(permission: str) -> bool:
+        return agency is not None and officer_may(request.user, agency, permission)
+
+    forms = {}
+    if Status.SUPPLEMENT_REQUESTED in allowed and may("request_supplement"):
+        forms["request_supplement"] = SupplementForm()
+    if Status.REFUSED in allowed and may("refuse"):
+        forms["refuse"] = ReasonForm()
+    if Status.PAYMENT_REQUESTED in allowed and may("request_payment"):
+        forms["request_payment"] = PaymentRequestForm()
+    if Status.STOPPED in allowed and may("stop"):
+        forms["stop"] = ReasonForm()
+    if dossier.status in OPEN and dossier.due_at and may("extend"):
+        forms["extend"] = ExtendForm()
+    if dossier.status in OPEN and agency is not None and may("assign"):
+        forms["assign"] = AssignForm(specialists=selectors.agency_specialists(agency=agency))
+    if Status.TRANSFERRED in allowed and may("transfer"):
+        forms["transfer"] = TransferForm()
+    slips = [kind for kind in SLIP_KINDS if _has_slip(dossier, kind)]
     return render(
         request,
         "backoffice/detail.html",
         {
             "dossier": dossier,
             "timeline": timeline,
-            "actions": _available_actions(dossier),
-            "can_refuse": Status.REFUSED in TRANSITIONS.get(Status(dossier.status), frozenset()),
-            "refuse_form": RefuseForm(),
+            "actions": [
+                (key, str(label))
+                for key, label, permission, target in ACTIONS
+                if _allowed(dossier, request.user, agency, permission, target)
+            ],
+            "forms": forms,
+            "deadline": selectors.deadline_state(dossier),
             "attachments": dossier.attachments.select_related("component"),
             "declared": dossier_summary(dossier),
+            "supplements": dossier.supplements.all(),
+            "extensions": dossier.extensions.all(),
+            "slips": slips,
+            "steps": dossier.procedure_version.steps.all(),
         },
     )
+
+
+def _has_slip(dossier, kind: str) -> bool:
+    if kind == "02":
+        return dossier.supplements.exists()
+    if kind == "03":
+        return dossier.status == Status.REFUSED
+    if kind == "04":
+        return dossier.extensions.exists()
+    if kind == "05":
+        return dossier.status == Status.STOPPED
+    return False
+
+
+FORM_ACTIONS = {
+    "request_supplement": SupplementForm,
+    "refuse": ReasonForm,
+    "stop": ReasonForm,
+    "request_payment": PaymentRequestForm,
+    "extend": ExtendForm,
+    "assign": AssignForm,
+    "transfer": TransferForm,
+}
 
 
 @_officer_required
@@ -134,42 +270,115 @@ def act(request, code: str, action: str):
     agency = dossier.competent_agency
     if agency is None:  # the selector only returns dossiers of the officer's agencies
         raise Http404
+    officer = request.user
+    simple = {key: (label, permission, target) for key, label, permission, target in ACTIONS}
     try:
-        if action == "refuse":
-            form = RefuseForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _("Give the reason for refusing the dossier."))
-                return redirect("backoffice:detail", code=code)
-            services.dossier_refuse(
-                dossier=dossier,
-                officer=request.user,
-                agency=agency,
-                reason=form.cleaned_data["reason"],
+        if action in simple:
+            service = {
+                "receive": services.dossier_receive,
+                "process": services.dossier_start_processing,
+                "advance_step": services.dossier_advance_step,
+                "payment_confirmed": services.dossier_payment_confirmed,
+                "issue_result": services.dossier_issue_result,
+                "return_result": services.dossier_return_result,
+            }[action]
+            service(dossier=dossier, officer=officer, agency=agency)
+            messages.success(request, _("Done: %(action)s.") % {"action": simple[action][0]})
+        elif action in FORM_ACTIONS:
+            kwargs = (
+                {"specialists": selectors.agency_specialists(agency=agency)}
+                if action == "assign"
+                else {}
             )
-        elif action in ACTIONS:
-            _target, service, _label = ACTIONS[action]
-            service(dossier=dossier, officer=request.user, agency=agency)
+            form = FORM_ACTIONS[action](request.POST, **kwargs)
+            if not form.is_valid():
+                for errors in form.errors.values():
+                    for error in errors:
+                        messages.error(request, error)
+                return redirect("backoffice:detail", code=code)
+            data = form.cleaned_data
+            if action == "request_supplement":
+                items = [services.MissingItem(name=n, reason=r) for n, r in data["items"]]
+                services.dossier_request_supplement(
+                    dossier=dossier, officer=officer, agency=agency, items=items, note=data["note"]
+                )
+                messages.success(
+                    request,
+                    _(
+                        "Supplement requested. The applicant is told what is missing; the clock is paused."
+                    ),
+                )
+            elif action == "refuse":
+                services.dossier_refuse(
+                    dossier=dossier, officer=officer, agency=agency, reason=data["reason"]
+                )
+                messages.success(
+                    request, _("The dossier was refused. The applicant receives the refusal slip.")
+                )
+            elif action == "stop":
+                services.dossier_stop(
+                    dossier=dossier, officer=officer, agency=agency, reason=data["reason"]
+                )
+                messages.success(request, _("Processing stopped."))
+            elif action == "request_payment":
+                services.dossier_request_payment(
+                    dossier=dossier,
+                    officer=officer,
+                    agency=agency,
+                    amount=data["amount"],
+                    description=data["description"],
+                )
+                messages.success(request, _("Payment of obligations requested."))
+            elif action == "extend":
+                services.dossier_extend(
+                    dossier=dossier,
+                    officer=officer,
+                    agency=agency,
+                    new_due_at=data["new_due_at"],
+                    reason=data["reason"],
+                )
+                messages.success(request, _("New return date set; the apology slip is ready."))
+            elif action == "assign":
+                services.dossier_assign(
+                    dossier=dossier, officer=officer, agency=agency, assignee=data["assignee"]
+                )
+                messages.success(request, _("Assigned."))
+            elif action == "transfer":
+                services.dossier_transfer(
+                    dossier=dossier,
+                    officer=officer,
+                    agency=agency,
+                    to_agency=data["agency_code"],
+                    reason=data["reason"],
+                )
+                messages.success(
+                    request, _("Transferred to %(agency)s.") % {"agency": data["agency_code"].name}
+                )
+                return redirect("backoffice:queue")
         else:
             raise Http404
     except TransitionNotAllowed:
         messages.error(request, _("This action is not possible in the dossier's current status."))
-    else:
-        messages.success(
-            request,
-            _("Done: %(action)s.")
-            % {
-                "action": action_label(
-                    {
-                        "receive": "received",
-                        "process": "processing",
-                        "issue_result": "result_issued",
-                        "return_result": "returned",
-                        "refuse": "refused",
-                    }[action]
-                )
-            },
-        )
+    except ActionNotPermitted:
+        messages.error(request, _("Your role in this agency does not allow this action."))
+    except ValueError as exc:
+        messages.error(request, str(exc))
     return redirect("backoffice:detail", code=code)
+
+
+@_officer_required
+def slip(request, code: str, kind: str):
+    dossier = selectors.dossier_for_officer(user=request.user, code=code)
+    content = receipt_pdf(dossier) if kind == "01" else slip_pdf(dossier, kind)
+    if content is None:
+        raise Http404
+    return _pdf_response(content, f"{dossier.code}-slip-{kind}.pdf")
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 @_officer_required
@@ -181,4 +390,97 @@ def attachment(request, code: str, pk: int):
     audit_record(actor=request.user, action="attachment.view", obj=item, object_id=str(item.pk))
     return FileResponse(
         item.file.open("rb"), content_type=item.content_type, filename=item.original_name
+    )
+
+
+@_officer_required
+def workload(request):
+    return render(request, "backoffice/workload.html", selectors.workload(user=request.user))
+
+
+@_officer_required
+def counter_intake(request):
+    """Register a paper dossier received at the counter (channel: in person)."""
+    agencies = [
+        a
+        for a in selectors.officer_agencies(user=request.user)
+        if officer_may(request.user, a, "counter_intake")
+    ]
+    if not agencies:
+        raise Http404
+    agency = agencies[0]
+    from procedures.models import Procedure
+
+    procedure = Procedure.objects.filter(
+        code=request.GET.get("procedure") or request.POST.get("procedure") or "1.001193"
+    ).first()
+    version = procedure.version_in_force() if procedure else None
+    if version is None:
+        raise Http404
+    form = CounterIntakeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        case = version.cases.first()
+        component = case.components.exclude(code__startswith="TK").first() if case else None
+        dossier = services.dossier_counter_intake(
+            officer=request.user,
+            agency=agency,
+            version=version,
+            case=case,
+            commune=data["commune_code"],
+            applicant_name=data["applicant_name"],
+            applicant_personal_id=data["applicant_personal_id"],
+            applicant_phone=data["applicant_phone"],
+            subject_name=data["subject_name"],
+            attachments=[
+                services.NewAttachment(
+                    component=component,
+                    file=data["document"],
+                    content_type=data["document"].detected_type,
+                )
+            ],
+        )
+        messages.success(
+            request, _("Paper dossier registered and received: %(code)s.") % {"code": dossier.code}
+        )
+        return redirect("backoffice:detail", code=dossier.code)
+    return render(
+        request, "backoffice/counter.html", {"form": form, "agency": agency, "procedure": procedure}
+    )
+
+
+@login_required
+def triage(request):
+    if not request.user.has_perm("dossiers.triage_dossier"):
+        raise Http404
+    if request.method == "POST":
+        dossier = (
+            selectors.triage_queue(user=request.user)
+            .filter(code=request.POST.get("code", ""))
+            .first()
+        )
+        form = TransferForm(request.POST)
+        if dossier is None:
+            raise Http404
+        if form.is_valid():
+            services.dossier_transfer(
+                dossier=dossier,
+                officer=request.user,
+                agency=None,
+                to_agency=form.cleaned_data["agency_code"],
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(
+                request,
+                _("Sent to %(agency)s.") % {"agency": form.cleaned_data["agency_code"].name},
+            )
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        return redirect("backoffice:triage")
+    return render(
+        request,
+        "backoffice/triage.html",
+        {"dossiers": selectors.triage_queue(user=request.user)[:200], "form": TransferForm()},
     )

@@ -10,12 +10,18 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from portal.documents import (
+    Letterhead,
     ReceiptSlip,
     ReceivedDocument,
     ResultDocument,
     ResultField,
+    apology_notice,
+    refusal_notice,
+    render_notice,
     render_receipt_slip,
     render_result_document,
+    stop_processing_notice,
+    supplement_request,
 )
 from portal.models import User
 
@@ -118,3 +124,70 @@ def result_pdf(dossier: Dossier, *, signer: User, agency: Agency, issued_at: dt.
         verify_url=result_verification_url(dossier),
     )
     return render_result_document(document)
+
+
+SLIP_KINDS = ("02", "03", "04", "05")
+
+
+def _letterhead(dossier: Dossier, *, at: dt.datetime, signer: User | None = None) -> Letterhead:
+    agency = dossier.competent_agency or dossier.receiving_agency or dossier.target_agency
+    return Letterhead(
+        language=_language(dossier),
+        agency_name=agency.name if agency else "Cổng Dịch vụ công quốc gia",
+        parent_agency_name=agency.parent.name if agency and agency.parent else "",
+        place=_agency_place(agency),
+        dossier_code=dossier.code,
+        issued_at=at,
+        signer_name=signer.display_name if signer else "",
+    )
+
+
+def _last_event(dossier: Dossier, action: str):
+    return dossier.events.filter(action=action).select_related("actor").order_by("-at").first()
+
+
+def slip_pdf(dossier: Dossier, kind: str) -> bytes | None:
+    """Slips 02 (supplement), 03 (refusal), 04 (apology and new date), 05 (stop), or None
+    when the dossier has no such slip."""
+    procedure = dossier.procedure_version.procedure.name
+    received = dossier.received_at or dossier.submitted_at
+    if kind == "02":
+        supplement = (
+            dossier.supplements.order_by("-requested_at").select_related("requested_by").first()
+        )
+        if supplement is None:
+            return None
+        notice = supplement_request(
+            _letterhead(dossier, at=supplement.requested_at, signer=supplement.requested_by),
+            applicant_name=dossier.applicant_name,
+            procedure_name=procedure,
+            received_at=received,
+            items=[(item["name"], item["reason"]) for item in supplement.items],
+        )
+    elif kind in ("03", "05"):
+        event = _last_event(dossier, "refused" if kind == "03" else "stopped")
+        if event is None:
+            return None
+        build = refusal_notice if kind == "03" else stop_processing_notice
+        notice = build(
+            _letterhead(dossier, at=event.at, signer=event.actor),
+            applicant_name=dossier.applicant_name,
+            procedure_name=procedure,
+            reason=event.note,
+        )
+    elif kind == "04":
+        extension = dossier.extensions.order_by("-at").select_related("by").first()
+        if extension is None:
+            return None
+        notice = apology_notice(
+            _letterhead(dossier, at=extension.at, signer=extension.by),
+            applicant_name=dossier.applicant_name,
+            procedure_name=procedure,
+            received_at=received,
+            old_due_at=extension.old_due_at,
+            new_due_at=extension.new_due_at,
+            reason=extension.reason,
+        )
+    else:
+        return None
+    return render_notice(notice)

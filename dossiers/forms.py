@@ -32,3 +32,147 @@ class RefuseForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for refusal"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+
+
+class SupplementForm(forms.Form):
+    items = forms.CharField(
+        label=_("What is missing, and why"),
+        help_text=_("One item per line, as 'document: reason'. List everything at once."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+    )
+    note = forms.CharField(
+        label=_("Note to the applicant (optional)"), required=False, max_length=1000
+    )
+
+    def clean_items(self) -> list[tuple[str, str]]:
+        items = []
+        for line in self.cleaned_data["items"].splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            name, _sep, reason = line.partition(":")
+            if not reason.strip():
+                raise forms.ValidationError(
+                    _("Give a reason for each item, after a colon: '%(line)s'") % {"line": line}
+                )
+            items.append((name.strip(), reason.strip()))
+        if not items:
+            raise forms.ValidationError(_("List at least one missing item."))
+        return items
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class ExtendForm(forms.Form):
+    new_due_at = forms.DateTimeField(
+        label=_("New return date"),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the delay"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class PaymentRequestForm(forms.Form):
+    amount = forms.IntegerField(label=_("Amount (VND)"), min_value=1000, max_value=10_000_000_000)
+    description = forms.CharField(label=_("What the payment is for"), max_length=255)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Specialist"), queryset=None, empty_label=None)  # type: ignore[arg-type]
+
+    def __init__(self, *args, specialists=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        if isinstance(field, forms.ModelChoiceField):
+            field.queryset = specialists
+            field.label_from_instance = lambda user: user.display_name  # type: ignore[method-assign]
+
+
+class TransferForm(forms.Form):
+    agency_code = forms.CharField(
+        label=_("Electronic id of the agency to send it to"),
+        help_text=_("For example 00070.00.H01 (People's Committee of Phường Hoàn Kiếm)"),
+        max_length=24,
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+    )
+
+    def clean_agency_code(self):
+        from agencies.models import Agency
+
+        code = self.cleaned_data["agency_code"].strip().upper()
+        agency = Agency.objects.filter(code=code, valid_to__isnull=True).first()
+        if agency is None:
+            raise forms.ValidationError(_("No active agency has this electronic id."))
+        return agency
+
+
+class CounterIntakeForm(forms.Form):
+    applicant_name = forms.CharField(label=_("Applicant's full name"), max_length=200)
+    applicant_personal_id = forms.CharField(
+        label=_("Applicant's personal identification number"), max_length=20
+    )
+    applicant_phone = forms.CharField(label=_("Mobile phone number"), max_length=20, required=False)
+    subject_name = forms.CharField(
+        label=_("Whom the dossier is about"), max_length=200, required=False
+    )
+    commune_code = forms.CharField(
+        label=_("Commune code"), max_length=8, help_text=_("The commune whose agency is competent")
+    )
+    document = forms.FileField(label=_("Scanned documents (PDF, JPEG or PNG)"))
+
+    def clean_applicant_personal_id(self) -> str:
+        from portal.validators import validate_personal_id
+
+        return validate_personal_id(self.cleaned_data["applicant_personal_id"])
+
+    def clean_commune_code(self):
+        from agencies.models import Commune
+
+        commune = Commune.objects.filter(code=self.cleaned_data["commune_code"].strip()).first()
+        if commune is None:
+            raise forms.ValidationError(_("No commune has this code."))
+        return commune
+
+    def clean_document(self):
+        from portal.validators import validate_upload
+
+        uploaded = self.cleaned_data["document"]
+        uploaded.detected_type = validate_upload(uploaded)
+        return uploaded
+
+
+class ResubmitForm(forms.Form):
+    document = forms.FileField(
+        label=_("The missing documents (PDF, JPEG or PNG)"),
+        required=False,
+        help_text=_("If a document is asked for, upload it here."),
+    )
+    note = forms.CharField(
+        label=_("Your answer to the agency"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean_document(self):
+        from portal.validators import validate_upload
+
+        uploaded = self.cleaned_data.get("document")
+        if uploaded:
+            uploaded.detected_type = validate_upload(uploaded)
+        return uploaded
+
+    def clean(self):
+        data = super().clean() or {}
+        if not data.get("document") and not data.get("note") and not self.errors:
+            raise forms.ValidationError(_("Upload the missing document or write your answer."))
+        return data

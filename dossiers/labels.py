@@ -11,6 +11,17 @@ ACTION_LABELS = {
     "processing": _("In processing"),
     "result_issued": _("Result issued"),
     "returned": _("Result returned"),
+    "supplement_requested": _("Supplement requested; the processing time is paused"),
+    "resubmitted": _("Supplement received; the processing time resumes"),
+    "assigned": _("Assigned to a specialist"),
+    "step": _("Moved to the next processing step"),
+    "payment_requested": _("Payment of financial obligations requested"),
+    "payment_confirmed": _("Financial obligations paid"),
+    "extended": _("Apology and new return date"),
+    "stopped": _("Processing stopped"),
+    "transferred": _("Transferred to another agency"),
+    "withdrawn": _("Withdrawn by the applicant"),
+    "counter_submitted": _("Submitted in person at the counter"),
 }
 
 

@@ -75,6 +75,21 @@ class Dossier(models.Model):
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers"
     )
 
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_dossiers",
+    )
+    current_step = models.PositiveSmallIntegerField(null=True, blank=True)
+    step_due_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the clock was paused (supplement requested).")
+    )
+    due_soon_alerted_at = models.DateTimeField(null=True, blank=True)
+    overdue_alerted_at = models.DateTimeField(null=True, blank=True)
+
     submitted_at = models.DateTimeField()
     routed_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
@@ -93,6 +108,7 @@ class Dossier(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
+        permissions = [("triage_dossier", "Can send dossiers waiting in triage to an agency")]
         indexes = [
             models.Index(fields=["competent_agency", "status", "due_at"]),
             models.Index(fields=["applicant", "-submitted_at"]),
@@ -181,6 +197,50 @@ class FormDraft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.id} ({self.procedure_version})"
+
+
+class SupplementRound(models.Model):
+    """One request for a supplement: all missing items at once; the clock pauses until the
+    applicant resubmits, then the due date moves by the pause, in working time."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="supplements")
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    items = models.JSONField(help_text=_("[{name, reason}] for every missing item"))
+    note = models.TextField(blank=True)
+    from_status = models.PositiveSmallIntegerField(choices=Status.choices)
+    old_due_at = models.DateTimeField(null=True, blank=True)
+    resubmitted_at = models.DateTimeField(null=True, blank=True)
+    applicant_note = models.TextField(blank=True)
+    paused_seconds = models.PositiveIntegerField(null=True, blank=True)
+    new_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} supplement {self.requested_at:%Y-%m-%d}"
+
+
+class DeadlineExtension(models.Model):
+    """An apology for a late dossier with its new return date (slip 04)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="extensions")
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    old_due_at = models.DateTimeField()
+    new_due_at = models.DateTimeField()
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["at"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.old_due_at:%Y-%m-%d} -> {self.new_due_at:%Y-%m-%d}"
 
 
 class DossierCounter(models.Model):

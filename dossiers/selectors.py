@@ -73,3 +73,133 @@ def dossier_public_lookup(*, code: str, id_last4: str) -> Dossier | None:
 
 def timeline(*, dossier: Dossier) -> QuerySet[DossierEvent]:
     return dossier.events.select_related("agency").order_by("at", "id")
+
+
+def deadline_state(dossier: Dossier, *, now=None) -> str:
+    """'late', 'due_soon' (within one working day) or 'on_time' for an open dossier; '' else."""
+    from django.utils import timezone
+
+    from agencies.calendar import get_calendar
+
+    from .states.business import OPEN
+
+    if (
+        dossier.status not in OPEN
+        or dossier.due_at is None
+        or dossier.status == Status.SUPPLEMENT_REQUESTED
+    ):
+        return ""
+    now = now or timezone.now()
+    if dossier.due_at < now:
+        return "late"
+    if dossier.due_at <= get_calendar().add_working_time(now, 1, "working_days"):
+        return "due_soon"
+    return "on_time"
+
+
+def queue_for_officer(
+    *,
+    user: User,
+    statuses: list[int] | None = None,
+    procedure_code: str = "",
+    deadline: str = "",
+    assigned_to_me: bool = False,
+    query: str = "",
+) -> QuerySet[Dossier]:
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from agencies.calendar import get_calendar
+
+    from .states.business import OPEN
+
+    qs = dossiers_for_officer(user=user).select_related("assigned_to")
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    if procedure_code:
+        qs = qs.filter(procedure_version__procedure__code=procedure_code)
+    now = timezone.now()
+    if deadline == "late":
+        qs = qs.filter(status__in=OPEN, due_at__lt=now).exclude(status=Status.SUPPLEMENT_REQUESTED)
+    elif deadline == "due_soon":
+        soon = get_calendar().add_working_time(now, 1, "working_days")
+        qs = qs.filter(status__in=OPEN, due_at__gte=now, due_at__lte=soon).exclude(
+            status=Status.SUPPLEMENT_REQUESTED
+        )
+    if assigned_to_me:
+        qs = qs.filter(assigned_to=user)
+    if query:
+        qs = qs.filter(
+            Q(code__icontains=query)
+            | Q(subject_name__icontains=query)
+            | Q(applicant_name__icontains=query)
+        )
+    return qs
+
+
+def workload(*, user: User) -> dict:
+    """Open, late and finished-this-month counts per officer and per agency of the user."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from portal.models import User as UserModel
+
+    from .states.business import OPEN
+
+    now = timezone.now()
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    agencies = officer_agencies(user=user)
+    open_q = Q(status__in=OPEN)
+    late_q = open_q & Q(due_at__lt=now) & ~Q(status=Status.SUPPLEMENT_REQUESTED)
+    done_q = Q(processed_at__gte=month_start)
+    per_agency = (
+        Dossier.objects.filter(competent_agency__in=agencies)
+        .values("competent_agency__name")
+        .annotate(
+            open=Count("id", filter=open_q),
+            late=Count("id", filter=late_q),
+            done=Count("id", filter=done_q),
+        )
+        .order_by("competent_agency__name")
+    )
+    officers = (
+        UserModel.objects.filter(memberships__agency__in=agencies)
+        .distinct()
+        .annotate(
+            open=Count(
+                "assigned_dossiers", filter=Q(assigned_dossiers__status__in=OPEN), distinct=True
+            ),
+            late=Count(
+                "assigned_dossiers",
+                filter=Q(assigned_dossiers__status__in=OPEN)
+                & Q(assigned_dossiers__due_at__lt=now)
+                & ~Q(assigned_dossiers__status=Status.SUPPLEMENT_REQUESTED),
+                distinct=True,
+            ),
+        )
+        .order_by("-open", "username")
+    )
+    return {"agencies": list(per_agency), "officers": list(officers)}
+
+
+def triage_queue(*, user: User) -> QuerySet[Dossier]:
+    if not user.is_authenticated or not user.has_perm("dossiers.triage_dossier"):
+        return Dossier.objects.none()
+    return (
+        _base()
+        .filter(competent_agency__isnull=True, routed_at__isnull=False, status=Status.SUBMITTED)
+        .order_by("submitted_at")
+    )
+
+
+def agency_specialists(*, agency: Agency) -> QuerySet[User]:
+    from agencies.models import OfficerRole
+    from portal.models import User as UserModel
+
+    return (
+        UserModel.objects.filter(
+            memberships__agency=agency, memberships__role=OfficerRole.SPECIALIST
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )

@@ -28,9 +28,18 @@ from portal.outbox import outbox_enqueue, outbox_handler
 from procedures.models import Case, Channel, Component, ProcedureVersion
 
 from .codes import dossier_code_next
-from .models import Attachment, AttachmentKind, Dossier, DossierEvent, FormDraft
+from .models import (
+    Attachment,
+    AttachmentKind,
+    DeadlineExtension,
+    Dossier,
+    DossierEvent,
+    FormDraft,
+    SupplementRound,
+)
+from .permissions import ActionNotPermitted, require
 from .routing import resolve_competent_agency
-from .states import business, delivery
+from .states import TransitionNotAllowed, business, delivery
 from .states.business import Status
 from .states.delivery import DeliveryStatus
 
@@ -219,10 +228,12 @@ def _transition(
     officer: User,
     agency: Agency,
     action: str,
+    permission: str,
     note: str = "",
     step_due_at: dt.datetime | None = None,
     extra_fields: tuple[str, ...] = (),
 ) -> DossierEvent:
+    require(officer, agency, permission)
     source = dossier.status
     business.check_transition(source, target)
     dossier.status = target
@@ -291,14 +302,23 @@ def dossier_receive(*, dossier: Dossier, officer: User, agency: Agency) -> Dossi
         dossier.received_at = now
         dossier.receiving_agency = agency
         dossier.due_at = dossier_due_at(dossier, now)
+        dossier.current_step = 1
+        dossier.step_due_at = _first_step_due(dossier, now)
         _transition(
             dossier,
             target=Status.RECEIVED,
             officer=officer,
             agency=agency,
             action="received",
-            step_due_at=_first_step_due(dossier, now),
-            extra_fields=("received_at", "receiving_agency", "due_at"),
+            permission="receive",
+            step_due_at=dossier.step_due_at,
+            extra_fields=(
+                "received_at",
+                "receiving_agency",
+                "due_at",
+                "current_step",
+                "step_due_at",
+            ),
         )
     return dossier
 
@@ -313,6 +333,7 @@ def dossier_refuse(*, dossier: Dossier, officer: User, agency: Agency, reason: s
             officer=officer,
             agency=agency,
             action="refused",
+            permission="refuse",
             note=reason,
             extra_fields=("processed_at",),
         )
@@ -328,6 +349,7 @@ def dossier_start_processing(*, dossier: Dossier, officer: User, agency: Agency)
             officer=officer,
             agency=agency,
             action="processing",
+            permission="process",
         )
     return dossier
 
@@ -353,6 +375,7 @@ def dossier_issue_result(*, dossier: Dossier, officer: User, agency: Agency) -> 
             officer=officer,
             agency=agency,
             action="result_issued",
+            permission="approve",
             note=_("Result number %(number)s.") % {"number": dossier.result_number},
             extra_fields=(
                 "processed_at",
@@ -377,6 +400,7 @@ def dossier_return_result(*, dossier: Dossier, officer: User, agency: Agency) ->
             officer=officer,
             agency=agency,
             action="returned",
+            permission="return_result",
             note=str(dossier.get_delivery_method_display()),
             extra_fields=("delivery_status", "returned_at"),
         )
@@ -386,3 +410,437 @@ def dossier_return_result(*, dossier: Dossier, officer: User, agency: Agency) ->
 def result_verification_url(dossier: Dossier) -> str:
     path = reverse("dossiers:verify", kwargs={"token": dossier.verification_token})
     return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+# --- Supplement, assignment, workflow steps, payment, extension, stop, transfer ------------
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    name: str
+    reason: str
+
+
+def dossier_request_supplement(
+    *, dossier: Dossier, officer: User, agency: Agency, items: list[MissingItem], note: str = ""
+) -> SupplementRound:
+    """Ask for ALL missing items at once (slip 02); the processing clock pauses."""
+    if not items:
+        raise ValueError("a supplement request lists at least one missing item")
+    with transaction.atomic(durable=True):
+        dossier = _lock(dossier)
+        now = timezone.now()
+        source = dossier.status
+        supplement = SupplementRound.objects.create(
+            dossier=dossier,
+            requested_at=now,
+            requested_by=officer,
+            items=[{"name": i.name, "reason": i.reason} for i in items],
+            note=note,
+            from_status=source,
+            old_due_at=dossier.due_at,
+        )
+        dossier.paused_at = now
+        lines = "; ".join(f"{i.name}: {i.reason}" for i in items)
+        _transition(
+            dossier,
+            target=Status.SUPPLEMENT_REQUESTED,
+            officer=officer,
+            agency=agency,
+            action="supplement_requested",
+            permission="request_supplement",
+            note=f"{lines}. {note}".strip().rstrip(".") + ".",
+            extra_fields=("paused_at",),
+        )
+    return supplement
+
+
+def dossier_resubmit(
+    *,
+    dossier: Dossier,
+    applicant: User,
+    note: str = "",
+    attachments: list[NewAttachment] | None = None,
+) -> Dossier:
+    """The applicant supplies what was missing: the clock resumes and the due date moves by
+    the pause, counted in working time."""
+    with transaction.atomic(durable=True):
+        dossier = _lock(dossier)
+        if dossier.applicant_id != applicant.pk:
+            raise PermissionError("only the applicant resubmits")
+        supplement = (
+            dossier.supplements.filter(resubmitted_at__isnull=True)
+            .order_by("-requested_at")
+            .first()
+        )
+        if supplement is None or dossier.status != Status.SUPPLEMENT_REQUESTED:
+            raise TransitionNotAllowed(
+                "business status", dossier.status, supplement.from_status if supplement else None
+            )
+        business.check_transition(dossier.status, supplement.from_status)
+        now = timezone.now()
+        calendar = get_calendar()
+        paused = calendar.working_seconds_between(dossier.paused_at or supplement.requested_at, now)
+        if dossier.due_at is not None:
+            dossier.due_at = calendar.add_working_seconds(dossier.due_at, paused)
+        if dossier.step_due_at is not None:
+            dossier.step_due_at = calendar.add_working_seconds(dossier.step_due_at, paused)
+        supplement.resubmitted_at = now
+        supplement.applicant_note = note
+        supplement.paused_seconds = paused
+        supplement.new_due_at = dossier.due_at
+        supplement.save()
+        for item in attachments or []:
+            Attachment.objects.create(
+                dossier=dossier,
+                component=item.component,
+                file=item.file,
+                original_name=(item.file.name or "document")[-255:],
+                content_type=item.content_type,
+                size=item.file.size or 0,
+                sha256=_sha256(item.file),
+                kind=AttachmentKind.UPLOADED,
+            )
+        source = dossier.status
+        dossier.status = supplement.from_status
+        dossier.paused_at = None
+        dossier.save(update_fields=["status", "paused_at", "due_at", "step_due_at", "updated_at"])
+        _event(
+            dossier,
+            action="resubmitted",
+            actor=applicant,
+            role="applicant",
+            agency=dossier.competent_agency,
+            from_status=source,
+            note=note,
+            step_due_at=dossier.step_due_at,
+            at=now,
+        )
+        audit_record(
+            actor=applicant,
+            action="dossier.resubmit",
+            obj=dossier,
+            details={"paused_seconds": paused},
+        )
+    return dossier
+
+
+def dossier_assign(*, dossier: Dossier, officer: User, agency: Agency, assignee: User) -> Dossier:
+    """Give the dossier to a specialist of the agency."""
+    with transaction.atomic(durable=True):
+        require(officer, agency, "assign")
+        if not assignee.memberships.filter(agency=agency, role=OfficerRole.SPECIALIST).exists():
+            raise ValueError("the assignee is not a specialist of this agency")
+        dossier = _lock(dossier)
+        if dossier.status not in business.OPEN:
+            raise TransitionNotAllowed("business status", dossier.status, "assign")
+        dossier.assigned_to = assignee
+        dossier.save(update_fields=["assigned_to", "updated_at"])
+        DossierEvent.objects.create(
+            dossier=dossier,
+            at=timezone.now(),
+            action="assigned",
+            actor=officer,
+            actor_role=officer_role(officer, agency),
+            agency=agency,
+            to_status=dossier.status,
+            note=_("Assigned to a specialist."),
+        )
+        audit_record(
+            actor=officer,
+            action="dossier.assign",
+            obj=dossier,
+            agency_code=agency.code,
+            details={"assignee": assignee.username},
+        )
+    return dossier
+
+
+def dossier_advance_step(*, dossier: Dossier, officer: User, agency: Agency) -> Dossier:
+    """Hand the dossier to the next step of the procedure's workflow, with that step's deadline."""
+    with transaction.atomic(durable=True):
+        require(officer, agency, "advance_step")
+        dossier = _lock(dossier)
+        if dossier.status != Status.IN_PROCESSING:
+            raise TransitionNotAllowed("business status", dossier.status, "next step")
+        steps = list(dossier.procedure_version.steps.order_by("order"))
+        current = dossier.current_step or 1
+        following = [s for s in steps if s.order > current]
+        if not following:
+            raise TransitionNotAllowed("workflow", current, "next step")
+        step = following[0]
+        calendar = get_calendar()
+        now = timezone.now()
+        dossier.current_step = step.order
+        dossier.step_due_at = calendar.add_working_time(
+            calendar.clock_start(now), step.duration_hours, "hours"
+        )
+        dossier.save(update_fields=["current_step", "step_due_at", "updated_at"])
+        _event(
+            dossier,
+            action="step",
+            actor=officer,
+            role=officer_role(officer, agency),
+            agency=agency,
+            from_status=dossier.status,
+            note=step.label,
+            step_due_at=dossier.step_due_at,
+            at=now,
+        )
+        audit_record(
+            actor=officer,
+            action="dossier.advance_step",
+            obj=dossier,
+            agency_code=agency.code,
+            details={"step": step.order},
+        )
+    return dossier
+
+
+def dossier_request_payment(
+    *, dossier: Dossier, officer: User, agency: Agency, amount: int, description: str
+) -> Dossier:
+    """Ask the applicant to pay financial obligations (taxes, charges) before the result."""
+    with transaction.atomic(durable=True):
+        dossier = _lock(dossier)
+        _transition(
+            dossier,
+            target=Status.PAYMENT_REQUESTED,
+            officer=officer,
+            agency=agency,
+            action="payment_requested",
+            permission="request_payment",
+            note=f"{description}: {amount:,} VND".replace(",", "."),
+        )
+    return dossier
+
+
+def dossier_payment_confirmed(*, dossier: Dossier, officer: User, agency: Agency) -> Dossier:
+    with transaction.atomic(durable=True):
+        dossier = _lock(dossier)
+        _transition(
+            dossier,
+            target=Status.IN_PROCESSING,
+            officer=officer,
+            agency=agency,
+            action="payment_confirmed",
+            permission="payment_confirmed",
+        )
+    return dossier
+
+
+def dossier_extend(
+    *, dossier: Dossier, officer: User, agency: Agency, new_due_at: dt.datetime, reason: str
+) -> DeadlineExtension:
+    """Apologise for a late dossier and set a new return date (slip 04)."""
+    with transaction.atomic(durable=True):
+        require(officer, agency, "extend")
+        dossier = _lock(dossier)
+        if dossier.status not in business.OPEN or dossier.due_at is None:
+            raise TransitionNotAllowed("business status", dossier.status, "extend")
+        if new_due_at <= dossier.due_at:
+            raise ValueError("the new return date must be after the current due date")
+        now = timezone.now()
+        extension = DeadlineExtension.objects.create(
+            dossier=dossier,
+            at=now,
+            by=officer,
+            old_due_at=dossier.due_at,
+            new_due_at=new_due_at,
+            reason=reason,
+        )
+        dossier.due_at = new_due_at
+        dossier.overdue_alerted_at = None
+        dossier.due_soon_alerted_at = None
+        dossier.save(
+            update_fields=["due_at", "overdue_alerted_at", "due_soon_alerted_at", "updated_at"]
+        )
+        _event(
+            dossier,
+            action="extended",
+            actor=officer,
+            role=officer_role(officer, agency),
+            agency=agency,
+            from_status=dossier.status,
+            note=reason,
+            at=now,
+        )
+        audit_record(actor=officer, action="dossier.extend", obj=dossier, agency_code=agency.code)
+    return extension
+
+
+def dossier_stop(*, dossier: Dossier, officer: User, agency: Agency, reason: str) -> Dossier:
+    """Stop processing, with the reason (slip 05)."""
+    with transaction.atomic(durable=True):
+        dossier = _lock(dossier)
+        dossier.processed_at = timezone.now()
+        _transition(
+            dossier,
+            target=Status.STOPPED,
+            officer=officer,
+            agency=agency,
+            action="stopped",
+            permission="stop",
+            note=reason,
+            extra_fields=("processed_at",),
+        )
+    return dossier
+
+
+def dossier_transfer(
+    *, dossier: Dossier, officer: User | None, agency: Agency | None, to_agency: Agency, reason: str
+) -> Dossier:
+    """Send a dossier not yet received to another agency (lien thong), or out of triage.
+
+    `agency` is the officer's agency; None with a staff user who works the triage queue."""
+    with transaction.atomic(durable=True):
+        if agency is not None and officer is not None:
+            require(officer, agency, "transfer")
+        elif officer is None or not officer.has_perm("dossiers.triage_dossier"):
+            raise ActionNotPermitted("transfer")
+        dossier = _lock(dossier)
+        if to_agency == dossier.competent_agency:
+            raise ValueError("the dossier is already with this agency")
+        source = dossier.status
+        business.check_transition(source, Status.TRANSFERRED)
+        previous = dossier.competent_agency
+        dossier.status = Status.TRANSFERRED
+        dossier.competent_agency = to_agency
+        dossier.receiving_agency = to_agency
+        dossier.assigned_to = None
+        dossier.save(
+            update_fields=[
+                "status",
+                "competent_agency",
+                "receiving_agency",
+                "assigned_to",
+                "updated_at",
+            ]
+        )
+        _event(
+            dossier,
+            action="transferred",
+            actor=officer,
+            role=officer_role(officer, agency) if officer and agency else "triage",
+            agency=to_agency,
+            from_status=source,
+            note=_("Transferred from %(old)s to %(new)s: %(reason)s")
+            % {
+                "old": previous.name if previous else _("triage"),
+                "new": to_agency.name,
+                "reason": reason,
+            },
+        )
+        audit_record(
+            actor=officer,
+            action="dossier.transfer",
+            obj=dossier,
+            agency_code=to_agency.code,
+            reason=reason[:200],
+            details={"from": previous.code if previous else None, "to": to_agency.code},
+        )
+    return dossier
+
+
+def dossier_withdraw(*, dossier: Dossier, applicant: User, reason: str = "") -> Dossier:
+    """The applicant withdraws a dossier that has no result yet."""
+    with transaction.atomic(durable=True):
+        dossier = _lock(dossier)
+        if dossier.applicant_id != applicant.pk:
+            raise PermissionError("only the applicant withdraws")
+        source = dossier.status
+        business.check_transition(source, Status.WITHDRAWN)
+        dossier.status = Status.WITHDRAWN
+        dossier.save(update_fields=["status", "updated_at"])
+        _event(
+            dossier,
+            action="withdrawn",
+            actor=applicant,
+            role="applicant",
+            agency=dossier.competent_agency,
+            from_status=source,
+            note=reason,
+        )
+        audit_record(actor=applicant, action="dossier.withdraw", obj=dossier)
+    return dossier
+
+
+def dossier_counter_intake(
+    *,
+    officer: User,
+    agency: Agency,
+    version: ProcedureVersion,
+    case: Case | None,
+    commune: Commune | None,
+    applicant_name: str,
+    applicant_personal_id: str,
+    applicant_phone: str = "",
+    applicant_email: str = "",
+    subject_name: str = "",
+    data: dict[str, Any] | None = None,
+    attachments: list[NewAttachment] | None = None,
+) -> Dossier:
+    """Register a paper dossier received in person at the counter (channel 1): it is received
+    at once and its documents are digitised, so in-person and online processing times can be
+    compared."""
+    from procedures.models import ChannelKind
+
+    require(officer, agency, "counter_intake")
+    competent = resolve_competent_agency(version=version, commune=commune) or agency
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        dossier = Dossier.objects.create(
+            code=dossier_code_next(agency_code=agency.code, day=timezone.localdate(now)),
+            procedure_version=version,
+            case=case,
+            channel=ChannelKind.IN_PERSON,
+            applicant=None,
+            applicant_name=applicant_name,
+            applicant_personal_id=applicant_personal_id,
+            applicant_phone=applicant_phone,
+            applicant_email=applicant_email,
+            subject_name=subject_name,
+            commune=commune,
+            data=data or {},
+            status=Status.SUBMITTED,
+            target_agency=competent,
+            competent_agency=competent,
+            receiving_agency=agency,
+            submitted_at=now,
+            routed_at=now,
+        )
+        for item in attachments or []:
+            Attachment.objects.create(
+                dossier=dossier,
+                component=item.component,
+                file=item.file,
+                original_name=(item.file.name or "document")[-255:],
+                content_type=item.content_type,
+                size=item.file.size or 0,
+                sha256=_sha256(item.file),
+                kind=AttachmentKind.DIGITISED,
+            )
+        DossierEvent.objects.create(
+            dossier=dossier,
+            at=now,
+            action="counter_submitted",
+            actor=officer,
+            actor_role=officer_role(officer, agency),
+            agency=agency,
+            to_status=dossier.status,
+        )
+        dossier.received_at = now
+        dossier.due_at = dossier_due_at(dossier, now)
+        dossier.current_step = 1
+        dossier.step_due_at = _first_step_due(dossier, now)
+        _transition(
+            dossier,
+            target=Status.RECEIVED,
+            officer=officer,
+            agency=agency,
+            action="received",
+            permission="receive",
+            step_due_at=dossier.step_due_at,
+            extra_fields=("received_at", "due_at", "current_step", "step_due_at"),
+        )
+    return dossier

@@ -15,7 +15,9 @@ from .documents import receipt_pdf
 from .forms import TrackingForm
 from .labels import action_label
 from .models import Dossier
-from .states.business import RATEABLE
+from .states.business import RATEABLE, TRANSITIONS, Status
+
+WITHDRAWABLE = [s for s, targets in TRANSITIONS.items() if Status.WITHDRAWN in targets]
 
 
 def _timeline(dossier: Dossier) -> list[dict]:
@@ -50,6 +52,7 @@ def mine_detail(request, code: str):
             "timeline": _timeline(dossier),
             "rating": rating,
             "rating_form": RatingForm() if can_rate else None,
+            "withdrawable": WITHDRAWABLE,
         },
     )
 
@@ -116,3 +119,81 @@ def verify(request, token):
     if not dossier.result_file:
         raise Http404
     return render(request, "dossiers/verify.html", {"dossier": dossier})
+
+
+@login_required
+def slip(request, code: str, kind: str):
+    from .documents import slip_pdf
+
+    dossier = selectors.dossier_of_applicant(user=request.user, code=code)
+    content = slip_pdf(dossier, kind)
+    if content is None:
+        raise Http404
+    return _pdf(content, f"{dossier.code}-slip-{kind}.pdf")
+
+
+@login_required
+def resubmit(request, code: str):
+    """The applicant sends what the agency asked for; the clock resumes."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from .forms import ResubmitForm
+    from .services import NewAttachment, dossier_resubmit
+    from .states.business import Status
+
+    dossier = selectors.dossier_of_applicant(user=request.user, code=code)
+    if dossier.status != Status.SUPPLEMENT_REQUESTED:
+        return redirect("dossiers:mine_detail", code=code)
+    form = ResubmitForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["document"]
+        attachments = (
+            [NewAttachment(component=None, file=uploaded, content_type=uploaded.detected_type)]
+            if uploaded
+            else []
+        )
+        dossier_resubmit(
+            dossier=dossier,
+            applicant=request.user,
+            note=form.cleaned_data["note"],
+            attachments=attachments,
+        )
+        messages.success(
+            request, _("Thank you. The agency has your supplement and the processing time resumes.")
+        )
+        return redirect("dossiers:mine_detail", code=code)
+    return render(
+        request,
+        "dossiers/resubmit.html",
+        {
+            "dossier": dossier,
+            "form": form,
+            "supplement": dossier.supplements.order_by("-requested_at").first(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def withdraw(request, code: str):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from .services import dossier_withdraw
+    from .states import TransitionNotAllowed
+
+    dossier = selectors.dossier_of_applicant(user=request.user, code=code)
+    if request.method == "POST":
+        try:
+            dossier_withdraw(
+                dossier=dossier, applicant=request.user, reason=request.POST.get("reason", "")[:500]
+            )
+        except TransitionNotAllowed:
+            messages.error(request, _("This dossier can no longer be withdrawn."))
+        else:
+            messages.success(request, _("Your dossier has been withdrawn."))
+        return redirect("dossiers:mine_detail", code=code)
+    return render(request, "dossiers/withdraw.html", {"dossier": dossier})

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dossiers import selectors
-from dossiers.views import _timeline
+from dossiers.views import WITHDRAWABLE, _timeline
 
 from .forms import RatingForm
 from .services import RatingNotAllowed, rating_create
@@ -32,6 +32,12 @@ def rate(request, code: str):
     return render(
         request,
         "dossiers/detail.html",
-        {"dossier": dossier, "timeline": _timeline(dossier), "rating": None, "rating_form": form},
+        {
+            "dossier": dossier,
+            "timeline": _timeline(dossier),
+            "rating": None,
+            "rating_form": form,
+            "withdrawable": WITHDRAWABLE,
+        },
         status=400,
     )

@@ -29,7 +29,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.DRAFT: frozenset({S.SUBMITTED}),
     S.SUBMITTED: frozenset({S.RECEIVED, S.REFUSED, S.WITHDRAWN, S.TRANSFERRED}),
     S.TRANSFERRED: frozenset({S.RECEIVED, S.REFUSED}),
-    S.RECEIVED: frozenset({S.IN_PROCESSING, S.STOPPED, S.WITHDRAWN}),
+    S.RECEIVED: frozenset({S.IN_PROCESSING, S.SUPPLEMENT_REQUESTED, S.STOPPED, S.WITHDRAWN}),
     S.IN_PROCESSING: frozenset(
         {
             S.SUPPLEMENT_REQUESTED,
@@ -40,7 +40,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
             S.WITHDRAWN,
         }
     ),
-    S.SUPPLEMENT_REQUESTED: frozenset({S.IN_PROCESSING, S.WITHDRAWN, S.STOPPED}),
+    S.SUPPLEMENT_REQUESTED: frozenset({S.RECEIVED, S.IN_PROCESSING, S.WITHDRAWN, S.STOPPED}),
     S.PAYMENT_REQUESTED: frozenset({S.IN_PROCESSING, S.WITHDRAWN, S.STOPPED}),
     S.WAITING_COORDINATION: frozenset({S.IN_PROCESSING, S.STOPPED}),
     S.RESULT_READY: frozenset({S.RETURNED}),
@@ -51,7 +51,21 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 #: statuses in which the processing clock runs
-CLOCK_RUNNING = frozenset({S.RECEIVED, S.IN_PROCESSING, S.WAITING_COORDINATION})
+CLOCK_RUNNING = frozenset(
+    {S.RECEIVED, S.IN_PROCESSING, S.WAITING_COORDINATION, S.PAYMENT_REQUESTED}
+)
+#: statuses in which the dossier waits for the agency (queues, due-soon and overdue alerts)
+OPEN = frozenset(
+    {
+        S.SUBMITTED,
+        S.TRANSFERRED,
+        S.RECEIVED,
+        S.IN_PROCESSING,
+        S.SUPPLEMENT_REQUESTED,
+        S.PAYMENT_REQUESTED,
+        S.WAITING_COORDINATION,
+    }
+)
 #: statuses after which nothing more happens
 FINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
 #: statuses after which the applicant may rate the handling
