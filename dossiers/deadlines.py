@@ -34,10 +34,9 @@ def deadline_alerts_mark(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     soon = get_calendar().add_working_time(now, 1, "working_days")
     counts = {"due_soon": 0, "overdue": 0}
-    base = (
-        Dossier.objects.filter(status__in=OPEN, competent_agency__isnull=False, due_at__isnull=False)
-        .exclude(status=Status.SUPPLEMENT_REQUESTED)
-    )
+    base = Dossier.objects.filter(
+        status__in=OPEN, competent_agency__isnull=False, due_at__isnull=False
+    ).exclude(status=Status.SUPPLEMENT_REQUESTED)
     for kind, filters, flag in (
         ("overdue", {"due_at__lt": now, "overdue_alerted_at__isnull": True}, "overdue_alerted_at"),
         (
@@ -49,9 +48,13 @@ def deadline_alerts_mark(*, now: dt.datetime | None = None) -> dict[str, int]:
         ids = list(base.filter(**filters).values_list("pk", flat=True)[:BATCH])
         for pk in ids:
             with transaction.atomic():
-                marked = Dossier.objects.filter(pk=pk, **{f"{flag}__isnull": True}).update(**{flag: now})
+                marked = Dossier.objects.filter(pk=pk, **{f"{flag}__isnull": True}).update(
+                    **{flag: now}
+                )
                 if marked:
-                    outbox_enqueue(topic="dossier.deadline_alert", payload={"dossier_id": pk, "kind": kind})
+                    outbox_enqueue(
+                        topic="dossier.deadline_alert", payload={"dossier_id": pk, "kind": kind}
+                    )
                     counts[kind] += 1
     return counts
 
@@ -59,16 +62,20 @@ def deadline_alerts_mark(*, now: dt.datetime | None = None) -> dict[str, int]:
 def _recipients(dossier: Dossier) -> list[User]:
     if dossier.assigned_to is not None:
         return [dossier.assigned_to]
-    return list(User.objects.filter(memberships__agency=dossier.competent_agency, is_active=True).distinct())
+    return list(
+        User.objects.filter(memberships__agency=dossier.competent_agency, is_active=True).distinct()
+    )
 
 
 @outbox_handler("dossier.deadline_alert")
 def _deadline_alert(payload: dict[str, Any]) -> None:
-    dossier = Dossier.objects.select_related("competent_agency", "assigned_to", "procedure_version__procedure").get(
-        pk=payload["dossier_id"]
-    )
+    dossier = Dossier.objects.select_related(
+        "competent_agency", "assigned_to", "procedure_version__procedure"
+    ).get(pk=payload["dossier_id"])
     kind = payload["kind"]
-    url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("backoffice:detail", kwargs={"code": dossier.code})
+    url = settings.PORTAL_BASE_URL.rstrip("/") + reverse(
+        "backoffice:detail", kwargs={"code": dossier.code}
+    )
     due = timezone.localtime(dossier.due_at).strftime("%d/%m/%Y %H:%M") if dossier.due_at else ""
     sent = 0
     for officer in _recipients(dossier):
@@ -76,9 +83,15 @@ def _deadline_alert(payload: dict[str, Any]) -> None:
             continue
         with translation.override(settings.LANGUAGE_CODE):
             if kind == "overdue":
-                subject = _("Late dossier %(code)s (due %(due)s)") % {"code": dossier.code, "due": due}
+                subject = _("Late dossier %(code)s (due %(due)s)") % {
+                    "code": dossier.code,
+                    "due": due,
+                }
             else:
-                subject = _("Dossier %(code)s is due soon (%(due)s)") % {"code": dossier.code, "due": due}
+                subject = _("Dossier %(code)s is due soon (%(due)s)") % {
+                    "code": dossier.code,
+                    "due": due,
+                }
             body = "\n".join([subject, dossier.procedure_version.procedure.name, url])
         send_mail(subject, body, None, [officer.email])
         sent += 1

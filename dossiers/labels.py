@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "transferred": _("Transferred to another agency"),
     "withdrawn": _("Withdrawn by the applicant"),
     "counter_submitted": _("Submitted in person at the counter"),
+    "fanned_out": _("Sent to each agency of the linked procedures"),
+    "bundle_progress": _("All linked parts reached this step"),
 }
 
 

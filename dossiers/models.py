@@ -43,6 +43,15 @@ class Dossier(models.Model):
     commune = models.ForeignKey(
         Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="parts",
+        help_text=_("The bundle dossier this part belongs to (linked procedures)."),
+    )
+    part_code = models.CharField(max_length=8, blank=True)
     data = models.JSONField(default=dict)
     language = models.CharField(max_length=8, default="vi")
 
@@ -241,6 +250,32 @@ class DeadlineExtension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.old_due_at:%Y-%m-%d} -> {self.new_due_at:%Y-%m-%d}"
+
+
+class RoutingRule(models.Model):
+    """An administrator's routing rule: the first active rule that matches a dossier decides
+    its competent agency, before the default by implementing level. Empty conditions match
+    anything (a rule for a procedure across a whole province, say)."""
+
+    order = models.PositiveIntegerField(default=100, help_text=_("Lower runs first."))
+    is_active = models.BooleanField(default=True)
+    procedure = models.ForeignKey(
+        "procedures.Procedure", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    province = models.ForeignKey(
+        "agencies.Province", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    commune = models.ForeignKey(
+        Commune, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.order} -> {self.agency}"
 
 
 class DossierCounter(models.Model):

@@ -34,11 +34,13 @@ class RoutingRegistry:
 
         return decorator
 
-    def resolve(self, routing_input: RoutingInput) -> Agency | None:
-        level = routing_input.version.levels.order_by("level").last()
-        if level is None:
-            return None
-        resolver = self._resolvers.get(level.competent_agency_kind)
+    def resolve(self, routing_input: RoutingInput, *, kind: str | None = None) -> Agency | None:
+        if kind is None:
+            level = routing_input.version.levels.order_by("level").last()
+            if level is None:
+                return None
+            kind = level.competent_agency_kind
+        resolver = self._resolvers.get(kind)
         return resolver(routing_input) if resolver else None
 
 
@@ -78,7 +80,43 @@ def province_committee(routing_input: RoutingInput) -> Agency | None:
     )
 
 
+@registry.register(AgencyKind.SOCIAL_INSURANCE)
+def provincial_social_insurance(routing_input: RoutingInput) -> Agency | None:
+    if routing_input.commune is None:
+        return None
+    return _active(
+        Agency.objects.filter(
+            kind=AgencyKind.SOCIAL_INSURANCE, province_id=routing_input.commune.province_id
+        )
+    )
+
+
 def resolve_competent_agency(
-    *, version: ProcedureVersion, commune: Commune | None
+    *, version: ProcedureVersion, commune: Commune | None, kind: str | None = None
 ) -> Agency | None:
-    return registry.resolve(RoutingInput(version=version, commune=commune))
+    """The competent agency: by the version's implementation level, or for `kind` (a part of a
+    linked bundle names its own agency kind)."""
+    if kind is None:
+        ruled = rule_match(version=version, commune=commune)
+        if ruled is not None:
+            return ruled
+    return registry.resolve(RoutingInput(version=version, commune=commune), kind=kind)
+
+
+def rule_match(*, version: ProcedureVersion, commune: Commune | None) -> Agency | None:
+    """The agency of the first active administrator rule that matches, if any."""
+    from django.db.models import Q
+
+    from .models import RoutingRule
+
+    rules = RoutingRule.objects.filter(is_active=True, agency__valid_to__isnull=True).filter(
+        Q(procedure__isnull=True) | Q(procedure_id=version.procedure_id)
+    )
+    if commune is None:
+        rules = rules.filter(province__isnull=True, commune__isnull=True)
+    else:
+        rules = rules.filter(Q(province__isnull=True) | Q(province_id=commune.province_id)).filter(
+            Q(commune__isnull=True) | Q(commune=commune)
+        )
+    rule = rules.select_related("agency").order_by("order", "id").first()
+    return rule.agency if rule else None

@@ -25,6 +25,11 @@ def dossiers_of_applicant(*, user: User) -> QuerySet[Dossier]:
     return _base().filter(applicant=user).order_by("-submitted_at")
 
 
+def dossiers_listed_for_applicant(*, user: User) -> QuerySet[Dossier]:
+    """My dossiers as a list: a linked bundle shows once, its parts inside it."""
+    return dossiers_of_applicant(user=user).filter(parent__isnull=True)
+
+
 def dossier_of_applicant(*, user: User, code: str) -> Dossier:
     dossier = dossiers_of_applicant(user=user).filter(code=code).first()
     if dossier is None:
@@ -188,6 +193,7 @@ def triage_queue(*, user: User) -> QuerySet[Dossier]:
     return (
         _base()
         .filter(competent_agency__isnull=True, routed_at__isnull=False, status=Status.SUBMITTED)
+        .exclude(parts__isnull=False)
         .order_by("submitted_at")
     )
 

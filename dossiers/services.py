@@ -176,6 +176,9 @@ def dossier_route(*, dossier_id: int) -> Dossier:
         dossier = Dossier.objects.select_for_update().get(pk=dossier_id)
         if dossier.routed_at is not None:
             return dossier
+        if dossier.procedure_version.bundle_parts:
+            _fan_out(dossier)
+            return dossier
         agency = dossier.target_agency or resolve_competent_agency(
             version=dossier.procedure_version, commune=dossier.commune
         )
@@ -204,6 +207,144 @@ def dossier_route(*, dossier_id: int) -> Dossier:
             agency_code=agency.code if agency else "",
         )
     return dossier
+
+
+def _fan_out(bundle: Dossier) -> None:
+    """A linked bundle becomes one part per competent agency; the bundle completes when all
+    parts do. Runs inside dossier_route's transaction, with the bundle row locked."""
+    now = timezone.now()
+    day = timezone.localdate(now)
+    agencies = []
+    for part in bundle.procedure_version.bundle_parts:
+        agency = resolve_competent_agency(
+            version=bundle.procedure_version, commune=bundle.commune, kind=part["agency_kind"]
+        )
+        code_agency = agency.code if agency else settings.PORTAL_TRIAGE_AGENCY_CODE
+        child = Dossier.objects.create(
+            code=dossier_code_next(agency_code=code_agency, day=day),
+            procedure_version=bundle.procedure_version,
+            case=bundle.case,
+            channel=bundle.channel,
+            applicant=bundle.applicant,
+            applicant_name=bundle.applicant_name,
+            applicant_personal_id=bundle.applicant_personal_id,
+            applicant_email=bundle.applicant_email,
+            applicant_phone=bundle.applicant_phone,
+            subject_name=f"{part.get('name', part['code'])}: {bundle.subject_name}",
+            commune=bundle.commune,
+            data=bundle.data,
+            language=bundle.language,
+            parent=bundle,
+            part_code=part["code"],
+            status=Status.SUBMITTED,
+            target_agency=agency,
+            competent_agency=agency,
+            receiving_agency=agency,
+            submitted_at=bundle.submitted_at,
+            routed_at=now,
+        )
+        Attachment.objects.bulk_create(
+            Attachment(
+                dossier=child,
+                component=a.component,
+                file=a.file.name,
+                original_name=a.original_name,
+                content_type=a.content_type,
+                size=a.size,
+                sha256=a.sha256,
+                kind=a.kind,
+            )
+            for a in bundle.attachments.all()
+        )
+        DossierEvent.objects.create(
+            dossier=child,
+            at=now,
+            action="routed" if agency else "triage",
+            agency=agency,
+            to_status=child.status,
+            note=_("Part of the linked dossier %(code)s.") % {"code": bundle.code},
+        )
+        agencies.append(agency.name if agency else _("triage"))
+    bundle.routed_at = now
+    bundle.save(update_fields=["routed_at", "updated_at"])
+    DossierEvent.objects.create(
+        dossier=bundle,
+        at=now,
+        action="fanned_out",
+        to_status=bundle.status,
+        note=_("Sent to %(agencies)s.") % {"agencies": "; ".join(agencies)},
+    )
+    audit_record(
+        actor=None, action="dossier.route_bundle", obj=bundle, details={"parts": len(agencies)}
+    )
+
+
+#: how far a bundle has come, in the order its status moves
+BUNDLE_PROGRESS = [
+    Status.SUBMITTED,
+    Status.RECEIVED,
+    Status.IN_PROCESSING,
+    Status.RESULT_READY,
+    Status.RETURNED,
+]
+
+
+def _bundle_target(parts: list[Dossier]) -> Status | None:
+    statuses = {Status(p.status) for p in parts}
+    if statuses <= {Status.RETURNED}:
+        return Status.RETURNED
+    if statuses <= {Status.RESULT_READY, Status.RETURNED}:
+        return Status.RESULT_READY
+    if all(p.received_at for p in parts):
+        moving = statuses & {
+            Status.IN_PROCESSING,
+            Status.SUPPLEMENT_REQUESTED,
+            Status.PAYMENT_REQUESTED,
+            Status.WAITING_COORDINATION,
+            Status.RESULT_READY,
+            Status.RETURNED,
+        }
+        return Status.IN_PROCESSING if moving else Status.RECEIVED
+    return None
+
+
+def _rollup_bundle(part: Dossier) -> None:
+    """Move the bundle forward along BUNDLE_PROGRESS as its parts progress (same transaction)."""
+    if part.parent_id is None:
+        return
+    bundle = Dossier.objects.select_for_update().get(pk=part.parent_id)
+    parts = list(bundle.parts.all())
+    target = _bundle_target(parts)
+    if target is None or Status(bundle.status) not in BUNDLE_PROGRESS:
+        return
+    current = BUNDLE_PROGRESS.index(Status(bundle.status))
+    wanted = BUNDLE_PROGRESS.index(target)
+    if wanted <= current:
+        return
+    now = timezone.now()
+    fields = ["status", "updated_at"]
+    if bundle.received_at is None and wanted >= 1:
+        bundle.received_at = max(p.received_at for p in parts if p.received_at)
+        bundle.due_at = max((p.due_at for p in parts if p.due_at), default=None)
+        fields += ["received_at", "due_at"]
+    for step in BUNDLE_PROGRESS[current + 1 : wanted + 1]:
+        business.check_transition(bundle.status, step)
+        source = bundle.status
+        bundle.status = step
+        if step == Status.RESULT_READY:
+            bundle.processed_at = now
+            fields.append("processed_at")
+        if step == Status.RETURNED:
+            bundle.returned_at = now
+            fields.append("returned_at")
+        bundle.save(update_fields=list(dict.fromkeys(fields)))
+        _event(
+            bundle,
+            action="bundle_progress",
+            from_status=source,
+            note=_("All parts have reached this step."),
+            at=now,
+        )
 
 
 @outbox_handler("dossier.route")
@@ -238,6 +379,7 @@ def _transition(
     business.check_transition(source, target)
     dossier.status = target
     dossier.save(update_fields=["status", "updated_at", *extra_fields])
+    _rollup_bundle(dossier)
     role = officer_role(officer, agency)
     event = _event(
         dossier,

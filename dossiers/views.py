@@ -35,7 +35,7 @@ def submitted(request, code: str):
 
 @login_required
 def mine(request):
-    dossiers = selectors.dossiers_of_applicant(user=request.user)
+    dossiers = selectors.dossiers_listed_for_applicant(user=request.user)
     return render(request, "dossiers/mine.html", {"dossiers": dossiers})
 
 

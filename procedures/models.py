@@ -103,6 +103,14 @@ class ProcedureVersion(models.Model):
         max_length=64, blank=True, help_text=_("The e-form that implements this version.")
     )
     related_codes = models.JSONField(default=list, blank=True)
+    bundle_parts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "For a linked bundle (lien thong): the parts, each handled by its own agency: "
+            '[{"code": "1.001193", "name": "...", "agency_kind": "commune_committee"}]'
+        ),
+    )
 
     class Meta:
         ordering = ["procedure", "-effective_from"]

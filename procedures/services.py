@@ -105,6 +105,7 @@ VERSION_FIELDS = (
     "proxy_allowed",
     "form_key",
     "related_codes",
+    "bundle_parts",
 )
 
 

@@ -1,0 +1,158 @@
+"""Linked procedures (lien thong): one dossier fans out to each competent agency and completes
+when all its parts do."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from agencies.models import Agency, AgencyKind, AgencyLevel, Membership, OfficerRole
+from dossiers import selectors
+from dossiers.services import (
+    NewAttachment,
+    dossier_issue_result,
+    dossier_receive,
+    dossier_return_result,
+    dossier_start_processing,
+    dossier_submit,
+)
+from dossiers.states.business import Status
+from portal.models import User
+from procedures.services import procedure_import
+from tests.conftest import BIRTH_DATA, pdf_upload
+
+pytestmark = pytest.mark.django_db
+DATA = Path(__file__).parent / "data" / "bundle-birth.json"
+
+
+@pytest.fixture
+def bundle_version(db):
+    procedure, _ = procedure_import(data=json.loads(DATA.read_text(encoding="utf-8")))
+    return procedure.versions.get()
+
+
+@pytest.fixture
+def agencies(agency_hk, hoan_kiem, hanoi):
+    police = Agency.objects.create(
+        code="00070.01.H01",
+        name="Công an Phường Hoàn Kiếm",
+        level=AgencyLevel.COMMUNE,
+        kind=AgencyKind.COMMUNE_POLICE,
+        province=hanoi,
+        commune=hoan_kiem,
+    )
+    insurance = Agency.objects.create(
+        code="000.00.21.H01",
+        name="Bảo hiểm xã hội Thành phố Hà Nội",
+        level=AgencyLevel.PROVINCE,
+        kind=AgencyKind.SOCIAL_INSURANCE,
+        province=hanoi,
+    )
+    return [agency_hk, police, insurance]
+
+
+def officer(agency: Agency) -> User:
+    user = User.objects.create_user(username=f"o-{agency.code}", password="x")
+    for role in (OfficerRole.RECEPTION, OfficerRole.SPECIALIST, OfficerRole.LEADER):
+        Membership.objects.create(user=user, agency=agency, role=role)
+    return user
+
+
+def test_bundle_fans_out_and_completes_when_all_parts_do(
+    bundle_version, agencies, hoan_kiem, citizen_a, django_capture_on_commit_callbacks
+):
+    case = bundle_version.cases.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        bundle = dossier_submit(
+            applicant=citizen_a,
+            version=bundle_version,
+            case=case,
+            commune=hoan_kiem,
+            data=BIRTH_DATA,
+            subject_name="Trần Minh An",
+            submission_key=uuid.uuid4(),
+            attachments=[
+                NewAttachment(case.components.get(code="GCS"), pdf_upload(), "application/pdf")
+            ],
+        )
+    bundle.refresh_from_db()
+    parts = list(bundle.parts.order_by("id"))
+    assert [p.competent_agency for p in parts] == agencies
+    assert [p.part_code for p in parts] == ["1.001193", "RES", "BHYT"]
+    assert all(p.code.startswith(p.competent_agency.code) for p in parts)
+    assert all(p.attachments.count() == 1 for p in parts)
+    assert bundle.competent_agency is None
+    assert bundle.events.last().action == "fanned_out"
+    # each agency sees only its part; the citizen's list shows the bundle once
+    officers = [officer(a) for a in agencies]
+    for o, part in zip(officers, parts, strict=True):
+        assert list(selectors.dossiers_for_officer(user=o)) == [part]
+    assert list(selectors.dossiers_listed_for_applicant(user=citizen_a)) == [bundle]
+
+    for index, (o, part, agency) in enumerate(zip(officers, parts, agencies, strict=True)):
+        dossier_receive(dossier=part, officer=o, agency=agency)
+        bundle.refresh_from_db()
+        assert bundle.status == (Status.RECEIVED if index == 2 else Status.SUBMITTED)
+    for o, part, agency in zip(officers, parts, agencies, strict=True):
+        dossier_start_processing(dossier=part, officer=o, agency=agency)
+        dossier_issue_result(dossier=part, officer=o, agency=agency)
+    bundle.refresh_from_db()
+    assert bundle.status == Status.RESULT_READY
+    for o, part, agency in zip(officers, parts, agencies, strict=True):
+        dossier_return_result(dossier=part, officer=o, agency=agency)
+    bundle.refresh_from_db()
+    assert bundle.status == Status.RETURNED
+    steps = [
+        (e.from_status, e.to_status)
+        for e in bundle.events.filter(action="bundle_progress").order_by("id")
+    ]
+    assert steps == [
+        (Status.SUBMITTED, Status.RECEIVED),
+        (Status.RECEIVED, Status.IN_PROCESSING),
+        (Status.IN_PROCESSING, Status.RESULT_READY),
+        (Status.RESULT_READY, Status.RETURNED),
+    ]
+
+
+def test_routing_a_bundle_twice_fans_out_once(
+    bundle_version, agencies, hoan_kiem, citizen_a, django_capture_on_commit_callbacks
+):
+    from dossiers.services import dossier_route
+
+    with django_capture_on_commit_callbacks(execute=True):
+        bundle = dossier_submit(
+            applicant=citizen_a,
+            version=bundle_version,
+            case=None,
+            commune=hoan_kiem,
+            data=BIRTH_DATA,
+            subject_name="Trần Minh An",
+            submission_key=uuid.uuid4(),
+            attachments=[],
+        )
+    dossier_route(dossier_id=bundle.pk)
+    assert bundle.parts.count() == 3
+
+
+def test_administrator_routing_rules_first_match_wins(
+    birth_version, hoan_kiem, hanoi, agency_hk, agency_bd
+):
+    from dossiers.models import RoutingRule
+    from dossiers.routing import resolve_competent_agency
+
+    assert resolve_competent_agency(version=birth_version, commune=hoan_kiem) == agency_hk
+    RoutingRule.objects.create(order=20, province=hanoi, agency=agency_hk, note="whole province")
+    RoutingRule.objects.create(
+        order=10, commune=hoan_kiem, procedure=birth_version.procedure, agency=agency_bd
+    )
+    assert resolve_competent_agency(version=birth_version, commune=hoan_kiem) == agency_bd
+    RoutingRule.objects.filter(order=10).update(is_active=False)
+    assert resolve_competent_agency(version=birth_version, commune=hoan_kiem) == agency_hk
+    RoutingRule.objects.all().delete()
+    RoutingRule.objects.create(
+        order=1, province_id=None, commune=None, agency=agency_bd, procedure=None, is_active=False
+    )
+    assert resolve_competent_agency(version=birth_version, commune=hoan_kiem) == agency_hk
