@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -83,7 +84,7 @@ def queue(request):
     mine = request.GET.get("mine") == "1"
     dossiers = selectors.queue_for_officer(
         user=request.user,
-        statuses=None if deadline else QUEUES[queue_key][1],
+        statuses=None if deadline else [int(s) for s in QUEUES[queue_key][1]],
         procedure_code=procedure_code,
         deadline=deadline,
         assigned_to_me=mine,
@@ -201,7 +202,7 @@ def detail(request, code: str):
     def may(permission: str) -> bool:
         return agency is not None and officer_may(request.user, agency, permission)
 
-    forms = {}
+    forms: dict[str, Form] = {}
     if Status.SUPPLEMENT_REQUESTED in allowed and may("request_supplement"):
         forms["request_supplement"] = SupplementForm()
     if Status.REFUSED in allowed and may("refuse"):
@@ -252,7 +253,7 @@ def _has_slip(dossier, kind: str) -> bool:
     return False
 
 
-FORM_ACTIONS = {
+FORM_ACTIONS: dict[str, type[Form]] = {
     "request_supplement": SupplementForm,
     "refuse": ReasonForm,
     "stop": ReasonForm,
@@ -285,16 +286,15 @@ def act(request, code: str, action: str):
             service(dossier=dossier, officer=officer, agency=agency)
             messages.success(request, _("Done: %(action)s.") % {"action": simple[action][0]})
         elif action in FORM_ACTIONS:
-            kwargs = (
-                {"specialists": selectors.agency_specialists(agency=agency)}
+            form: Form = (
+                AssignForm(request.POST, specialists=selectors.agency_specialists(agency=agency))
                 if action == "assign"
-                else {}
+                else FORM_ACTIONS[action](request.POST)
             )
-            form = FORM_ACTIONS[action](request.POST, **kwargs)
             if not form.is_valid():
                 for errors in form.errors.values():
                     for error in errors:
-                        messages.error(request, error)
+                        messages.error(request, str(error))
                 return redirect("backoffice:detail", code=code)
             data = form.cleaned_data
             if action == "request_supplement":
@@ -477,7 +477,7 @@ def triage(request):
         else:
             for errors in form.errors.values():
                 for error in errors:
-                    messages.error(request, error)
+                    messages.error(request, str(error))
         return redirect("backoffice:triage")
     return render(
         request,

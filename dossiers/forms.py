@@ -84,15 +84,23 @@ class PaymentRequestForm(forms.Form):
     description = forms.CharField(label=_("What the payment is for"), max_length=255)
 
 
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.display_name
+
+
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("Specialist"), queryset=None, empty_label=None)  # type: ignore[arg-type]
+    assignee: OfficerChoiceField = OfficerChoiceField(
+        label=_("Specialist"),
+        queryset=None,  # type: ignore[arg-type]
+        empty_label=None,
+    )
 
     def __init__(self, *args, specialists=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
         if isinstance(field, forms.ModelChoiceField):
             field.queryset = specialists
-            field.label_from_instance = lambda user: user.display_name  # type: ignore[method-assign]
 
 
 class TransferForm(forms.Form):
