@@ -82,6 +82,21 @@ class Agency(models.Model):
     )
     address = models.CharField(max_length=255, blank=True)
     email = models.EmailField(blank=True)
+    is_external = models.BooleanField(
+        _("has its own system"),
+        default=False,
+        help_text=_(
+            "Dossiers routed to this agency are delivered to its own system by a signed "
+            "webhook (see docs/interop.md)."
+        ),
+    )
+    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    webhook_secret = models.CharField(
+        _("webhook secret"),
+        max_length=128,
+        blank=True,
+        help_text=_("Signs the webhooks (HMAC-SHA256); never shown again in full."),
+    )
 
     class Meta:
         ordering = ["level", "name"]
@@ -93,6 +108,13 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def webhook_secret_hint(self) -> str:
+        """The last four characters of the webhook secret, for administrators."""
+        if not self.webhook_secret:
+            return ""
+        return "…" + self.webhook_secret[-4:]
 
 
 class OfficerRole(models.TextChoices):

@@ -7,6 +7,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.otp import IsVerifiedOfficer
+
 from . import selectors
 from .labels import action_label
 from .models import Dossier, DossierEvent
@@ -99,7 +101,7 @@ class OfficerDossierSerializer(PublicDossierSerializer):
 class BackofficeDossierViewSet(viewsets.ReadOnlyModelViewSet):
     """Dossiers of the officer's agencies; another agency's dossier is a 404."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, IsVerifiedOfficer]
     serializer_class = OfficerDossierSerializer
     lookup_field = "code"
     lookup_value_regex = r"[^/]+"

@@ -192,6 +192,7 @@ def dossier_route(*, dossier_id: int) -> Dossier:
             note = _("The competent agency could not be determined; the dossier awaits triage.")
         else:
             note = _("Sent to %(agency)s.") % {"agency": agency.name}
+        _deliver_if_external(dossier)
         DossierEvent.objects.create(
             dossier=dossier,
             at=dossier.routed_at,
@@ -207,6 +208,13 @@ def dossier_route(*, dossier_id: int) -> Dossier:
             agency_code=agency.code if agency else "",
         )
     return dossier
+
+
+def _deliver_if_external(dossier: Dossier) -> None:
+    """An external agency (a ministry's own system) gets the dossier by signed webhook."""
+    agency = dossier.competent_agency
+    if agency is not None and agency.is_external:
+        outbox_enqueue(topic="interop.deliver", payload={"dossier_id": dossier.pk})
 
 
 def _fan_out(bundle: Dossier) -> None:
@@ -256,6 +264,7 @@ def _fan_out(bundle: Dossier) -> None:
             )
             for a in bundle.attachments.all()
         )
+        _deliver_if_external(child)
         DossierEvent.objects.create(
             dossier=child,
             at=now,
@@ -437,13 +446,15 @@ def _first_step_due(dossier: Dossier, start: dt.datetime) -> dt.datetime | None:
 
 
 def dossier_receive(*, dossier: Dossier, officer: User, agency: Agency) -> Dossier:
-    """Valid reception: the processing clock starts now."""
+    """Valid reception: the processing clock starts now. A dossier transferred after an
+    earlier reception keeps its clock: the applicant's due date does not restart."""
     with transaction.atomic(durable=True):
         dossier = _lock(dossier)
         now = timezone.now()
-        dossier.received_at = now
         dossier.receiving_agency = agency
-        dossier.due_at = dossier_due_at(dossier, now)
+        if dossier.received_at is None:
+            dossier.received_at = now
+            dossier.due_at = dossier_due_at(dossier, now)
         dossier.current_step = 1
         dossier.step_due_at = _first_step_due(dossier, now)
         _transition(
@@ -832,7 +843,8 @@ def dossier_stop(*, dossier: Dossier, officer: User, agency: Agency, reason: str
 def dossier_transfer(
     *, dossier: Dossier, officer: User | None, agency: Agency | None, to_agency: Agency, reason: str
 ) -> Dossier:
-    """Send a dossier not yet received to another agency (lien thong), or out of triage.
+    """Send a dossier to another agency (lien thong), before or after reception, or out of
+    triage. After reception the clock keeps running: the due date does not restart.
 
     `agency` is the officer's agency; None with a staff user who works the triage queue."""
     with transaction.atomic(durable=True):
@@ -859,6 +871,7 @@ def dossier_transfer(
                 "updated_at",
             ]
         )
+        _deliver_if_external(dossier)
         _event(
             dossier,
             action="transferred",

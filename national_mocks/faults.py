@@ -17,7 +17,7 @@ from .config import CONFIG
 
 _rng = random.SystemRandom()
 
-SERVICES = ("population", "sso")
+SERVICES = ("population", "sso", "ministry")
 
 
 def is_down(service: str) -> bool:

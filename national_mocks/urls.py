@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import population, views
+from . import ministry, population, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -11,6 +11,8 @@ urlpatterns = [
         name="population-citizen",
     ),
     path("sso/", include("national_mocks.sso.urls")),
+    path("ministry/v1/dossiers", ministry.receive, name="ministry-receive"),
+    path("ministry/v1/received", ministry.received, name="ministry-received"),
 ]
 
 handler404 = "national_mocks.views.not_found"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Agency, AgencyKind, Membership, OfficerRole
 
@@ -12,6 +14,12 @@ from .models import User
 
 DEMO_PASSWORD = "demo-officer-2026"  # noqa: S105  (published demo credential)
 ADMIN_PASSWORD = "demo-admin-2026"  # noqa: S105
+
+# The second factor of every demo officer and of the admin: a TOTP secret published in the
+# README so that anyone can add it to an authenticator app (or run `manage.py demo_otp`).
+# Demo only: real officers enrol their own app at their first sign-in.
+DEMO_OTP_SECRET = "DEMOSECRETFORTHEPORTALONLY234567"  # noqa: S105  (base32, published)
+DEMO_OTP_DEVICE_NAME = "demo"
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,19 @@ def commune_committee(*, commune: str, province: str) -> Agency:
     )
 
 
+def demo_otp_key_hex() -> str:
+    return base64.b32decode(DEMO_OTP_SECRET).hex()
+
+
+def demo_otp_device_create(user: User) -> TOTPDevice:
+    device, _created = TOTPDevice.objects.update_or_create(
+        user=user,
+        name=DEMO_OTP_DEVICE_NAME,
+        defaults={"key": demo_otp_key_hex(), "confirmed": True},
+    )
+    return device
+
+
 @transaction.atomic
 def demo_users_create() -> list[User]:
     users = []
@@ -67,6 +88,7 @@ def demo_users_create() -> list[User]:
         agency = commune_committee(commune=spec.commune, province=spec.province)
         for role in spec.roles:
             Membership.objects.get_or_create(user=user, agency=agency, role=role)
+        demo_otp_device_create(user)
         users.append(user)
     admin, created = User.objects.get_or_create(
         username="admin",
@@ -75,5 +97,6 @@ def demo_users_create() -> list[User]:
     if created:
         admin.set_password(ADMIN_PASSWORD)
         admin.save()
+    demo_otp_device_create(admin)
     users.append(admin)
     return users

@@ -11,7 +11,11 @@ from feedback import views as feedback_views
 from procedures import views as procedure_views
 from procedures.api import ProcedureViewSet
 
-from . import views
+from . import notifications, views
+from .otp import PortalAdminSite
+
+# The admin needs the officers' second factor too (django-otp's documented way).
+admin.site.__class__ = PortalAdminSite
 
 router = DefaultRouter()
 router.register("procedures", ProcedureViewSet, basename="procedure")
@@ -22,8 +26,11 @@ portal_patterns = (
         path("", views.home, name="home"),
         path("login/", views.login_choice, name="login"),
         path("backoffice/login/", views.OfficerLoginView.as_view(), name="officer_login"),
+        path("backoffice/login/code/", views.officer_otp, name="officer_otp"),
+        path("backoffice/login/enrol/", views.officer_enrol, name="officer_enrol"),
         path("logout/", views.logout_view, name="logout"),
         path("health/", views.health, name="health"),
+        path("notifications/", notifications.inbox, name="notifications"),
     ],
     "portal",
 )
@@ -46,6 +53,9 @@ dossier_patterns = (
         path("dossiers/<str:code>/receipt.pdf", dossier_views.receipt, name="receipt"),
         path("dossiers/<str:code>/result.pdf", dossier_views.result, name="result"),
         path("dossiers/<str:code>/rate/", feedback_views.rate, name="rate"),
+        path("dossiers/<str:code>/resubmit/", dossier_views.resubmit, name="resubmit"),
+        path("dossiers/<str:code>/withdraw/", dossier_views.withdraw, name="withdraw"),
+        path("dossiers/<str:code>/slips/<str:kind>.pdf", dossier_views.slip, name="slip"),
         path("track/", dossier_views.track, name="track"),
         path("verify/<uuid:token>/", dossier_views.verify, name="verify"),
     ],
@@ -55,6 +65,11 @@ dossier_patterns = (
 backoffice_patterns = (
     [
         path("", backoffice.queue, name="queue"),
+        path("receive/", backoffice.bulk_receive, name="bulk_receive"),
+        path("workload/", backoffice.workload, name="workload"),
+        path("counter/", backoffice.counter_intake, name="counter"),
+        path("triage/", backoffice.triage, name="triage"),
+        path("dossiers/<str:code>/slips/<str:kind>.pdf", backoffice.slip, name="slip"),
         path("dossiers/<str:code>/", backoffice.detail, name="detail"),
         path("dossiers/<str:code>/attachments/<int:pk>/", backoffice.attachment, name="attachment"),
         path("dossiers/<str:code>/<slug:action>/", backoffice.act, name="act"),
@@ -72,6 +87,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", include(router.urls)),
     path("api/tracking/", TrackingView.as_view(), name="api-tracking"),
+    path("api/interop/", include("interop.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -116,6 +116,37 @@ def officer_bd(agency_bd) -> User:
     return _officer("bd.officer", agency_bd)
 
 
+def otp_device(user: User):
+    """A confirmed authenticator (TOTP) device of an officer; its codes: totp(device.bin_key)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="test", defaults={"confirmed": True}
+    )
+    return device
+
+
+@pytest.fixture
+def officer_login():
+    """`officer_login(client, user)`: an officer signed in with both factors, like
+    /backoffice/login/ then the code step. django-otp's documented test recipe: force_login,
+    then the verified device's persistent id in the session.
+
+    (`client.login(...)` needs `request=HttpRequest()` since django-axes checks every
+    authentication against the lockout; force_login does not.)"""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    def _login(client, user: User):
+        device = otp_device(user)
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
+
+    return _login
+
+
 def _citizen(pid: str, name: str, sub: str) -> User:
     return User.objects.create_user(
         username=f"sso-{sub}",

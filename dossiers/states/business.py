@@ -29,7 +29,9 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.DRAFT: frozenset({S.SUBMITTED}),
     S.SUBMITTED: frozenset({S.RECEIVED, S.REFUSED, S.WITHDRAWN, S.TRANSFERRED}),
     S.TRANSFERRED: frozenset({S.RECEIVED, S.REFUSED}),
-    S.RECEIVED: frozenset({S.IN_PROCESSING, S.SUPPLEMENT_REQUESTED, S.STOPPED, S.WITHDRAWN}),
+    S.RECEIVED: frozenset(
+        {S.IN_PROCESSING, S.SUPPLEMENT_REQUESTED, S.STOPPED, S.WITHDRAWN, S.TRANSFERRED}
+    ),
     S.IN_PROCESSING: frozenset(
         {
             S.SUPPLEMENT_REQUESTED,
@@ -38,6 +40,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
             S.RESULT_READY,
             S.STOPPED,
             S.WITHDRAWN,
+            S.TRANSFERRED,
         }
     ),
     S.SUPPLEMENT_REQUESTED: frozenset({S.RECEIVED, S.IN_PROCESSING, S.WITHDRAWN, S.STOPPED}),

@@ -4,6 +4,7 @@ Everything that differs between machines comes from the environment (django-envi
 `test.py` and `production.py` adjust this module.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "dossiers",
     "prefill",
     "feedback",
+    "interop",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +183,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweeper": {"task": "portal.tasks.outbox_sweep", "schedule": 30.0},
+    "deadline-alerts": {"task": "dossiers.tasks.deadline_alerts", "schedule": 300.0},
+    "interop-deliveries-due": {"task": "interop.tasks.deliveries_due", "schedule": 30.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 PORTAL_OUTBOX_STALE_SECONDS = env.int("PORTAL_OUTBOX_STALE_SECONDS", default=60)
@@ -246,3 +250,35 @@ LOGGING = {
 AUTH_USER_MODEL = "portal.User"
 PORTAL_TRIAGE_AGENCY_CODE = env.str("PORTAL_TRIAGE_AGENCY_CODE", default="000.00.00.G00")
 PORTAL_WORKING_HOURS = [("07:00", "11:30"), ("13:30", "17:00")]
+
+# --- Officer sign-in: second factor (django-otp, TOTP) and lockout (django-axes) -------------
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last: turns a lockout into our 429 page
+AUTHENTICATION_BACKENDS.insert(0, "axes.backends.AxesStandaloneBackend")  # must come first
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Cổng Dịch vụ công quốc gia")
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "portal.otp.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]  # never store the codes
+# The client address is REMOTE_ADDR unless the deployment says which proxy header to trust.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"]
+)
+
+# --- Notifications: SMS (portal.sms) and the unread count in the navigation ----------------
+# The demo writes each SMS as a file in var/sms/, like the e-mails in var/mail/; a real
+# gateway is one more backend class named here.
+SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.backends.filebased.SmsBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
+SMS_SENDER = env.str("SMS_SENDER", default="DICHVUCONG")  # the registered brandname
+SMS_MAX_SEGMENTS = env.int("SMS_MAX_SEGMENTS", default=2)
+SMS_UNICODE = env.bool("SMS_UNICODE", default=False)  # False: Vietnamese without diacritics
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
+    "portal.notifications.context_processors.unread_notifications"
+)

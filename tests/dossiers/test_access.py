@@ -1,4 +1,6 @@
-"""Who may see what: citizen A vs B, commune X vs Y, in pages and in the API (404, never 403)."""
+"""Who may see what: citizen A vs B, commune X vs Y, in pages and in the API (another's dossier
+is a 404, never a 403; the back-office API as a whole is a 403 for anyone but an officer who
+passed the second factor)."""
 
 from __future__ import annotations
 
@@ -34,15 +36,17 @@ def test_applicant_sees_own_dossier_and_receipt(client, dossier, citizen_a):
     assert receipt.content.startswith(b"%PDF")
 
 
-def test_officer_of_competent_commune_sees_it_in_queue(client, dossier, officer_hk):
-    client.force_login(officer_hk)
+def test_officer_of_competent_commune_sees_it_in_queue(client, dossier, officer_hk, officer_login):
+    officer_login(client, officer_hk)
     response = client.get(reverse("backoffice:queue"))
     assert dossier.code in response.content.decode()
     assert client.get(reverse("backoffice:detail", args=[dossier.code])).status_code == 200
 
 
-def test_officer_of_another_commune_gets_404_in_pages_and_api(client, dossier, officer_bd):
-    client.force_login(officer_bd)
+def test_officer_of_another_commune_gets_404_in_pages_and_api(
+    client, dossier, officer_bd, officer_login
+):
+    officer_login(client, officer_bd)
     assert dossier.code not in client.get(reverse("backoffice:queue")).content.decode()
     assert client.get(reverse("backoffice:detail", args=[dossier.code])).status_code == 404
     assert client.post(reverse("backoffice:act", args=[dossier.code, "receive"])).status_code == 404
@@ -51,8 +55,8 @@ def test_officer_of_another_commune_gets_404_in_pages_and_api(client, dossier, o
     assert listing["count"] == 0
 
 
-def test_officer_api_shows_own_agency_dossier(client, dossier, officer_hk):
-    client.force_login(officer_hk)
+def test_officer_api_shows_own_agency_dossier(client, dossier, officer_hk, officer_login):
+    officer_login(client, officer_hk)
     response = client.get(f"/api/backoffice/dossiers/{dossier.code}/")
     assert response.status_code == 200
     assert response.json()["code"] == dossier.code
@@ -61,11 +65,14 @@ def test_officer_api_shows_own_agency_dossier(client, dossier, officer_hk):
 def test_citizen_is_not_an_officer(client, dossier, citizen_a):
     client.force_login(citizen_a)
     assert client.get(reverse("backoffice:queue")).status_code == 404
-    assert client.get(f"/api/backoffice/dossiers/{dossier.code}/").status_code == 404
+    # The back-office API is for verified officers only: a 403 whatever the code, so it
+    # tells nothing about which dossiers exist.
+    assert client.get(f"/api/backoffice/dossiers/{dossier.code}/").status_code == 403
+    assert client.get("/api/backoffice/dossiers/").status_code == 403
 
 
-def test_officer_actions_through_pages(client, dossier, officer_hk):
-    client.force_login(officer_hk)
+def test_officer_actions_through_pages(client, dossier, officer_hk, officer_login):
+    officer_login(client, officer_hk)
     for action in ["receive", "process", "issue_result", "return_result"]:
         response = client.post(reverse("backoffice:act", args=[dossier.code, action]))
         assert response.status_code == 302
@@ -73,10 +80,10 @@ def test_officer_actions_through_pages(client, dossier, officer_hk):
     assert dossier.status == 10
 
 
-def test_officer_read_is_audited(client, dossier, officer_hk):
+def test_officer_read_is_audited(client, dossier, officer_hk, officer_login):
     from portal.models import AuditEvent
 
-    client.force_login(officer_hk)
+    officer_login(client, officer_hk)
     client.get(reverse("backoffice:detail", args=[dossier.code]))
     assert AuditEvent.objects.filter(
         actor=officer_hk, action="dossier.view", object_id=str(dossier.pk)

@@ -50,7 +50,9 @@ def at(monkeypatch, *args) -> dt.datetime:
 
 
 def text(pdf: bytes) -> str:
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    return " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split()
+    )
 
 
 @pytest.fixture
@@ -61,8 +63,12 @@ def received(submit, citizen_a, officer_hk, agency_hk, monkeypatch):
     return dossier_receive(dossier=dossier, officer=officer_hk, agency=agency_hk)
 
 
-def test_supplement_pauses_the_clock_and_resubmission_moves_the_due_date(received, citizen_a, officer_hk, agency_hk, monkeypatch):
-    assert received.due_at == dt.datetime(2026, 11, 25, 9, 0, tzinfo=HCM)  # Tue 24 Nov is Culture Day
+def test_supplement_pauses_the_clock_and_resubmission_moves_the_due_date(
+    received, citizen_a, officer_hk, agency_hk, monkeypatch
+):
+    assert received.due_at == dt.datetime(
+        2026, 11, 25, 9, 0, tzinfo=HCM
+    )  # Tue 24 Nov is Culture Day
     at(monkeypatch, 2026, 11, 23, 10, 0)
     supplement = dossier_request_supplement(
         dossier=received,
@@ -77,14 +83,22 @@ def test_supplement_pauses_the_clock_and_resubmission_moves_the_due_date(receive
     # Resubmitted on Wednesday 10:00: paused Mon 10:00-11:30 and 13:30-17:00 (5 h),
     # Tuesday is a holiday, Wed 07:00-10:00 (3 h): 8 working hours, one working day.
     at(monkeypatch, 2026, 11, 25, 10, 0)
-    dossier = dossier_resubmit(dossier=received, applicant=citizen_a, note="Đã bổ sung", attachments=[NewAttachment(None, pdf_upload("bo-sung.pdf"), "application/pdf")])
+    dossier = dossier_resubmit(
+        dossier=received,
+        applicant=citizen_a,
+        note="Đã bổ sung",
+        attachments=[NewAttachment(None, pdf_upload("bo-sung.pdf"), "application/pdf")],
+    )
     supplement.refresh_from_db()
     assert dossier.status == Status.RECEIVED
     assert dossier.paused_at is None
     assert supplement.paused_seconds == 8 * 3600
     assert supplement.new_due_at == dossier.due_at
     assert dossier.due_at == dt.datetime(2026, 11, 26, 9, 0, tzinfo=HCM)  # Wed 09:00 + 8 working h
-    assert [e.action for e in dossier.events.order_by("at", "id")][-2:] == ["supplement_requested", "resubmitted"]
+    assert [e.action for e in dossier.events.order_by("at", "id")][-2:] == [
+        "supplement_requested",
+        "resubmitted",
+    ]
     assert dossier.attachments.count() == 2
     slip = text(slip_pdf(dossier, "02"))
     assert "Giấy chứng sinh" in slip
@@ -96,8 +110,15 @@ def test_resubmission_due_date_table(received, citizen_a, officer_hk, agency_hk,
     # The calendar skips Culture Day: one working day after Mon 09:00 is Wed 09:00.
     assert received.due_at == dt.datetime(2026, 11, 25, 9, 0, tzinfo=HCM)
     at(monkeypatch, 2026, 11, 23, 16, 0)  # paused Mon 16:00
-    dossier_request_supplement(dossier=received, officer=officer_hk, agency=agency_hk, items=[MissingItem("Giấy chứng sinh", "mờ")])
-    at(monkeypatch, 2026, 11, 25, 8, 0)  # resumed Wed 08:00: paused 1 h Mon + 1 h Wed = 2 working hours
+    dossier_request_supplement(
+        dossier=received,
+        officer=officer_hk,
+        agency=agency_hk,
+        items=[MissingItem("Giấy chứng sinh", "mờ")],
+    )
+    at(
+        monkeypatch, 2026, 11, 25, 8, 0
+    )  # resumed Wed 08:00: paused 1 h Mon + 1 h Wed = 2 working hours
     dossier = dossier_resubmit(dossier=received, applicant=citizen_a, note="ok")
     assert dossier.due_at == dt.datetime(2026, 11, 25, 11, 0, tzinfo=HCM)
 
@@ -127,7 +148,9 @@ def test_roles_limit_actions(submit, citizen_a, agency_hk):
 def test_assign_only_to_a_specialist_of_the_agency(received, officer_hk, officer_bd, agency_hk):
     with pytest.raises(ValueError, match="specialist"):
         dossier_assign(dossier=received, officer=officer_hk, agency=agency_hk, assignee=officer_bd)
-    dossier = dossier_assign(dossier=received, officer=officer_hk, agency=agency_hk, assignee=officer_hk)
+    dossier = dossier_assign(
+        dossier=received, officer=officer_hk, agency=agency_hk, assignee=officer_hk
+    )
     assert dossier.assigned_to == officer_hk
     assert selectors.queue_for_officer(user=officer_hk, assigned_to_me=True).get() == dossier
 
@@ -139,7 +162,9 @@ def test_workflow_steps_carry_their_own_deadlines(received, officer_hk, agency_h
     at(monkeypatch, 2026, 11, 23, 10, 0)
     dossier = dossier_advance_step(dossier=dossier, officer=officer_hk, agency=agency_hk)
     assert dossier.current_step == 2
-    assert dossier.step_due_at == dt.datetime(2026, 11, 23, 16, 0, tzinfo=HCM)  # 1.5 h + lunch + 2.5 h
+    assert dossier.step_due_at == dt.datetime(
+        2026, 11, 23, 16, 0, tzinfo=HCM
+    )  # 1.5 h + lunch + 2.5 h
     dossier = dossier_advance_step(dossier=dossier, officer=officer_hk, agency=agency_hk)
     assert dossier.current_step == 3
     with pytest.raises(TransitionNotAllowed):
@@ -148,7 +173,9 @@ def test_workflow_steps_carry_their_own_deadlines(received, officer_hk, agency_h
 
 def test_payment_of_obligations_round_trip(received, officer_hk, agency_hk):
     dossier = dossier_start_processing(dossier=received, officer=officer_hk, agency=agency_hk)
-    dossier = dossier_request_payment(dossier=dossier, officer=officer_hk, agency=agency_hk, amount=50000, description="Lệ phí")
+    dossier = dossier_request_payment(
+        dossier=dossier, officer=officer_hk, agency=agency_hk, amount=50000, description="Lệ phí"
+    )
     assert dossier.status == Status.PAYMENT_REQUESTED
     assert "50.000 VND" in dossier.events.last().note
     dossier = dossier_payment_confirmed(dossier=dossier, officer=officer_hk, agency=agency_hk)
@@ -158,9 +185,17 @@ def test_payment_of_obligations_round_trip(received, officer_hk, agency_hk):
 def test_apology_and_new_return_date(received, officer_hk, agency_hk):
     old = received.due_at
     with pytest.raises(ValueError, match="after"):
-        dossier_extend(dossier=received, officer=officer_hk, agency=agency_hk, new_due_at=old, reason="x")
+        dossier_extend(
+            dossier=received, officer=officer_hk, agency=agency_hk, new_due_at=old, reason="x"
+        )
     new = old + dt.timedelta(days=2)
-    extension = dossier_extend(dossier=received, officer=officer_hk, agency=agency_hk, new_due_at=new, reason="Chờ xác minh")
+    extension = dossier_extend(
+        dossier=received,
+        officer=officer_hk,
+        agency=agency_hk,
+        new_due_at=new,
+        reason="Chờ xác minh",
+    )
     received.refresh_from_db()
     assert received.due_at == new
     assert extension.old_due_at == old
@@ -170,15 +205,25 @@ def test_apology_and_new_return_date(received, officer_hk, agency_hk):
 
 
 def test_stop_with_slip(received, officer_hk, agency_hk):
-    dossier = dossier_stop(dossier=received, officer=officer_hk, agency=agency_hk, reason="Người nộp đề nghị dừng")
+    dossier = dossier_stop(
+        dossier=received, officer=officer_hk, agency=agency_hk, reason="Người nộp đề nghị dừng"
+    )
     assert dossier.status == Status.STOPPED
     assert "Người nộp đề nghị dừng" in text(slip_pdf(dossier, "05"))
     assert slip_pdf(dossier, "04") is None
 
 
-def test_transfer_moves_the_dossier_between_agency_queues(submit, citizen_a, officer_hk, officer_bd, agency_hk, agency_bd):
+def test_transfer_moves_the_dossier_between_agency_queues(
+    submit, citizen_a, officer_hk, officer_bd, agency_hk, agency_bd
+):
     dossier = submit(citizen_a)
-    dossier = dossier_transfer(dossier=dossier, officer=officer_hk, agency=agency_hk, to_agency=agency_bd, reason="Nơi sinh thuộc Ba Đình")
+    dossier = dossier_transfer(
+        dossier=dossier,
+        officer=officer_hk,
+        agency=agency_hk,
+        to_agency=agency_bd,
+        reason="Nơi sinh thuộc Ba Đình",
+    )
     assert dossier.status == Status.TRANSFERRED
     assert dossier.competent_agency == agency_bd
     assert not selectors.dossiers_for_officer(user=officer_hk).filter(pk=dossier.pk).exists()
@@ -193,16 +238,22 @@ def test_triage_needs_the_permission(submit, citizen_a, ba_dinh, agency_hk):
     dossier = submit(citizen_a, commune=ba_dinh)  # no agency for Ba Dinh in this test: triage
     staff = User.objects.create_user(username="triage", password="x", is_staff=True)
     with pytest.raises(ActionNotPermitted):
-        dossier_transfer(dossier=dossier, officer=staff, agency=None, to_agency=agency_hk, reason="x")
+        dossier_transfer(
+            dossier=dossier, officer=staff, agency=None, to_agency=agency_hk, reason="x"
+        )
     staff.user_permissions.add(Permission.objects.get(codename="triage_dossier"))
     staff = User.objects.get(pk=staff.pk)
     assert list(selectors.triage_queue(user=staff)) == [dossier]
-    dossier = dossier_transfer(dossier=dossier, officer=staff, agency=None, to_agency=agency_hk, reason="Phường gần nhất")
+    dossier = dossier_transfer(
+        dossier=dossier, officer=staff, agency=None, to_agency=agency_hk, reason="Phường gần nhất"
+    )
     assert dossier.competent_agency == agency_hk
     assert list(selectors.triage_queue(user=staff)) == []
 
 
-def test_counter_intake_registers_a_received_paper_dossier(officer_hk, agency_hk, birth_version, hoan_kiem, monkeypatch):
+def test_counter_intake_registers_a_received_paper_dossier(
+    officer_hk, agency_hk, birth_version, hoan_kiem, monkeypatch
+):
     at(monkeypatch, 2026, 11, 23, 9, 0)
     case = birth_version.cases.get()
     dossier = dossier_counter_intake(
@@ -214,7 +265,11 @@ def test_counter_intake_registers_a_received_paper_dossier(officer_hk, agency_hk
         applicant_name="Đinh Văn Tư",
         applicant_personal_id="001080000111",
         subject_name="Đinh Bảo Ngọc",
-        attachments=[NewAttachment(case.components.get(code="GCS"), pdf_upload("scan.pdf"), "application/pdf")],
+        attachments=[
+            NewAttachment(
+                case.components.get(code="GCS"), pdf_upload("scan.pdf"), "application/pdf"
+            )
+        ],
     )
     assert dossier.channel == 1
     assert dossier.status == Status.RECEIVED
@@ -236,7 +291,10 @@ def test_withdraw_by_the_applicant(received, citizen_a, citizen_b):
 @pytest.mark.parametrize(
     ("now", "expected"),
     [
-        ((2026, 11, 23, 9, 30), "due_soon"),  # due Wed 09:00, one working day ahead reaches Wed 09:30
+        (
+            (2026, 11, 23, 9, 30),
+            "due_soon",
+        ),  # due Wed 09:00, one working day ahead reaches Wed 09:30
         ((2026, 11, 25, 9, 1), "late"),
         ((2026, 11, 20, 9, 0), "on_time"),  # (before reception; the rule only compares dates)
     ],
@@ -247,7 +305,9 @@ def test_deadline_state(received, now, expected):
     assert selectors.deadline_state(received, now=moment) == expected
 
 
-def test_deadline_alerts_mark_once_and_mail_the_officers(received, officer_hk, django_capture_on_commit_callbacks, mailoutbox):
+def test_deadline_alerts_mark_once_and_mail_the_officers(
+    received, officer_hk, django_capture_on_commit_callbacks, mailoutbox
+):
     from dossiers.deadlines import deadline_alerts_mark
 
     officer_hk.email = "hk.officer@example.vn"
@@ -258,5 +318,25 @@ def test_deadline_alerts_mark_once_and_mail_the_officers(received, officer_hk, d
     assert deadline_alerts_mark(now=late) == {"due_soon": 0, "overdue": 0}
     received.refresh_from_db()
     assert received.overdue_alerted_at == late
-    alerts = [m for m in mailoutbox if received.code in m.subject and m.to == ["hk.officer@example.vn"]]
+    alerts = [
+        m for m in mailoutbox if received.code in m.subject and m.to == ["hk.officer@example.vn"]
+    ]
     assert len(alerts) == 1
+
+
+def test_transfer_after_reception_keeps_the_clock(
+    received, officer_hk, officer_bd, agency_hk, agency_bd, monkeypatch
+):
+    due = received.due_at
+    dossier = dossier_transfer(
+        dossier=received,
+        officer=officer_hk,
+        agency=agency_hk,
+        to_agency=agency_bd,
+        reason="Thuộc thẩm quyền Ba Đình",
+    )
+    at(monkeypatch, 2026, 11, 23, 15, 0)
+    dossier = dossier_receive(dossier=dossier, officer=officer_bd, agency=agency_bd)
+    assert dossier.status == Status.RECEIVED
+    assert dossier.due_at == due
+    assert dossier.received_at == dt.datetime(2026, 11, 23, 9, 0, tzinfo=HCM)

@@ -5,14 +5,16 @@ cannot see it; the mother downloads the result and rates the service; anyone tra
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
 from django.core.cache import cache
+from django_otp.oath import totp
 
 from dossiers.models import Dossier
 from feedback.models import Rating
-from tests.conftest import PDF_BYTES
+from tests.conftest import PDF_BYTES, otp_device
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +38,13 @@ def portal(
     cache.clear()
     certificate = tmp_path / "giay-chung-sinh.pdf"
     certificate.write_bytes(PDF_BYTES)
-    return {"url": live_server.url, "certificate": certificate}
+    # hk.officer already has an authenticator app; bd.officer sets hers up in the journey.
+    return {"url": live_server.url, "certificate": certificate, "device_hk": otp_device(officer_hk)}
+
+
+def current_code(key: bytes) -> str:
+    """What the officer's authenticator app shows now (TOTP, 30 s, 6 digits)."""
+    return f"{totp(key):06d}"
 
 
 def sso_sign_in(page, name: str) -> None:
@@ -123,12 +131,17 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     assert code in page.content()
     assert Dossier.objects.count() == 1
 
-    # 6. An officer of Hoan Kiem processes it.
+    # 6. An officer of Hoan Kiem processes it: password, then the code of her authenticator.
     officer = desk
     officer.goto(f"{base}/backoffice/login/")
     officer.get_by_label(re.compile("Tên đăng nhập|Username")).fill("hk.officer")
     officer.get_by_label(re.compile("Mật khẩu|Password")).fill("pw-officer-123")
     officer.get_by_role("button", name=re.compile("Đăng nhập|Sign in")).click()
+    shot(officer, "07a-officer-code-step")
+    officer.get_by_label(re.compile("Nhập mã 6 chữ số|Enter the 6-digit code")).fill(
+        current_code(portal["device_hk"].bin_key)
+    )
+    officer.get_by_role("button", name=re.compile("^(Tiếp tục|Continue)$")).click()
     officer.get_by_role("link", name=code).click()
     shot(officer, "07-backoffice-detail")
     for action in (
@@ -143,13 +156,22 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     assert dossier.status == 10
     assert dossier.due_at is not None
 
-    # An officer of another commune gets a 404, in the page and in the API.
-    other = desk.context.browser.new_context()
+    # An officer of another commune, at her first sign-in, sets up her authenticator app
+    # (QR code or key), then gets a 404 for this dossier, in the page and in the API.
+    other = desk.context.browser.new_context(viewport={"width": 1366, "height": 900})
     other_page = other.new_page()
     other_page.goto(f"{base}/backoffice/login/")
     other_page.get_by_label(re.compile("Tên đăng nhập|Username")).fill("bd.officer")
     other_page.get_by_label(re.compile("Mật khẩu|Password")).fill("pw-officer-123")
     other_page.get_by_role("button", name=re.compile("Đăng nhập|Sign in")).click()
+    assert other_page.locator("svg.qr").is_visible()
+    shot(other_page, "07b-officer-enrolment")
+    secret = other_page.locator(".otp-secret").inner_text().replace(" ", "")
+    other_page.get_by_label(re.compile("Nhập mã 6 chữ số|Enter the 6-digit code")).fill(
+        current_code(base64.b32decode(secret + "=" * (-len(secret) % 8)))
+    )
+    other_page.get_by_role("button", name=re.compile("Xác nhận|Confirm")).click()
+    assert other_page.locator(".notice-success").is_visible()
     assert other_page.goto(f"{base}/backoffice/dossiers/{code}/").status == 404
     assert other_page.request.get(f"{base}/api/backoffice/dossiers/{code}/").status == 404
     other.close()

@@ -1,0 +1,40 @@
+"""Tell the applicant about each change of their dossier: by e-mail, by SMS and in the portal.
+
+Entry point: `notify_dossier_event(event_id=...)`, the outbox handler "dossier.notify" that
+every timeline entry written by ``dossiers.services._event`` enqueues.
+
+Which events reach the applicant (`wording.event_kind`): every change of the business status
+that the applicant can act on or wait for — submitted, received (with the due date), refused
+(with the reason), in processing, supplement requested (with what is missing), payment
+requested, result issued (with how to get the result), result returned, withdrawn, stopped,
+transferred. Purely internal entries are not sent: routing to the competent agency and
+triage (``routed``, ``triage``: they follow the submission within seconds and the submission
+message already names the agency), assignment inside an agency, any entry that does not change
+the status (notes, assignment), and the coordination between agencies (status 12 "waiting for a
+coordinating agency" and the return from it to "in processing": the applicant was never told
+processing had paused).
+
+Wording: one template per channel (``templates/emails/dossier_event.txt`` for the e-mail,
+``dossier_event_portal.txt`` for the inbox, ``dossier_event_sms.txt`` for the SMS); the
+per-status text shared by the e-mail and the inbox is ``_dossier_event_text.txt``. All are
+rendered in the dossier's language (``Dossier.language``), with English msgids.
+
+Channels register in `channels.registry` (e-mail when the dossier has an e-mail address, SMS
+when it has a Vietnamese mobile number, the portal inbox when it has an applicant account).
+
+Idempotency: the outbox may run the handler again after a crash, so each (event, channel) has
+one `portal.models.NotificationDelivery` row, unique. For e-mail and SMS the row is committed
+("sending") before the message leaves and marked "sent" after: a re-run finds it and sends
+nothing (at most once — a crash in the middle of a send loses that message rather than sending
+it twice, and leaves the row "sending" for an operator to see). A send that raises marks the
+row "failed", the handler raises, and the outbox's retry sends only the failed channels. The
+inbox notification is written in the same transaction as its delivery row (exactly once), and
+``Notification`` is also unique per (event, user).
+"""
+
+from __future__ import annotations
+
+from .services import notification_mark_all_read, notify_dossier_event
+from .views import inbox
+
+__all__ = ["inbox", "notification_mark_all_read", "notify_dossier_event"]

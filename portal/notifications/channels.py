@@ -1,0 +1,119 @@
+"""Notification channels, registered in a small registry that tests can build on their own.
+
+Each channel says whom it can reach for a dossier (`recipient`, None when it cannot) and how
+it delivers a rendered `DossierNotice`; `services.notify_dossier_event` records every delivery
+so that nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+
+from portal import sms
+from portal.models import Notification, NotificationChannel
+
+if TYPE_CHECKING:
+    from dossiers.models import DossierEvent
+
+    from .wording import DossierNotice
+
+logger = logging.getLogger(__name__)
+
+
+class Channel:
+    """A way to reach the applicant. Subclasses set `name` and implement both methods."""
+
+    name: ClassVar[str]
+    #: delivered inside the transaction that records the delivery (a database write)
+    transactional: ClassVar[bool] = False
+
+    def recipient(self, event: DossierEvent) -> str | None:
+        """Whom to send to for this dossier, or None when this channel cannot reach them."""
+        raise NotImplementedError
+
+    def deliver(self, *, event: DossierEvent, notice: DossierNotice, recipient: str) -> None:
+        raise NotImplementedError
+
+
+class ChannelRegistry:
+    def __init__(self) -> None:
+        self._channels: dict[str, Channel] = {}
+
+    def register(self, cls: type[Channel]) -> type[Channel]:
+        if cls.name in self._channels:
+            raise ValueError(f"notification channel {cls.name!r} is already registered")
+        self._channels[cls.name] = cls()
+        return cls
+
+    def __iter__(self) -> Iterator[Channel]:
+        return iter(list(self._channels.values()))
+
+    def names(self) -> list[str]:
+        return list(self._channels)
+
+
+registry = ChannelRegistry()
+register: Callable[[type[Channel]], type[Channel]] = registry.register
+
+
+@register
+class PortalChannel(Channel):
+    """The inbox in the portal, for dossiers submitted with an account."""
+
+    name = NotificationChannel.PORTAL.value
+    transactional = True
+
+    def recipient(self, event: DossierEvent) -> str | None:
+        user_id = event.dossier.applicant_id
+        return str(user_id) if user_id else None
+
+    def deliver(self, *, event: DossierEvent, notice: DossierNotice, recipient: str) -> None:
+        Notification.objects.get_or_create(
+            event=event,
+            user_id=int(recipient),
+            defaults={
+                "dossier": event.dossier,
+                "title": notice.title[:200],
+                "body": notice.portal_body,
+            },
+        )
+
+
+@register
+class EmailChannel(Channel):
+    name = NotificationChannel.EMAIL.value
+
+    def recipient(self, event: DossierEvent) -> str | None:
+        return event.dossier.applicant_email or None
+
+    def deliver(self, *, event: DossierEvent, notice: DossierNotice, recipient: str) -> None:
+        message = EmailMessage(subject=notice.email_subject, body=notice.email_body, to=[recipient])
+        if notice.attach_receipt:
+            from dossiers.documents import receipt_pdf
+
+            dossier = event.dossier
+            message.attach(f"{dossier.code}-receipt.pdf", receipt_pdf(dossier), "application/pdf")
+        message.send()
+
+
+@register
+class SmsChannel(Channel):
+    name = NotificationChannel.SMS.value
+
+    def recipient(self, event: DossierEvent) -> str | None:
+        phone = event.dossier.applicant_phone
+        if not phone:
+            return None
+        try:
+            return sms.normalise_vn_phone(phone)
+        except ValidationError:
+            logger.warning("dossier %s: the phone number cannot receive SMS", event.dossier_id)
+            return None
+
+    def deliver(self, *, event: DossierEvent, notice: DossierNotice, recipient: str) -> None:
+        sms.send_sms(recipient, notice.sms_body)

@@ -1,0 +1,115 @@
+"""Writes: send the notifications of a dossier event; mark the inbox as read."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from portal.models import DeliveryState, NotificationDelivery, User
+
+from .channels import Channel, ChannelRegistry, registry
+from .wording import DossierNotice, compose
+
+if TYPE_CHECKING:
+    from dossiers.models import DossierEvent
+
+logger = logging.getLogger(__name__)
+
+
+def notify_dossier_event(*, event_id: int, channels: ChannelRegistry | None = None) -> bool:
+    """Tell the applicant about one timeline entry on every channel that reaches them.
+
+    Safe to run again: a channel already sent (or being sent) for this event is skipped, and
+    only the channels whose send raised are tried again. Raises the first error after trying
+    every channel, so the outbox retries. Returns True when this call delivered something.
+    """
+    from dossiers.models import DossierEvent
+
+    event = (
+        DossierEvent.objects.select_related(
+            "dossier__procedure_version__procedure",
+            "dossier__competent_agency",
+            "dossier__target_agency",
+            "agency",
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return False
+    notice = compose(event)
+    if notice is None:
+        return False
+    delivered = False
+    error: Exception | None = None
+    for channel in channels or registry:
+        try:
+            delivered |= _deliver(channel, event=event, notice=notice)
+        except Exception as exc:
+            logger.exception("event %s: %s notification failed", event.pk, channel.name)
+            error = error or exc
+    if error is not None:
+        raise error
+    return delivered
+
+
+def _claim(*, event: DossierEvent, channel: str, recipient: str) -> NotificationDelivery | None:
+    """The delivery row for (event, channel), or None when it was sent or is being sent."""
+    try:
+        with transaction.atomic():
+            return NotificationDelivery.objects.create(
+                event=event, channel=channel, recipient=recipient, attempts=1
+            )
+    except IntegrityError:
+        pass
+    retried = NotificationDelivery.objects.filter(
+        event=event, channel=channel, state=DeliveryState.FAILED
+    ).update(state=DeliveryState.SENDING, recipient=recipient, attempts=F("attempts") + 1)
+    if not retried:
+        return None
+    return NotificationDelivery.objects.get(event=event, channel=channel)
+
+
+def _deliver(channel: Channel, *, event: DossierEvent, notice: DossierNotice) -> bool:
+    recipient = channel.recipient(event)
+    if not recipient:
+        return False
+    if channel.transactional:
+        # claim, write and mark sent together: a crash rolls all of it back
+        with transaction.atomic():
+            delivery = _claim(event=event, channel=channel.name, recipient=recipient)
+            if delivery is None:
+                return False
+            channel.deliver(event=event, notice=notice, recipient=recipient)
+            _mark_sent(delivery)
+        logger.info("event %s (%s): sent by %s", event.pk, notice.kind, channel.name)
+        return True
+    delivery = _claim(event=event, channel=channel.name, recipient=recipient)
+    if delivery is None:
+        return False
+    try:
+        channel.deliver(event=event, notice=notice, recipient=recipient)
+    except Exception as exc:
+        NotificationDelivery.objects.filter(pk=delivery.pk).update(
+            state=DeliveryState.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    _mark_sent(delivery)
+    logger.info("event %s (%s): sent by %s", event.pk, notice.kind, channel.name)
+    return True
+
+
+def _mark_sent(delivery: NotificationDelivery) -> None:
+    NotificationDelivery.objects.filter(pk=delivery.pk).update(
+        state=DeliveryState.SENT, sent_at=timezone.now(), last_error=""
+    )
+
+
+def notification_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the user as read; returns how many."""
+    with transaction.atomic(durable=True):
+        return user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())

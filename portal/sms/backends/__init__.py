@@ -1,0 +1,1 @@
+"""SMS backends, in the manner of ``django.core.mail.backends``."""
