@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.audit import audit_record
@@ -53,9 +53,9 @@ def _officer_required(view):
 
 
 QUEUES = {
-    "new": (_l("New"), [Status.SUBMITTED, Status.TRANSFERRED]),
+    "new": (gettext_lazy("New"), [Status.SUBMITTED, Status.TRANSFERRED]),
     "processing": (
-        _l("In processing"),
+        gettext_lazy("In processing"),
         [
             Status.RECEIVED,
             Status.IN_PROCESSING,
@@ -63,11 +63,17 @@ QUEUES = {
             Status.WAITING_COORDINATION,
         ],
     ),
-    "supplement": (_l("Waiting for a supplement"), [Status.SUPPLEMENT_REQUESTED]),
-    "result": (_l("Result ready"), [Status.RESULT_READY]),
-    "done": (_l("Finished"), [Status.RETURNED, Status.REFUSED, Status.STOPPED, Status.WITHDRAWN]),
+    "supplement": (gettext_lazy("Waiting for a supplement"), [Status.SUPPLEMENT_REQUESTED]),
+    "result": (gettext_lazy("Result ready"), [Status.RESULT_READY]),
+    "done": (
+        gettext_lazy("Finished"),
+        [Status.RETURNED, Status.REFUSED, Status.STOPPED, Status.WITHDRAWN],
+    ),
 }
-DEADLINE_FILTERS = {"late": _l("Late"), "due_soon": _l("Due within one working day")}
+DEADLINE_FILTERS = {
+    "late": gettext_lazy("Late"),
+    "due_soon": gettext_lazy("Due within one working day"),
+}
 
 
 @_officer_required
@@ -156,23 +162,35 @@ def bulk_receive(request):
 
 # (key, label, permission, target status or None when the action is not a status change)
 ACTIONS = [
-    ("receive", _l("Receive the dossier"), "receive", Status.RECEIVED),
-    ("process", _l("Start processing"), "process", Status.IN_PROCESSING),
-    ("advance_step", _l("Send to the next step"), "advance_step", None),
+    ("receive", gettext_lazy("Receive the dossier"), "receive", Status.RECEIVED),
+    ("process", gettext_lazy("Start processing"), "process", Status.IN_PROCESSING),
+    ("advance_step", gettext_lazy("Send to the next step"), "advance_step", None),
     (
         "payment_confirmed",
-        _l("Obligations paid: resume processing"),
+        gettext_lazy("Obligations paid: resume processing"),
         "payment_confirmed",
         Status.IN_PROCESSING,
     ),
-    ("issue_result", _l("Approve and issue the electronic result"), "approve", Status.RESULT_READY),
-    ("return_result", _l("Return the result to the applicant"), "return_result", Status.RETURNED),
+    (
+        "issue_result",
+        gettext_lazy("Approve and issue the electronic result"),
+        "approve",
+        Status.RESULT_READY,
+    ),
+    (
+        "return_result",
+        gettext_lazy("Return the result to the applicant"),
+        "return_result",
+        Status.RETURNED,
+    ),
 ]
 
 
 def _allowed(dossier, officer, agency, permission: str, target) -> bool:
     if agency is None or not officer_may(officer, agency, permission):
         return False
+    if dossier.status == Status.SUPPLEMENT_REQUESTED and permission in ("receive", "process"):
+        return False  # the applicant's resubmission resumes it
     if target is None:
         if permission == "advance_step":
             steps = dossier.procedure_version.steps.count()

@@ -445,11 +445,19 @@ def _first_step_due(dossier: Dossier, start: dt.datetime) -> dt.datetime | None:
     return calendar.add_working_time(calendar.clock_start(start), step.duration_hours, "hours")
 
 
+def _not_waiting_for_applicant(dossier: Dossier, action: str) -> None:
+    """A dossier waiting for a supplement leaves that state when the applicant resubmits
+    (dossier_resubmit), not by an officer's receive or process."""
+    if dossier.status == Status.SUPPLEMENT_REQUESTED:
+        raise TransitionNotAllowed("business status", dossier.status, action)
+
+
 def dossier_receive(*, dossier: Dossier, officer: User, agency: Agency) -> Dossier:
     """Valid reception: the processing clock starts now. A dossier transferred after an
     earlier reception keeps its clock: the applicant's due date does not restart."""
     with transaction.atomic(durable=True):
         dossier = _lock(dossier)
+        _not_waiting_for_applicant(dossier, "receive")
         now = timezone.now()
         dossier.receiving_agency = agency
         if dossier.received_at is None:
@@ -496,6 +504,7 @@ def dossier_refuse(*, dossier: Dossier, officer: User, agency: Agency, reason: s
 def dossier_start_processing(*, dossier: Dossier, officer: User, agency: Agency) -> Dossier:
     with transaction.atomic(durable=True):
         dossier = _lock(dossier)
+        _not_waiting_for_applicant(dossier, "process")
         _transition(
             dossier,
             target=Status.IN_PROCESSING,

@@ -34,9 +34,16 @@ class CitizenOIDCBackend(OIDCAuthenticationBackend):
         return bool(claims.get("sub")) and int(claims.get("account_type", 0)) in AccountType.values
 
     def filter_users_by_claims(self, claims: dict[str, Any]):
-        return self.UserModel.objects.filter(sso_subject=claims["sub"])
+        """The account of this SSO subject; else the account holding the personal
+        identification number the SSO vouches for (created at a counter or by an earlier
+        identity provider), which is then linked to the subject."""
+        users = self.UserModel.objects.filter(sso_subject=claims["sub"])
+        if not users.exists() and claims.get("personal_id"):
+            users = self.UserModel.objects.filter(personal_id=claims["personal_id"])
+        return users
 
     def _apply_claims(self, user, claims: dict[str, Any]) -> None:
+        user.sso_subject = claims["sub"]
         user.full_name = claims.get("name", "") or user.full_name
         user.email = claims.get("email", "") or user.email
         user.phone = claims.get("phone_number", "") or user.phone

@@ -340,3 +340,19 @@ def test_transfer_after_reception_keeps_the_clock(
     assert dossier.status == Status.RECEIVED
     assert dossier.due_at == due
     assert dossier.received_at == dt.datetime(2026, 11, 23, 9, 0, tzinfo=HCM)
+
+
+def test_officers_cannot_resume_a_dossier_waiting_for_the_applicant(
+    received, officer_hk, agency_hk
+):
+    dossier_request_supplement(
+        dossier=received,
+        officer=officer_hk,
+        agency=agency_hk,
+        items=[MissingItem("Tờ khai", "thiếu")],
+    )
+    received.refresh_from_db()
+    with pytest.raises(TransitionNotAllowed):
+        dossier_start_processing(dossier=received, officer=officer_hk, agency=agency_hk)
+    with pytest.raises(TransitionNotAllowed):
+        dossier_receive(dossier=received, officer=officer_hk, agency=agency_hk)
