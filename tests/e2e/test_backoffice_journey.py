@@ -47,7 +47,22 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def setup(live_server, national_settings, settings, hanoi, hoan_kiem, ba_dinh, agency_hk, agency_bd, birth_version, officer_hk, officer_bd, citizen_a, submit, tmp_path):
+def setup(
+    live_server,
+    national_settings,
+    settings,
+    hanoi,
+    hoan_kiem,
+    ba_dinh,
+    agency_hk,
+    agency_bd,
+    birth_version,
+    officer_hk,
+    officer_bd,
+    citizen_a,
+    submit,
+    tmp_path,
+):
     settings.PORTAL_BASE_URL = live_server.url
     cache.clear()
     dossier = submit(citizen_a)
@@ -67,7 +82,9 @@ def officer_sign_in(page, base: str, username: str, device) -> None:
     page.get_by_label(re.compile("Tên đăng nhập|Username")).fill(username)
     page.get_by_label(re.compile("Mật khẩu|Password")).fill("pw-officer-123")
     page.get_by_role("button", name=re.compile("Đăng nhập|Sign in")).click()
-    page.get_by_label(re.compile("Nhập mã 6 chữ số|Enter the 6-digit code")).fill(f"{totp(device.bin_key):06d}")
+    page.get_by_label(re.compile("Nhập mã 6 chữ số|Enter the 6-digit code")).fill(
+        f"{totp(device.bin_key):06d}"
+    )
     page.get_by_role("button", name=re.compile("^(Tiếp tục|Continue)$")).click()
 
 
@@ -78,13 +95,17 @@ def open_action(page, name: str) -> None:
 def test_reception_supplement_resubmission_transfer_approval_return(setup, clock, browser, shot):
     base, dossier = setup["url"], setup["dossier"]
     desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN").new_page()
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="vi-VN").new_page()
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, locale="vi-VN"
+    ).new_page()
 
     # Reception from the "New" queue, with the bulk action.
     officer_sign_in(desk, base, "hk.officer", setup["hk"])
     desk.get_by_label(re.compile(f"(Chọn|Select) {re.escape(dossier.code)}")).check()
     shot(desk, "20-queue-new")
-    desk.get_by_role("button", name=re.compile("Tiếp nhận các hồ sơ đã chọn|Receive the selected dossiers")).click()
+    desk.get_by_role(
+        "button", name=re.compile("Tiếp nhận các hồ sơ đã chọn|Receive the selected dossiers")
+    ).click()
     dossier.refresh_from_db()
     assert dossier.status == Status.RECEIVED
     old_due = dossier.due_at
@@ -93,7 +114,9 @@ def test_reception_supplement_resubmission_transfer_approval_return(setup, clock
     clock.now = clock.supplement
     desk.goto(f"{base}/backoffice/dossiers/{dossier.code}/")
     open_action(desk, "Yêu cầu bổ sung|Request a supplement")
-    desk.get_by_label(re.compile("Nội dung cần bổ sung|What is missing")).fill("Giấy chứng sinh: ảnh chụp bị mờ, không đọc được số")
+    desk.get_by_label(re.compile("Nội dung cần bổ sung|What is missing")).fill(
+        "Giấy chứng sinh: ảnh chụp bị mờ, không đọc được số"
+    )
     desk.get_by_role("button", name=re.compile("Xác nhận|Confirm")).first.click()
     dossier.refresh_from_db()
     assert dossier.status == Status.SUPPLEMENT_REQUESTED
@@ -102,13 +125,17 @@ def test_reception_supplement_resubmission_transfer_approval_return(setup, clock
     # The mother sends it from her phone two working days later.
     clock.now = clock.resubmission
     phone.goto(f"{base}/dossiers/{dossier.code}/")
-    phone.get_by_role("link", name=re.compile("tài khoản định danh|national identity account", re.I)).click()
+    phone.get_by_role(
+        "link", name=re.compile("tài khoản định danh|national identity account", re.I)
+    ).click()
     phone.get_by_role("button", name=re.compile("Nguyễn Thị Lan")).click()
     phone.goto(f"{base}/dossiers/{dossier.code}/")
     phone.get_by_role("link", name=re.compile("Gửi hồ sơ bổ sung|Send the supplement")).click()
     assert phone.get_by_text("ảnh chụp bị mờ", exact=False).is_visible()
     phone.set_input_files("input[type=file]", str(setup["proof"]))
-    phone.get_by_label(re.compile("Nội dung trả lời|answer", re.I)).fill("Đã chụp lại giấy chứng sinh.")
+    phone.get_by_label(re.compile("Nội dung trả lời|answer", re.I)).fill(
+        "Đã chụp lại giấy chứng sinh."
+    )
     shot(phone, "22-resubmit")
     phone.get_by_role("button", name=re.compile("^(Gửi|Send)$")).click()
     dossier.refresh_from_db()
@@ -125,7 +152,9 @@ def test_reception_supplement_resubmission_transfer_approval_return(setup, clock
     officer_sign_in(desk, base, "hk.officer", setup["hk"])
     desk.goto(f"{base}/backoffice/dossiers/{dossier.code}/")
     open_action(desk, "Chuyển hồ sơ|Transfer")
-    desk.get_by_label(re.compile("Mã định danh|Electronic id")).fill(setup["bd"].user.memberships.first().agency.code)
+    desk.get_by_label(re.compile("Mã định danh|Electronic id")).fill(
+        setup["bd"].user.memberships.first().agency.code
+    )
     desk.locator("details[open] textarea").fill("Trẻ sinh tại phường Ba Đình.")
     desk.locator("details[open]").get_by_role("button", name=re.compile("Xác nhận|Confirm")).click()
     dossier.refresh_from_db()
@@ -140,8 +169,12 @@ def test_reception_supplement_resubmission_transfer_approval_return(setup, clock
         other.get_by_role("button", name=re.compile(action)).click()
     due_after_transfer = Dossier.objects.get(pk=dossier.pk).due_at
     assert due_after_transfer == dossier.due_at
-    while other.get_by_role("button", name=re.compile("Chuyển sang bước xử lý tiếp theo|Send to the next step")).count():
-        other.get_by_role("button", name=re.compile("Chuyển sang bước xử lý tiếp theo|Send to the next step")).click()
+    while other.get_by_role(
+        "button", name=re.compile("Chuyển sang bước xử lý tiếp theo|Send to the next step")
+    ).count():
+        other.get_by_role(
+            "button", name=re.compile("Chuyển sang bước xử lý tiếp theo|Send to the next step")
+        ).click()
     for action in ("Phê duyệt|Approve", "Trả kết quả|Return the result"):
         other.get_by_role("button", name=re.compile(action)).click()
     shot(other, "23-returned")
