@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency
+from .models import Agency, CalendarDay
 
 MIN_WEBHOOK_SECRET_LENGTH = 16
 
@@ -130,3 +130,13 @@ class AgencyAdmin(admin.ModelAdmin):
     @admin.display(description=_("current webhook secret"))
     def webhook_secret_hint(self, obj: Agency) -> str:
         return obj.webhook_secret_hint or "—"
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Substitute days off and make-up working Saturdays, announced yearly."""
+
+    list_display = ("date", "is_working_day", "name")
+    list_filter = ("is_working_day",)
+    date_hierarchy = "date"
+    search_fields = ("name",)

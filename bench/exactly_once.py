@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import Harness, ReferenceData, machine_summary, say
 
-FAULTS = [(0.25, "kill"), (0.50, "kill"), (0.60, "redis"), (0.75, "kill")]
+KILLS = [0.25, 0.50, 0.75]  # fractions of the submissions: SIGKILL the worker group
+REDIS_RESTART = 0.60  # fraction of the submissions: Redis SHUTDOWN NOSAVE, then start
 CODE_IN_SUBJECT = re.compile(r"(\S+-\d{6}-\d{4,})")
 
 
@@ -75,45 +76,62 @@ class Run:
 
     # --- faults -----------------------------------------------------------------------------
 
-    def chaos(self) -> None:
+    def _wait_for(self, fraction: float) -> bool:
+        while self.done < fraction * self.total:
+            if self.finished.wait(0.05):
+                return False
+        return True
+
+    def _record(self, kind: str, at_dossier: int, outbox: dict[str, int]) -> None:
+        with self.lock:
+            self.faults.append(
+                {
+                    "kind": kind,
+                    "at_dossier": at_dossier,
+                    "processing": outbox.get("processing", 0),
+                    "pending": outbox.get("pending", 0),
+                }
+            )
+
+    def kills(self) -> None:
         from django.db import connections
 
         try:
-            for fraction, kind in FAULTS:
-                while self.done < fraction * self.total:
-                    if self.finished.wait(0.05):
-                        return
-                if kind == "kill":
-                    # Kill a worker that is consuming, not one still starting up.
-                    self.harness.wait_worker_ready()
+            for fraction in KILLS:
+                if not self._wait_for(fraction):
+                    return
+                # Kill a worker that is consuming, not one still starting up.
+                self.harness.wait_worker_ready()
                 outbox = self.harness.outbox_counts()
                 at_dossier = self.done
-                at = time.monotonic()
-                if kind == "kill":
-                    self.harness.kill_worker()
-                    self.harness.start_worker()
-                    say(
-                        f"fault: SIGKILL worker group at {at_dossier}/{self.total} "
-                        f"(outbox processing={outbox.get('processing', 0)}, "
-                        f"pending={outbox.get('pending', 0)}); restarting it"
-                    )
-                else:
-                    self.harness.restart_redis(down_seconds=2.0)
-                    say(
-                        f"fault: Redis SHUTDOWN NOSAVE at {at_dossier}/{self.total}, back after "
-                        f"{time.monotonic() - at:.1f} s (pending={outbox.get('pending', 0)})"
-                    )
-                self.faults.append(
-                    {
-                        "kind": kind,
-                        "at_dossier": at_dossier,
-                        "processing": outbox.get("processing", 0),
-                        "pending": outbox.get("pending", 0),
-                        "monotonic": at,
-                    }
+                self.harness.kill_worker()
+                self.harness.start_worker()
+                say(
+                    f"fault: SIGKILL worker group at {at_dossier}/{self.total} "
+                    f"(outbox processing={outbox.get('processing', 0)}, "
+                    f"pending={outbox.get('pending', 0)}); restarting it"
                 )
+                self._record("kill", at_dossier, outbox)
             ready = self.harness.wait_worker_ready()
-            say(f"last worker incarnation ready after {ready:.1f} s")
+            say(f"last worker incarnation ready {ready:.1f} s after its start")
+        finally:
+            connections.close_all()
+
+    def redis_restart(self) -> None:
+        from django.db import connections
+
+        try:
+            if not self._wait_for(REDIS_RESTART):
+                return
+            outbox = self.harness.outbox_counts()
+            at_dossier = self.done
+            started = time.monotonic()
+            self.harness.restart_redis(down_seconds=2.0)
+            say(
+                f"fault: Redis SHUTDOWN NOSAVE at {at_dossier}/{self.total}, back after "
+                f"{time.monotonic() - started:.1f} s (pending={outbox.get('pending', 0)})"
+            )
+            self._record("redis", at_dossier, outbox)
         finally:
             connections.close_all()
 
@@ -276,10 +294,14 @@ def main() -> int:
             threading.Thread(target=run.submitter, name=f"submitter-{i}", daemon=True)
             for i in range(args.threads)
         ]
-        chaos = threading.Thread(target=run.chaos, name="chaos", daemon=True)
+        chaos = [
+            threading.Thread(target=run.kills, name="kills", daemon=True),
+            threading.Thread(target=run.redis_restart, name="redis-restart", daemon=True),
+        ]
         say(f"submitting {args.dossiers} dossiers from {args.threads} threads")
         started = time.monotonic()
-        chaos.start()
+        for thread in chaos:
+            thread.start()
         for thread in threads:
             thread.start()
         while any(thread.is_alive() for thread in threads):
@@ -287,7 +309,8 @@ def main() -> int:
                 thread.join(timeout=5)
             say(f"submitted {run.done}/{args.dossiers}")
         submit_seconds = time.monotonic() - started
-        chaos.join(timeout=120)
+        for thread in chaos:
+            thread.join(timeout=120)
         run.finished.set()
         say(
             f"submission done in {submit_seconds:.1f} s "

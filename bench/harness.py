@@ -539,12 +539,13 @@ class CpuMeter:
     def __init__(self, harness: Harness) -> None:
         self.harness = harness
 
-    def snapshot(self) -> dict[str, float]:
+    def snapshot(self) -> dict[int | str, tuple[str, float]]:
+        """pid -> (family, CPU seconds so far); "machine" -> busy seconds of all cores."""
         worker_group = self.harness.worker.pid if self.harness.worker else -1
         beat_group = self.harness.beat.pid if self.harness.beat else -1
         redis_pid = self.harness.redis.pid if self.harness.redis else -1
         own = os.getpid()
-        totals: Counter[str] = Counter()
+        processes: dict[int | str, tuple[str, float]] = {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -569,16 +570,23 @@ class CpuMeter:
                 family = "postgres (bench db)" if bench_db else "postgres (other)"
             else:
                 family = "other processes"
-            totals[family] += seconds
+            processes[pid] = (family, seconds)
         with open("/proc/stat") as handle:
             cpu = [int(value) for value in handle.readline().split()[1:]]
-        totals["machine busy"] = (sum(cpu) - cpu[3] - cpu[4]) / self.TICK
-        totals["machine total"] = sum(cpu) / self.TICK
-        return dict(totals)
+        processes["machine"] = ("machine busy", (sum(cpu) - cpu[3] - cpu[4]) / self.TICK)
+        return processes
 
     @staticmethod
-    def delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-        return {key: after.get(key, 0.0) - before.get(key, 0.0) for key in after}
+    def delta(
+        before: dict[int | str, tuple[str, float]], after: dict[int | str, tuple[str, float]]
+    ) -> dict[str, float]:
+        """CPU seconds per family between the snapshots (processes that exited are lost)."""
+        totals: Counter[str] = Counter()
+        for key, (family, seconds) in after.items():
+            previous = before.get(key)
+            start = previous[1] if previous is not None and previous[0] == family else 0.0
+            totals[family] += max(seconds - start, 0.0)
+        return dict(totals)
 
 
 def machine_summary() -> dict[str, str]:

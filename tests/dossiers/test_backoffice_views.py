@@ -1,0 +1,265 @@
+"""Back-office pages: every page and action scoped by agency (another agency's dossier is a
+404), the forms of each action, bulk receive, counter intake, workload, triage and slips; and
+the applicant's side of a supplement and a withdrawal."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from dossiers.models import Dossier
+from dossiers.services import MissingItem, dossier_receive, dossier_request_supplement
+from dossiers.states.business import Status
+from tests.conftest import pdf_upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dossier(submit, citizen_a, agency_hk, agency_bd):
+    return submit(citizen_a)
+
+
+@pytest.fixture
+def received(dossier, officer_hk, agency_hk):
+    return dossier_receive(dossier=dossier, officer=officer_hk, agency=agency_hk)
+
+
+PAGES = [
+    ("backoffice:detail", ()),
+    ("backoffice:slip", ("01",)),
+]
+
+
+@pytest.mark.parametrize(("name", "extra"), PAGES)
+def test_other_agency_gets_404_on_every_dossier_page(
+    client, dossier, officer_bd, officer_login, name, extra
+):
+    officer_login(client, officer_bd)
+    assert client.get(reverse(name, args=[dossier.code, *extra])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "receive",
+        "process",
+        "issue_result",
+        "return_result",
+        "request_supplement",
+        "refuse",
+        "stop",
+        "extend",
+        "assign",
+        "transfer",
+        "request_payment",
+    ],
+)
+def test_other_agency_gets_404_on_every_action(client, dossier, officer_bd, officer_login, action):
+    officer_login(client, officer_bd)
+    assert (
+        client.post(
+            reverse("backoffice:act", args=[dossier.code, action]), {"reason": "x"}
+        ).status_code
+        == 404
+    )
+    dossier.refresh_from_db()
+    assert dossier.status == Status.SUBMITTED
+
+
+def test_other_agency_attachment_is_404(client, dossier, officer_bd, officer_login):
+    officer_login(client, officer_bd)
+    attachment = dossier.attachments.get()
+    assert (
+        client.get(reverse("backoffice:attachment", args=[dossier.code, attachment.pk])).status_code
+        == 404
+    )
+
+
+def test_bulk_receive_only_receives_my_agency_dossiers(
+    client, dossier, submit, citizen_b, ba_dinh, officer_hk, officer_bd, officer_login
+):
+    other = submit(citizen_b, commune=ba_dinh)
+    officer_login(client, officer_hk)
+    response = client.post(
+        reverse("backoffice:bulk_receive"), {"codes": [dossier.code, other.code]}
+    )
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    other.refresh_from_db()
+    assert dossier.status == Status.RECEIVED
+    assert other.status == Status.SUBMITTED
+
+
+def test_queue_filters_late_and_shows_deadline_colours(
+    client, received, officer_hk, officer_login, settings
+):
+    import datetime as dt
+
+    Dossier.objects.filter(pk=received.pk).update(due_at=received.due_at - dt.timedelta(days=30))
+    officer_login(client, officer_hk)
+    page = client.get(reverse("backoffice:queue") + "?deadline=late").content.decode()
+    assert received.code in page
+    assert "row-late" in page
+    assert (
+        received.code
+        not in client.get(reverse("backoffice:queue") + "?deadline=due_soon").content.decode()
+    )
+
+
+def test_supplement_form_lists_items_and_the_applicant_resubmits(
+    client, received, officer_hk, citizen_a, officer_login
+):
+    officer_login(client, officer_hk)
+    bad = client.post(
+        reverse("backoffice:act", args=[received.code, "request_supplement"]),
+        {"items": "Giấy chứng sinh"},
+    )
+    assert bad.status_code == 302
+    received.refresh_from_db()
+    assert received.status == Status.RECEIVED  # no reason given: refused with a message
+    client.post(
+        reverse("backoffice:act", args=[received.code, "request_supplement"]),
+        {"items": "Giấy chứng sinh: bị mờ\nTờ khai: thiếu chữ ký"},
+    )
+    received.refresh_from_db()
+    assert received.status == Status.SUPPLEMENT_REQUESTED
+    assert received.supplements.get().items == [
+        {"name": "Giấy chứng sinh", "reason": "bị mờ"},
+        {"name": "Tờ khai", "reason": "thiếu chữ ký"},
+    ]
+    slip = client.get(reverse("backoffice:slip", args=[received.code, "02"]))
+    assert slip["Content-Type"] == "application/pdf"
+
+    client.force_login(citizen_a)
+    assert (
+        "bị mờ" in client.get(reverse("dossiers:resubmit", args=[received.code])).content.decode()
+    )
+    empty = client.post(reverse("dossiers:resubmit", args=[received.code]), {})
+    assert empty.status_code == 400
+    ok = client.post(
+        reverse("dossiers:resubmit", args=[received.code]),
+        {"note": "Đã bổ sung", "document": pdf_upload("bo-sung.pdf")},
+    )
+    assert ok.status_code == 302
+    received.refresh_from_db()
+    assert received.status == Status.RECEIVED
+    assert client.get(reverse("dossiers:slip", args=[received.code, "02"])).status_code == 200
+
+
+def test_another_citizen_cannot_resubmit_or_withdraw(
+    client, received, officer_hk, agency_hk, citizen_b
+):
+    dossier_request_supplement(
+        dossier=received,
+        officer=officer_hk,
+        agency=agency_hk,
+        items=[MissingItem("Tờ khai", "thiếu")],
+    )
+    client.force_login(citizen_b)
+    assert client.get(reverse("dossiers:resubmit", args=[received.code])).status_code == 404
+    assert client.post(reverse("dossiers:withdraw", args=[received.code])).status_code == 404
+
+
+def test_withdraw_page(client, received, citizen_a):
+    client.force_login(citizen_a)
+    assert client.get(reverse("dossiers:withdraw", args=[received.code])).status_code == 200
+    client.post(reverse("dossiers:withdraw", args=[received.code]), {"reason": "Nộp nhầm"})
+    received.refresh_from_db()
+    assert received.status == Status.WITHDRAWN
+
+
+def test_extend_assign_and_transfer_forms(client, received, officer_hk, agency_bd, officer_login):
+    officer_login(client, officer_hk)
+    new_due = (received.due_at.astimezone().replace(microsecond=0)).strftime("%Y-%m-%dT%H:%M")
+    client.post(
+        reverse("backoffice:act", args=[received.code, "extend"]),
+        {"new_due_at": new_due, "reason": "x"},
+    )
+    assert not received.extensions.exists()  # not later than the due date: refused
+    client.post(
+        reverse("backoffice:act", args=[received.code, "extend"]),
+        {"new_due_at": "2099-01-05T09:00", "reason": "Chờ xác minh"},
+    )
+    assert received.extensions.count() == 1
+    client.post(
+        reverse("backoffice:act", args=[received.code, "assign"]), {"assignee": officer_hk.pk}
+    )
+    received.refresh_from_db()
+    assert received.assigned_to == officer_hk
+    client.post(
+        reverse("backoffice:act", args=[received.code, "transfer"]),
+        {"agency_code": "NOPE", "reason": "x"},
+    )
+    received.refresh_from_db()
+    assert received.competent_agency != agency_bd
+    client.post(
+        reverse("backoffice:act", args=[received.code, "transfer"]),
+        {"agency_code": agency_bd.code.lower(), "reason": "Thuộc Ba Đình"},
+    )
+    received.refresh_from_db()
+    assert received.competent_agency == agency_bd
+    assert received.status == Status.TRANSFERRED
+
+
+def test_counter_intake_page(client, officer_hk, officer_login, hoan_kiem, birth_version):
+    officer_login(client, officer_hk)
+    assert client.get(reverse("backoffice:counter")).status_code == 200
+    response = client.post(
+        reverse("backoffice:counter"),
+        {
+            "procedure": "1.001193",
+            "applicant_name": "Đinh Văn Tư",
+            "applicant_personal_id": "0010 8000 0111",
+            "subject_name": "Đinh Bảo Ngọc",
+            "commune_code": hoan_kiem.code,
+            "document": pdf_upload("scan.pdf"),
+        },
+    )
+    assert response.status_code == 302
+    dossier = Dossier.objects.get(applicant_personal_id="001080000111")
+    assert dossier.channel == 1
+    assert dossier.status == Status.RECEIVED
+
+
+def test_workload_counts_only_my_agencies(
+    client, received, dossier, officer_hk, officer_bd, officer_login
+):
+    officer_login(client, officer_bd)
+    page = client.get(reverse("backoffice:workload")).content.decode()
+    assert "Hoàn Kiếm" not in page
+    officer_login(client, officer_hk)
+    page = client.get(reverse("backoffice:workload")).content.decode()
+    assert "Phường Hoàn Kiếm" in page
+
+
+def test_triage_page_needs_the_permission(
+    client, submit, citizen_a, ba_dinh, agency_hk, officer_hk, officer_login
+):
+    dossier = submit(citizen_a, commune=ba_dinh)  # Ba Dinh has no agency here: triage
+    officer_login(client, officer_hk)
+    assert client.get(reverse("backoffice:triage")).status_code == 404
+    officer_hk.user_permissions.add(Permission.objects.get(codename="triage_dossier"))
+    assert dossier.code in client.get(reverse("backoffice:triage")).content.decode()
+    client.post(
+        reverse("backoffice:triage"),
+        {"code": dossier.code, "agency_code": agency_hk.code, "reason": "Gần nhất"},
+    )
+    dossier.refresh_from_db()
+    assert dossier.competent_agency == agency_hk
+
+
+def test_queue_query_count_does_not_grow_with_rows(
+    client, submit, citizen_a, officer_hk, officer_login, django_assert_max_num_queries
+):
+    for _ in range(3):
+        submit(citizen_a)
+    officer_login(client, officer_hk)
+    client.get(reverse("backoffice:queue"))
+    with django_assert_max_num_queries(40) as few:
+        client.get(reverse("backoffice:queue"))
+    for _ in range(10):
+        submit(citizen_a)
+    with django_assert_max_num_queries(len(few.captured_queries) + 2):
+        client.get(reverse("backoffice:queue"))
