@@ -26,6 +26,7 @@ from .forms import (
     ExtendForm,
     PaymentRequestForm,
     ReasonForm,
+    ReturnForm,
     SupplementForm,
     TransferForm,
 )
@@ -177,12 +178,6 @@ ACTIONS = [
         "approve",
         Status.RESULT_READY,
     ),
-    (
-        "return_result",
-        gettext_lazy("Return the result to the applicant"),
-        "return_result",
-        Status.RETURNED,
-    ),
 ]
 
 
@@ -233,6 +228,8 @@ def detail(request, code: str):
         forms["extend"] = ExtendForm()
     if dossier.status in OPEN and agency is not None and may("assign"):
         forms["assign"] = AssignForm(specialists=selectors.agency_specialists(agency=agency))
+    if Status.RETURNED in allowed and may("return_result"):
+        forms["return_result"] = ReturnForm(initial={"method": dossier.delivery_method})
     if Status.TRANSFERRED in allowed and may("transfer"):
         forms["transfer"] = TransferForm()
     slips = [kind for kind in SLIP_KINDS if _has_slip(dossier, kind)]
@@ -279,6 +276,7 @@ FORM_ACTIONS: dict[str, type[Form]] = {
     "extend": ExtendForm,
     "assign": AssignForm,
     "transfer": TransferForm,
+    "return_result": ReturnForm,
 }
 
 
@@ -299,7 +297,6 @@ def act(request, code: str, action: str):
                 "advance_step": services.dossier_advance_step,
                 "payment_confirmed": services.dossier_payment_confirmed,
                 "issue_result": services.dossier_issue_result,
-                "return_result": services.dossier_return_result,
             }[action]
             service(dossier=dossier, officer=officer, agency=agency)
             messages.success(request, _("Done: %(action)s.") % {"action": simple[action][0]})
@@ -361,6 +358,11 @@ def act(request, code: str, action: str):
                     dossier=dossier, officer=officer, agency=agency, assignee=data["assignee"]
                 )
                 messages.success(request, _("Assigned."))
+            elif action == "return_result":
+                services.dossier_return_result(
+                    dossier=dossier, officer=officer, agency=agency, method=data["method"]
+                )
+                messages.success(request, _("The result was returned."))
             elif action == "transfer":
                 services.dossier_transfer(
                     dossier=dossier,

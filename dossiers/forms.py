@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .states.delivery import DeliveryMethod
+
 
 class TrackingForm(forms.Form):
     code = forms.CharField(
@@ -156,6 +158,14 @@ class CounterIntakeForm(forms.Form):
         uploaded = self.cleaned_data["document"]
         uploaded.detected_type = validate_upload(uploaded)
         return uploaded
+
+
+class ReturnForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("How the result is handed over"),
+        choices=DeliveryMethod.choices,
+        widget=forms.RadioSelect,
+    )
 
 
 class ResubmitForm(forms.Form):

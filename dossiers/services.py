@@ -41,7 +41,7 @@ from .permissions import ActionNotPermitted, require
 from .routing import resolve_competent_agency
 from .states import TransitionNotAllowed, business, delivery
 from .states.business import Status
-from .states.delivery import DeliveryStatus
+from .states.delivery import DeliveryMethod, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -550,9 +550,14 @@ def dossier_issue_result(*, dossier: Dossier, officer: User, agency: Agency) -> 
     return dossier
 
 
-def dossier_return_result(*, dossier: Dossier, officer: User, agency: Agency) -> Dossier:
+def dossier_return_result(
+    *, dossier: Dossier, officer: User, agency: Agency, method: str | None = None
+) -> Dossier:
+    """Hand the result over: online, in person at the agency, or by public postal service."""
     with transaction.atomic(durable=True):
         dossier = _lock(dossier)
+        if method is not None:
+            dossier.delivery_method = DeliveryMethod(method)
         delivery.check_transition(dossier.delivery_status, DeliveryStatus.DELIVERED)
         dossier.delivery_status = DeliveryStatus.DELIVERED
         dossier.returned_at = timezone.now()
@@ -564,7 +569,7 @@ def dossier_return_result(*, dossier: Dossier, officer: User, agency: Agency) ->
             action="returned",
             permission="return_result",
             note=str(dossier.get_delivery_method_display()),
-            extra_fields=("delivery_status", "returned_at"),
+            extra_fields=("delivery_status", "returned_at", "delivery_method"),
         )
     return dossier
 

@@ -175,8 +175,12 @@ def test_reception_supplement_resubmission_transfer_approval_return(setup, clock
         other.get_by_role(
             "button", name=re.compile("Chuyển sang bước xử lý tiếp theo|Send to the next step")
         ).click()
-    for action in ("Phê duyệt|Approve", "Trả kết quả|Return the result"):
-        other.get_by_role("button", name=re.compile(action)).click()
+    other.get_by_role("button", name=re.compile("Phê duyệt|Approve")).click()
+    open_action(other, "Trả kết quả|Return the result")
+    other.get_by_label(re.compile("Trực tiếp tại cơ quan|In person")).check()
+    other.locator("details[open]").get_by_role(
+        "button", name=re.compile("Xác nhận|Confirm")
+    ).click()
     shot(other, "23-returned")
     dossier.refresh_from_db()
     assert dossier.status == Status.RETURNED

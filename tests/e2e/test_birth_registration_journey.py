@@ -148,10 +148,16 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
         "Tiếp nhận hồ sơ|Receive the dossier",
         "Bắt đầu xử lý|Start processing",
         "Phê duyệt|Approve",
-        "Trả kết quả|Return the result",
     ):
         officer.get_by_role("button", name=re.compile(action)).click()
         assert officer.locator(".notice-success").is_visible()
+    # Return the result: online, as she asked (the method is chosen when handing it over).
+    officer.locator("summary", has_text=re.compile("Trả kết quả|Return the result")).click()
+    officer.get_by_label(re.compile("Trực tuyến|Online")).check()
+    officer.locator("details[open]").get_by_role(
+        "button", name=re.compile("Xác nhận|Confirm")
+    ).click()
+    assert officer.locator(".notice-success").is_visible()
     dossier.refresh_from_db()
     assert dossier.status == 10
     assert dossier.due_at is not None
