@@ -12,6 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
+from django.core import signing
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,13 +25,14 @@ from formtools.wizard.views import WizardView
 
 from procedures.models import ProcedureVersion
 
-from .eforms import EFormDefinition, PrefillContext, get_definition
+from .eforms import EFormDefinition, LockableForm, PrefillContext, get_definition
 from .models import FormDraft
 from .services import AlreadySubmitted, NewAttachment, dossier_submit
 
 PREFILL_KEY = "prefill"
 FURTHEST_KEY = "furthest"
 RETURN_KEY = "return_to_review"
+LOCK_SALT = "dossiers.wizard.prefill-locks"
 
 
 class DraftStorage(BaseStorage):
@@ -170,6 +173,13 @@ class EFormWizard(WizardView):
 
     def get_form_kwargs(self, step: str | None = None) -> dict[str, Any]:
         step = step or self.steps.current
+        kwargs = self._definition_form_kwargs(step)
+        form_class = self.form_list[step]
+        if isinstance(form_class, type) and issubclass(form_class, LockableForm):
+            kwargs["locked"] = self._prefill().locked.get(step, {})
+        return kwargs
+
+    def _definition_form_kwargs(self, step: str) -> dict[str, Any]:
         if step == "commune" or step in getattr(self.definition, "dependent_steps", ()):
             answers = {"province": self.get_cleaned_data_for_step("province") or {}}
         else:
@@ -203,16 +213,51 @@ class EFormWizard(WizardView):
                 "initial": context.initial,
                 "sources": context.sources,
                 "unavailable": context.unavailable,
+                "locked": context.locked,
+                "signature": signing.dumps(context.locked, salt=LOCK_SALT),
             }
             extra = dict(self.storage.extra_data)
             extra[PREFILL_KEY] = cached
             self.storage.extra_data = extra
-        return PrefillContext(**cached)
+        return PrefillContext(
+            initial=cached["initial"],
+            sources=cached["sources"],
+            unavailable=cached["unavailable"],
+            locked=self._verified_locks(cached),
+        )
+
+    def _verified_locks(self, cached: dict[str, Any]) -> dict[str, dict[str, str]]:
+        """The locked values, trusted only if their signature (made when they were fetched)
+        still matches: a draft edited behind the portal's back loses nothing but its locks
+        cannot be forged either: the submission is refused."""
+        locked = cached.get("locked") or {}
+        try:
+            signed = signing.loads(cached.get("signature", ""), salt=LOCK_SALT)
+        except signing.BadSignature:
+            signed = None
+        if signed != locked:
+            raise SuspiciousOperation("prefilled values of the draft do not match their signature")
+        return locked
 
     def get_form_initial(self, step: str) -> dict[str, Any]:
         return dict(self._prefill().initial.get(step, {}))
 
     # --- rendering ------------------------------------------------------------------------
+    def render(self, form=None, **kwargs: Any):
+        crucial = set(getattr(self.definition, "crucial_sources", ()))
+        if crucial & set(self._prefill().unavailable):
+            # A source the procedure cannot do without is down: say so, keep the draft.
+            extra = dict(self.storage.extra_data)
+            extra.pop(PREFILL_KEY, None)  # look again next time
+            self.storage.extra_data = extra
+            return render(
+                self.request,
+                "eforms/source_unavailable.html",
+                {"procedure": self.draft.procedure_version.procedure, "draft": self.draft},
+                status=503,
+            )
+        return super().render(form, **kwargs)
+
     def get_template_names(self) -> list[str]:
         return [self.step_specs[self.steps.current].template]
 

@@ -1,18 +1,29 @@
-"""Prefill lookups: every lookup is audited (who asked, whose data, for which procedure)."""
+"""Prefill lookups, fetched in parallel with timeouts and a circuit breaker per source.
+
+Every lookup is audited (who asked, whose data, for which procedure). An outage never raises:
+the result says the source is unavailable and the person types the data. Application logs
+carry the source name and the outcome, never the identification number or the record.
+"""
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.conf import settings
 
 from portal.audit import audit_record
 from portal.models import User
 
 from . import sources  # noqa: F401  (registers the sources)
+from .circuit import CircuitBreaker
 from .registry import SourceUnavailableError, registry
 
 logger = logging.getLogger(__name__)
+_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="prefill")
 
 
 @dataclass
@@ -20,24 +31,68 @@ class PrefillResult:
     source: str
     record: dict[str, Any] | None = None
     unavailable: bool = False
+    skipped: bool = False  # the circuit was open: no call was made
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def prefill_lookup(*, actor: User, source_key: str, subject_id: str, purpose: str) -> PrefillResult:
-    """Fetch one record from a source, audited. Never raises for an outage: says so instead."""
-    source = registry.get(source_key)
+@dataclass(frozen=True)
+class Lookup:
+    source: str
+    subject_id: str
+
+
+def _fetch(source_key: str, subject_id: str) -> tuple[str, dict[str, Any] | None]:
     try:
-        record = source.fetch(subject_id)
-        outcome = "found" if record else "not_found"
+        record = registry.get(source_key).fetch(subject_id)
     except SourceUnavailableError:
-        logger.warning("prefill source %s unavailable", source_key)
-        record, outcome = None, "unavailable"
-    audit_record(
-        actor=actor,
-        action="prefill.lookup",
-        object_type=f"registry.{source_key}",
-        object_id=subject_id,
-        reason=purpose,
-        details={"outcome": outcome},
-    )
-    return PrefillResult(source=source_key, record=record, unavailable=outcome == "unavailable")
+        return "unavailable", None
+    return ("found" if record else "not_found"), record
+
+
+def prefill_fetch_many(
+    *, actor: User, lookups: list[Lookup], purpose: str
+) -> dict[Lookup, PrefillResult]:
+    """Fetch several records at once. A page waits at most the slowest source's timeout; a
+    source whose circuit is open is not called at all."""
+    timeout = float(settings.PREFILL_TIMEOUT_SECONDS)
+    futures = {}
+    results: dict[Lookup, PrefillResult] = {}
+    outcomes: dict[Lookup, str] = {}
+    for lookup in dict.fromkeys(lookups):
+        breaker = CircuitBreaker(lookup.source)
+        if not breaker.allow():
+            results[lookup] = PrefillResult(source=lookup.source, unavailable=True, skipped=True)
+            outcomes[lookup] = "circuit_open"
+            continue
+        futures[lookup] = _pool.submit(_fetch, lookup.source, lookup.subject_id)
+    for lookup, future in futures.items():
+        breaker = CircuitBreaker(lookup.source)
+        try:
+            outcome, record = future.result(timeout=timeout + 0.5)
+        except FutureTimeout:
+            outcome, record = "unavailable", None
+        if outcome == "unavailable":
+            breaker.record_failure()
+            logger.warning("prefill source %s unavailable", lookup.source)
+        else:
+            breaker.record_success()
+        outcomes[lookup] = outcome
+        results[lookup] = PrefillResult(
+            source=lookup.source, record=record, unavailable=outcome == "unavailable"
+        )
+    for lookup, outcome in outcomes.items():
+        audit_record(
+            actor=actor,
+            action="prefill.lookup",
+            object_type=f"registry.{lookup.source}",
+            object_id=lookup.subject_id,
+            reason=purpose[:200],
+            details={"outcome": outcome},
+        )
+    return results
+
+
+def prefill_lookup(*, actor: User, source_key: str, subject_id: str, purpose: str) -> PrefillResult:
+    """One record from one source (see prefill_fetch_many)."""
+    lookup = Lookup(source_key, subject_id)
+    return prefill_fetch_many(actor=actor, lookups=[lookup], purpose=purpose)[lookup]

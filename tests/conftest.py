@@ -232,6 +232,14 @@ def submit(birth_version, hoan_kiem, django_capture_on_commit_callbacks):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits, circuit breakers and the calendar version live in the cache: start clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Commune
 from portal.models import User
@@ -32,6 +33,47 @@ class PrefillContext:
     initial: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: dict[str, dict[str, str]] = field(default_factory=dict)
     unavailable: list[str] = field(default_factory=list)
+    #: step -> {field: value} that the registry marks verified: shown read-only, and a
+    #: submission that changed one is refused
+    locked: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def normalise_locked(value: Any) -> str:
+    """Compare a locked value as text: dates as ISO, numbers without separators."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return " ".join(str(value or "").split())
+
+
+class LockableForm(forms.Form):
+    """A step form whose verified prefilled fields are locked: rendered read-only, and a posted
+    value that differs from the registry's is an error (the server, not the page, decides)."""
+
+    locked_message = _(
+        "This comes from %(source)s and cannot be changed here. If it is wrong, ask the "
+        "commune police to correct the national record."
+    )
+
+    def __init__(self, *args: Any, locked: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.locked = {k: v for k, v in (locked or {}).items() if k in self.fields}
+        for name in self.locked:
+            widget = self.fields[name].widget
+            widget.attrs["readonly"] = "readonly"
+            widget.attrs["aria-readonly"] = "true"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name, expected in self.locked.items():
+            if name in data and normalise_locked(data[name]) != normalise_locked(expected):
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        self.locked_message % {"source": _("the national population database")},
+                        code="locked",
+                    ),
+                )
+        return data
 
 
 @dataclass

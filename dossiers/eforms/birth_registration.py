@@ -16,7 +16,7 @@ from portal.validators import validate_personal_id, validate_upload
 from prefill.services import prefill_lookup
 from procedures.models import ProcedureVersion
 
-from . import PrefillContext, StepSpec, Submission, SummaryRow, register
+from . import LockableForm, PrefillContext, StepSpec, Submission, SummaryRow, register
 
 SEX_CHOICES = [("female", _("Female")), ("male", _("Male"))]
 RELATIONSHIP_CHOICES = [
@@ -83,7 +83,7 @@ class ApplicantForm(forms.Form):
     )
 
 
-class ParentForm(forms.Form):
+class ParentForm(LockableForm):
     full_name = forms.CharField(label=_("Full name"), max_length=100)
     identification_number = PersonalIdField(
         label=_("Personal identification number"),
@@ -221,6 +221,16 @@ def _parent_initial(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: what a verified population record fixes about a parent
+LOCKED_PARENT_FIELDS = ("full_name", "identification_number", "date_of_birth")
+
+
+def _locked(record: dict[str, Any], initial: dict[str, Any]) -> dict[str, str]:
+    if not record.get("verified"):
+        return {}
+    return {name: str(initial[name]) for name in LOCKED_PARENT_FIELDS if initial.get(name)}
+
+
 def _fmt(value: Any) -> str:
     """Answers as people read them, from cleaned data or from the dossier's stored JSON."""
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
@@ -275,6 +285,7 @@ class BirthRegistration:
         other_step = "father" if own_step == "mother" else "mother"
         context.initial[own_step] = _parent_initial(own.record)
         context.sources[own_step] = dict.fromkeys(context.initial[own_step], label)
+        context.locked[own_step] = _locked(own.record, context.initial[own_step])
         context.initial["applicant"] = {"relationship": own_step}
         spouse = own.record.get("spouse") or {}
         if spouse.get("identification_number"):
@@ -289,6 +300,7 @@ class BirthRegistration:
             elif other.record:
                 context.initial[other_step] = _parent_initial(other.record)
                 context.sources[other_step] = dict.fromkeys(context.initial[other_step], label)
+                context.locked[other_step] = _locked(other.record, context.initial[other_step])
         return context
 
     def summary(self, answers: dict[str, dict[str, Any]]) -> list[tuple[str, list[SummaryRow]]]:

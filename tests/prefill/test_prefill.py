@@ -1,0 +1,181 @@
+"""Prefill: parallel lookups with a circuit breaker, audited; verified values locked on the
+server; a source a procedure cannot do without stops the form but keeps the draft."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.urls import reverse
+
+from dossiers.eforms.birth_registration import BirthRegistration
+from dossiers.models import FormDraft
+from portal.models import AuditEvent
+from prefill.circuit import CircuitBreaker, CircuitSettings
+from prefill.registry import SourceUnavailableError, registry
+from prefill.services import Lookup, prefill_fetch_many
+from tests.dossiers.test_wizard import CHILD, post, start
+
+pytestmark = pytest.mark.django_db
+
+
+class FakeSource:
+    """A registry source that records its calls, optionally slow or down."""
+
+    def __init__(self, key: str, delay: float = 0.0, down: bool = False) -> None:
+        self.key = key
+        self.label = key
+        self.attributes = ("full_name",)
+        self.delay = delay
+        self.down = down
+        self.calls: list[tuple[str, float, float]] = []
+        self.lock = threading.Lock()
+
+    def fetch(self, subject_id: str):
+        started = time.monotonic()
+        time.sleep(self.delay)
+        with self.lock:
+            self.calls.append((subject_id, started, time.monotonic()))
+        if self.down:
+            raise SourceUnavailableError(f"{self.key} down")
+        return {"full_name": f"{self.key}:{subject_id}", "verified": True}
+
+
+@pytest.fixture
+def fake_sources():
+    added = {key: FakeSource(key, delay=0.2) for key in ("a", "b", "c")}
+    registry.sources.update(added)
+    yield added
+    for key in added:
+        registry.sources.pop(key, None)
+
+
+def test_sources_are_fetched_in_parallel_and_audited(fake_sources, citizen_a):
+    lookups = [Lookup(key, "001190012345") for key in ("a", "b", "c")]
+    results = prefill_fetch_many(actor=citizen_a, lookups=lookups, purpose="test")
+    assert {r.record["full_name"] for r in results.values()} == {
+        "a:001190012345",
+        "b:001190012345",
+        "c:001190012345",
+    }
+    spans = [call[1:] for source in fake_sources.values() for call in source.calls]
+    latest_start = max(start for start, _ in spans)
+    earliest_end = min(end for _, end in spans)
+    assert latest_start < earliest_end, "the three lookups overlapped in time"
+    assert AuditEvent.objects.filter(action="prefill.lookup", object_id="001190012345").count() == 3
+
+
+def test_open_circuit_skips_the_source_without_calling_it(fake_sources, citizen_a, settings):
+    settings.PREFILL_CIRCUIT = {"threshold": 2, "window": 60, "cooldown": 30}
+    fake_sources["a"].down = True
+    fake_sources["a"].delay = 0
+    for _ in range(2):
+        result = prefill_fetch_many(actor=citizen_a, lookups=[Lookup("a", "1")], purpose="t")
+        assert result[Lookup("a", "1")].unavailable
+    assert len(fake_sources["a"].calls) == 2
+    skipped = prefill_fetch_many(actor=citizen_a, lookups=[Lookup("a", "1")], purpose="t")[
+        Lookup("a", "1")
+    ]
+    assert skipped.skipped
+    assert skipped.unavailable
+    assert len(fake_sources["a"].calls) == 2  # no third call: the circuit is open
+    assert AuditEvent.objects.filter(details__outcome="circuit_open").count() == 1
+
+
+def test_circuit_half_open_trial_closes_on_success():
+    breaker = CircuitBreaker("x", CircuitSettings(threshold=1, window=60, cooldown=10))
+    breaker.record_failure(now=1000.0)
+    assert not breaker.allow(now=1005.0)
+    assert breaker.allow(now=1011.0)  # the one trial after the cooldown
+    assert not breaker.allow(now=1011.5)  # no second trial at the same time
+    breaker.record_success()
+    assert breaker.allow(now=1012.0)
+    assert not breaker.is_open(now=1012.0)
+
+
+def test_failed_trial_opens_the_circuit_again():
+    breaker = CircuitBreaker("y", CircuitSettings(threshold=1, window=60, cooldown=10))
+    breaker.record_failure(now=1000.0)
+    assert breaker.allow(now=1011.0)
+    breaker.record_failure(now=1011.0)
+    assert breaker.is_open(now=1015.0)
+
+
+@pytest.fixture
+def wizard(
+    client, settings, national_settings, hanoi, hoan_kiem, agency_hk, birth_version, citizen_a
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(citizen_a)
+    url = start(client)
+    post(client, url, "child", CHILD)
+    post(client, url, "applicant", {"relationship": "mother"})
+    return url
+
+
+def test_verified_identity_is_read_only_and_a_changed_value_is_refused(client, wizard):
+    page = client.get(wizard).content.decode()
+    assert 'name="mother-full_name"' in page
+    assert (
+        "readonly"
+        in page.split('name="mother-full_name"')[0].rsplit("<input", 1)[1]
+        + page.split('name="mother-full_name"')[1].split(">", 1)[0]
+    )
+    assert "verified, cannot be changed here" in page
+    changed = {
+        "full_name": "Nguyễn Thị Khác",
+        "identification_number": "001190012345",
+        "date_of_birth": "1990-03-12",
+        "ethnicity": "Kinh",
+        "nationality": "Việt Nam",
+        "residence": "Hà Nội",
+    }
+    response = post(client, wizard, "mother", changed)
+    assert response.status_code == 200
+    assert "cannot be changed here" in response.content.decode()
+    # the residence is not locked: a person may have moved
+    ok = post(
+        client,
+        wizard,
+        "mother",
+        {**changed, "full_name": "Nguyễn Thị Lan", "residence": "Nơi ở mới"},
+    )
+    assert ok.status_code == 302
+
+
+def test_a_draft_whose_locks_were_tampered_with_is_refused(client, wizard):
+    client.get(wizard)
+    draft = FormDraft.objects.get()
+    storage = draft.storage
+    storage["extra_data"]["prefill"]["locked"]["mother"]["full_name"] = "Ai Đó"
+    FormDraft.objects.filter(pk=draft.pk).update(storage=storage)
+    assert client.get(wizard).status_code == 400
+
+
+def test_a_crucial_source_down_stops_the_form_and_keeps_the_draft(
+    client,
+    settings,
+    national_settings,
+    national_services,
+    hanoi,
+    hoan_kiem,
+    agency_hk,
+    birth_version,
+    citizen_a,
+    monkeypatch,
+):
+    monkeypatch.setattr(BirthRegistration, "crucial_sources", ("population",), raising=False)
+    settings.NATIONAL_SERVICES_URL = "http://127.0.0.1:9"
+    settings.PREFILL_TIMEOUT_SECONDS = 0.3
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(citizen_a)
+    url = start(client)
+    response = client.get(url)
+    assert response.status_code == 503
+    assert "cannot continue right now" in response.content.decode()
+    assert FormDraft.objects.filter(pk=url.rstrip("/").rsplit("/", 1)[-1]).exists()
+    # when the database answers again, the same draft carries on
+    settings.NATIONAL_SERVICES_URL = national_services.url
+    CircuitBreaker("population").record_success()
+    assert client.get(url).status_code == 200
