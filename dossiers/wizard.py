@@ -11,9 +11,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import FileSystemStorage
 from django.core import signing
 from django.core.exceptions import SuspiciousOperation
+from django.core.files.storage import FileSystemStorage
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse

@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-from django.urls import reverse
 
 from dossiers.eforms.birth_registration import BirthRegistration
 from dossiers.models import FormDraft
