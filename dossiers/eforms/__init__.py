@@ -128,3 +128,48 @@ def dossier_summary(dossier) -> list[tuple[str, list[SummaryRow]]]:
     if definition is None:
         return []
     return definition.summary(dossier.data or {})
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of an e-form the person must type, once prefill has done its part."""
+
+    text_fields: int  # fields typed with a keyboard (text, dates, numbers, e-mail, phone)
+    prefilled: int  # of which filled from a national database or the SSO account
+    defaulted: int  # of which filled with a sensible default (nationality, ethnicity)
+    typed: int  # of which left to type
+    chosen: int  # choices, ticks and uploads: picked, not typed
+
+    @property
+    def typed_share(self) -> float:
+        return self.typed / self.text_fields if self.text_fields else 0.0
+
+    @property
+    def prefilled_share(self) -> float:
+        return self.prefilled / self.text_fields if self.text_fields else 0.0
+
+
+TYPED_FIELDS = (forms.CharField, forms.DateField, forms.IntegerField, forms.DecimalField)
+
+
+def prefill_coverage(definition: EFormDefinition, context: PrefillContext) -> Coverage:
+    """Count, over every step of the e-form, the text fields a person must still type."""
+    text = prefilled = defaulted = typed = chosen = 0
+    for spec in definition.steps:
+        fields = spec.form_class.base_fields
+        initial = context.initial.get(spec.name, {})
+        for name, form_field in fields.items():
+            is_text = isinstance(form_field, TYPED_FIELDS) and not isinstance(
+                form_field, forms.ChoiceField | forms.ModelChoiceField | forms.FileField
+            )
+            if not is_text:
+                chosen += 1
+                continue
+            text += 1
+            if initial.get(name):
+                prefilled += 1
+            elif form_field.initial:
+                defaulted += 1
+            else:
+                typed += 1
+    return Coverage(text, prefilled, defaulted, typed, chosen)

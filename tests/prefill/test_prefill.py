@@ -178,3 +178,21 @@ def test_a_crucial_source_down_stops_the_form_and_keeps_the_draft(
     settings.NATIONAL_SERVICES_URL = national_services.url
     CircuitBreaker("population").record_success()
     assert client.get(url).status_code == 200
+
+
+def test_birth_registration_asks_a_signed_in_parent_to_type_under_30_percent(
+    national_settings, hanoi, hoan_kiem, birth_version, citizen_a
+):
+    """Issue 4's target: a logged-in parent types at most 30% of the e-form's fields."""
+    from dossiers.eforms import prefill_coverage
+
+    citizen_a.phone = "0912345678"  # as the SSO gives it
+    definition = BirthRegistration()
+    coverage = prefill_coverage(
+        definition, definition.prefill(user=citizen_a, version=birth_version)
+    )
+    assert coverage.text_fields == 19
+    assert coverage.prefilled == 14  # mother 6, father 6 (spouse), e-mail and phone
+    assert coverage.defaulted == 2  # ethnicity, nationality of the child
+    assert coverage.typed == 3  # the child's name and date of birth, the place of birth
+    assert coverage.typed_share <= 0.30
