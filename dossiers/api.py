@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 from drf_spectacular.utils import extend_schema
@@ -7,6 +8,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.audit import audit_record
 from portal.otp import IsVerifiedOfficer
 
 from . import selectors
@@ -59,7 +61,12 @@ class PublicDossierSerializer(serializers.ModelSerializer):
         ]
 
     def get_timeline(self, obj) -> list[dict]:
-        return list(PublicEventSerializer(selectors.timeline(dossier=obj), many=True).data)
+        events = (
+            obj.events.all()
+            if "events" in getattr(obj, "_prefetched_objects_cache", {})
+            else selectors.timeline(dossier=obj)
+        )
+        return list(PublicEventSerializer(events, many=True).data)
 
 
 class TrackingView(APIView):
@@ -107,4 +114,17 @@ class BackofficeDossierViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[^/]+"
 
     def get_queryset(self):
-        return selectors.dossiers_for_officer(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.dossiers_for_officer(user=self.request.user).prefetch_related(  # type: ignore[arg-type]
+            Prefetch("events", DossierEvent.objects.select_related("agency").order_by("at", "id"))
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        audit_record(
+            actor=request.user,
+            action="dossier.view",
+            object_type="dossiers.dossier",
+            object_id=response.data["code"],
+            reason="back-office API",
+        )
+        return response

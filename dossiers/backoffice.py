@@ -471,8 +471,12 @@ def counter_intake(request):
 
 @login_required
 def triage(request):
+    from portal.otp import is_verified, otp_step_redirect
+
     if not request.user.has_perm("dossiers.triage_dossier"):
         raise Http404
+    if not is_verified(request.user):
+        return otp_step_redirect(request)
     if request.method == "POST":
         dossier = (
             selectors.triage_queue(user=request.user)

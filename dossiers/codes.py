@@ -2,7 +2,8 @@
 
 The daily per-agency counter is advanced with one INSERT ... ON CONFLICT DO UPDATE ...
 RETURNING statement (PostgreSQL and SQLite >= 3.35 both support it), so two concurrent
-submissions never get the same number and no row lock is held longer than the statement.
+submissions never get the same number. The counter row stays locked until the transaction
+that advanced it ends: callers take the number in a short transaction of its own.
 """
 
 from __future__ import annotations

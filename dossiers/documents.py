@@ -76,10 +76,16 @@ def receipt_pdf(dossier: Dossier) -> bytes:
     return render_receipt_slip(slip)
 
 
-def result_number_for(dossier: Dossier) -> str:
-    """The result number: the register year and the dossier's daily number, per agency."""
-    year = timezone.localdate(dossier.received_at or dossier.submitted_at).year
-    return f"{dossier.code.rsplit('-', 1)[-1]}/{year}/TLKS"
+def result_number_for(dossier: Dossier, *, agency: Agency) -> str:
+    """The next number of the agency's register of results for the year, e.g. 0042/2026/GKS:
+    a yearly counter per agency (the same race-free counter as dossier codes)."""
+    from .codes import next_number
+
+    year = timezone.localdate().year
+    number = next_number(agency_code=f"KQ:{agency.code}"[:24], day=dt.date(year, 1, 1))
+    result = dossier.procedure_version.results.order_by("id").first()
+    suffix = (result.code.removeprefix("KQ-") if result else "KQ") or "KQ"
+    return f"{number:04d}/{year}/{suffix}"
 
 
 def _signer_title(agency: Agency) -> str:

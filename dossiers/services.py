@@ -126,10 +126,14 @@ def dossier_submit(
     now = timezone.now()
     target = resolve_competent_agency(version=version, commune=commune)
     agency_code = target.code if target else settings.PORTAL_TRIAGE_AGENCY_CODE
+    # The number is taken in its own short transaction, so the counter row of an agency's day
+    # is not locked while files are copied and hashed (a failed submission leaves a gap).
+    with transaction.atomic(durable=True):
+        code = dossier_code_next(agency_code=agency_code, day=timezone.localdate(now))
     try:
         with transaction.atomic(durable=True):
             dossier = Dossier.objects.create(
-                code=dossier_code_next(agency_code=agency_code, day=timezone.localdate(now)),
+                code=code,
                 procedure_version=version,
                 case=case,
                 applicant=applicant,
@@ -175,6 +179,10 @@ def dossier_route(*, dossier_id: int) -> Dossier:
     with transaction.atomic(durable=True):
         dossier = Dossier.objects.select_for_update().get(pk=dossier_id)
         if dossier.routed_at is not None:
+            return dossier
+        if dossier.status != Status.SUBMITTED:  # withdrawn before it was routed
+            dossier.routed_at = timezone.now()
+            dossier.save(update_fields=["routed_at", "updated_at"])
             return dossier
         if dossier.procedure_version.bundle_parts:
             _fan_out(dossier)
@@ -299,6 +307,8 @@ BUNDLE_PROGRESS = [
 
 
 def _bundle_target(parts: list[Dossier]) -> Status | None:
+    ended = {Status.REFUSED, Status.WITHDRAWN, Status.STOPPED}
+    parts = [p for p in parts if Status(p.status) not in ended] or parts
     statuses = {Status(p.status) for p in parts}
     if statuses <= {Status.RETURNED}:
         return Status.RETURNED
@@ -317,7 +327,7 @@ def _bundle_target(parts: list[Dossier]) -> Status | None:
     return None
 
 
-def _rollup_bundle(part: Dossier) -> None:
+def rollup_bundle(part: Dossier) -> None:
     """Move the bundle forward along BUNDLE_PROGRESS as its parts progress (same transaction)."""
     if part.parent_id is None:
         return
@@ -388,7 +398,7 @@ def _transition(
     business.check_transition(source, target)
     dossier.status = target
     dossier.save(update_fields=["status", "updated_at", *extra_fields])
-    _rollup_bundle(dossier)
+    rollup_bundle(dossier)
     role = officer_role(officer, agency)
     event = _event(
         dossier,
@@ -520,34 +530,45 @@ def dossier_issue_result(*, dossier: Dossier, officer: User, agency: Agency) -> 
     """Issue the electronic result: a PDF with a QR code to the public verification page."""
     from .documents import result_number_for, result_pdf
 
+    require(officer, agency, "approve")
     with transaction.atomic(durable=True):
         dossier = _lock(dossier)
         business.check_transition(dossier.status, Status.RESULT_READY)
+        delivery.check_transition(dossier.delivery_status, DeliveryStatus.READY)
         now = timezone.now()
         dossier.processed_at = now
-        dossier.result_number = result_number_for(dossier)
+        dossier.result_number = result_number_for(dossier, agency=agency)
         pdf = result_pdf(dossier, signer=officer, agency=agency, issued_at=now)
         dossier.result_sha256 = hashlib.sha256(pdf).hexdigest()
         dossier.result_file.save(f"{dossier.code}.pdf", ContentFile(pdf), save=False)
-        delivery.check_transition(dossier.delivery_status, DeliveryStatus.READY)
+        # the file is not part of the transaction: remove it if the transaction fails
+        saved_name = dossier.result_file.name or ""
         dossier.delivery_status = DeliveryStatus.READY
-        _transition(
-            dossier,
-            target=Status.RESULT_READY,
-            officer=officer,
-            agency=agency,
-            action="result_issued",
-            permission="approve",
-            note=_("Result number %(number)s.") % {"number": dossier.result_number},
-            extra_fields=(
-                "processed_at",
-                "result_number",
-                "result_sha256",
-                "result_file",
-                "delivery_status",
-            ),
-        )
+        try:
+            _issue_result_transition(dossier, officer=officer, agency=agency)
+        except Exception:
+            dossier.result_file.storage.delete(saved_name)
+            raise
     return dossier
+
+
+def _issue_result_transition(dossier: Dossier, *, officer: User, agency: Agency) -> None:
+    _transition(
+        dossier,
+        target=Status.RESULT_READY,
+        officer=officer,
+        agency=agency,
+        action="result_issued",
+        permission="approve",
+        note=_("Result number %(number)s.") % {"number": dossier.result_number},
+        extra_fields=(
+            "processed_at",
+            "result_number",
+            "result_sha256",
+            "result_file",
+            "delivery_status",
+        ),
+    )
 
 
 def dossier_return_result(
@@ -671,7 +692,19 @@ def dossier_resubmit(
         source = dossier.status
         dossier.status = supplement.from_status
         dossier.paused_at = None
-        dossier.save(update_fields=["status", "paused_at", "due_at", "step_due_at", "updated_at"])
+        dossier.due_soon_alerted_at = None
+        dossier.overdue_alerted_at = None
+        dossier.save(
+            update_fields=[
+                "status",
+                "paused_at",
+                "due_at",
+                "step_due_at",
+                "due_soon_alerted_at",
+                "overdue_alerted_at",
+                "updated_at",
+            ]
+        )
         _event(
             dossier,
             action="resubmitted",
@@ -919,8 +952,24 @@ def dossier_withdraw(*, dossier: Dossier, applicant: User, reason: str = "") -> 
             raise PermissionError("only the applicant withdraws")
         source = dossier.status
         business.check_transition(source, Status.WITHDRAWN)
+        parts = list(dossier.parts.select_for_update().order_by("pk"))
+        for part in parts:
+            if Status.WITHDRAWN in business.TRANSITIONS.get(Status(part.status), frozenset()):
+                part_source = part.status
+                part.status = Status.WITHDRAWN
+                part.save(update_fields=["status", "updated_at"])
+                _event(
+                    part,
+                    action="withdrawn",
+                    actor=applicant,
+                    role="applicant",
+                    agency=part.competent_agency,
+                    from_status=part_source,
+                    note=reason,
+                )
         dossier.status = Status.WITHDRAWN
         dossier.save(update_fields=["status", "updated_at"])
+        rollup_bundle(dossier)
         _event(
             dossier,
             action="withdrawn",

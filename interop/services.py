@@ -518,7 +518,7 @@ def dossier_result_from_external(
         if not result_number:
             from dossiers.documents import result_number_for
 
-            result_number = result_number_for(dossier)
+            result_number = result_number_for(dossier, agency=agency)
         dossier.status = Status.RESULT_READY
         dossier.processed_at = now
         dossier.result_number = result_number[:40]
@@ -536,6 +536,7 @@ def dossier_result_from_external(
                 "updated_at",
             ]
         )
+        dossier_services.rollup_bundle(dossier)
         text = _("Result number %(number)s.") % {"number": dossier.result_number}
         if note.strip():
             text = f"{text} {note.strip()}"

@@ -39,7 +39,15 @@ class CitizenOIDCBackend(OIDCAuthenticationBackend):
         identity provider), which is then linked to the subject."""
         users = self.UserModel.objects.filter(sso_subject=claims["sub"])
         if not users.exists() and claims.get("personal_id"):
-            users = self.UserModel.objects.filter(personal_id=claims["personal_id"])
+            # only a plain citizen account never linked to another subject: never an
+            # officer's or a staff account (those keep their password and second factor)
+            users = self.UserModel.objects.filter(
+                personal_id=claims["personal_id"],
+                sso_subject__isnull=True,
+                is_staff=False,
+                is_superuser=False,
+                memberships__isnull=True,
+            )
         return users
 
     def _apply_claims(self, user, claims: dict[str, Any]) -> None:
@@ -55,6 +63,12 @@ class CitizenOIDCBackend(OIDCAuthenticationBackend):
 
     @transaction.atomic
     def create_user(self, claims: dict[str, Any]):
+        pid = claims.get("personal_id")
+        if pid and self.UserModel.objects.filter(personal_id=pid).exists():
+            # the number belongs to an account the SSO may not take over (an officer's, or one
+            # linked to another subject): refuse rather than sign in as someone else
+            audit_record(actor=None, action="account.sso_link_refused", object_type="portal.user", object_id=pid)
+            return None
         user = self.UserModel(username=f"sso-{claims['sub']}"[:150], sso_subject=claims["sub"])
         user.set_unusable_password()
         self._apply_claims(user, claims)

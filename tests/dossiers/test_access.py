@@ -104,3 +104,26 @@ def test_result_download_and_public_verification(client, dossier, citizen_a, off
     page = client.get(reverse("dossiers:verify", args=[dossier.verification_token]))
     assert page.status_code == 200
     assert dossier.result_sha256 in page.content.decode()
+
+
+def test_backoffice_api_list_queries_do_not_grow_with_dossiers(
+    client, submit, citizen_a, officer_hk, officer_login, django_assert_max_num_queries
+):
+    officer_login(client, officer_hk)
+    submit(citizen_a)
+    with django_assert_max_num_queries(30) as few:
+        client.get("/api/backoffice/dossiers/")
+    for _ in range(5):
+        submit(citizen_a)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/api/backoffice/dossiers/").json()["count"] == 6
+
+
+def test_backoffice_api_read_is_audited(client, dossier, officer_hk, officer_login):
+    from portal.models import AuditEvent
+
+    officer_login(client, officer_hk)
+    client.get(f"/api/backoffice/dossiers/{dossier.code}/")
+    assert AuditEvent.objects.filter(
+        actor=officer_hk, action="dossier.view", object_id=dossier.code
+    ).exists()

@@ -263,3 +263,55 @@ def test_queue_query_count_does_not_grow_with_rows(
         submit(citizen_a)
     with django_assert_max_num_queries(len(few.captured_queries) + 2):
         client.get(reverse("backoffice:queue"))
+
+
+def test_triage_needs_the_second_factor(client, submit, citizen_a, ba_dinh, agency_hk, officer_hk):
+    dossier = submit(citizen_a, commune=ba_dinh)
+    officer_hk.user_permissions.add(Permission.objects.get(codename="triage_dossier"))
+    client.force_login(officer_hk)  # password only, no code
+    response = client.post(
+        reverse("backoffice:triage"),
+        {"code": dossier.code, "agency_code": agency_hk.code, "reason": "x"},
+    )
+    assert response.status_code == 302
+    assert "/backoffice/login/" in response["Location"]
+    dossier.refresh_from_db()
+    assert dossier.competent_agency is None
+
+
+def test_result_numbers_count_per_agency_and_year(
+    submit, citizen_a, citizen_b, officer_hk, agency_hk
+):
+    from dossiers.services import dossier_issue_result, dossier_start_processing
+
+    numbers = []
+    for citizen in (citizen_a, citizen_b):
+        dossier = dossier_receive(dossier=submit(citizen), officer=officer_hk, agency=agency_hk)
+        dossier = dossier_start_processing(dossier=dossier, officer=officer_hk, agency=agency_hk)
+        numbers.append(
+            dossier_issue_result(
+                dossier=dossier, officer=officer_hk, agency=agency_hk
+            ).result_number
+        )
+    assert numbers[0].startswith("0001/")
+    assert numbers[1].startswith("0002/")
+    assert numbers[0].endswith("/GKS")
+
+
+def test_a_reception_officer_cannot_issue_a_result_and_leaves_no_file(
+    submit, citizen_a, agency_hk, settings
+):
+    from agencies.models import Membership, OfficerRole
+    from dossiers.permissions import ActionNotPermitted
+    from dossiers.services import dossier_issue_result, dossier_start_processing
+    from portal.models import User
+
+    both = User.objects.create_user(username="two.roles", password="x")
+    for role in (OfficerRole.RECEPTION, OfficerRole.SPECIALIST):
+        Membership.objects.create(user=both, agency=agency_hk, role=role)
+    dossier = dossier_receive(dossier=submit(citizen_a), officer=both, agency=agency_hk)
+    dossier = dossier_start_processing(dossier=dossier, officer=both, agency=agency_hk)
+    with pytest.raises(ActionNotPermitted):
+        dossier_issue_result(dossier=dossier, officer=both, agency=agency_hk)
+    results = settings.MEDIA_ROOT / "results"
+    assert not results.exists() or not any(results.rglob("*.pdf"))

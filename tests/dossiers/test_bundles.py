@@ -156,3 +156,37 @@ def test_administrator_routing_rules_first_match_wins(
         order=1, province_id=None, commune=None, agency=agency_bd, procedure=None, is_active=False
     )
     assert resolve_competent_agency(version=birth_version, commune=hoan_kiem) == agency_hk
+
+
+def test_withdrawing_a_bundle_withdraws_its_parts_and_a_withdrawn_bundle_is_not_fanned_out(
+    bundle_version, agencies, hoan_kiem, citizen_a, django_capture_on_commit_callbacks
+):
+    from dossiers.services import dossier_route, dossier_withdraw
+
+    with django_capture_on_commit_callbacks(execute=True):
+        bundle = dossier_submit(
+            applicant=citizen_a,
+            version=bundle_version,
+            case=None,
+            commune=hoan_kiem,
+            data=BIRTH_DATA,
+            subject_name="Trần Minh An",
+            submission_key=uuid.uuid4(),
+            attachments=[],
+        )
+    dossier_withdraw(dossier=bundle, applicant=citizen_a)
+    assert set(bundle.parts.values_list("status", flat=True)) == {Status.WITHDRAWN}
+
+    early = dossier_submit(
+        applicant=citizen_a,
+        version=bundle_version,
+        case=None,
+        commune=hoan_kiem,
+        data=BIRTH_DATA,
+        subject_name="Trần Minh An",
+        submission_key=uuid.uuid4(),
+        attachments=[],
+    )  # its routing message has not run yet
+    dossier_withdraw(dossier=early, applicant=citizen_a)
+    dossier_route(dossier_id=early.pk)
+    assert early.parts.count() == 0

@@ -325,8 +325,7 @@ def test_routing_to_an_external_agency_delivers_the_dossier(
     """End to end through `dossier_route` (the lead's hook enqueues "interop.deliver")."""
     make_external(agency_hk, url=ministry_url)
     dossier = submit(citizen_a)
-    if not OutboxMessage.objects.filter(topic="interop.deliver").exists():
-        pytest.skip("dossier_route does not enqueue interop.deliver yet")
+    assert OutboxMessage.objects.filter(topic="interop.deliver").count() == 1
     (item,) = Delivery.objects.filter(dossier=dossier)
     assert item.agency == agency_hk
     assert item.status == DeliveryState.DELIVERED

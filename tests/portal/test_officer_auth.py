@@ -393,3 +393,17 @@ def test_demo_officers_have_the_published_authenticator(agency_hk, agency_bd, ca
     TOTPDevice.objects.filter(pk=device.pk).update(key="00" * 20)
     with pytest.raises(CommandError, match="no demo authenticator"):
         call_command("demo_otp", "hoankiem.canbo")
+
+
+@pytest.mark.django_db
+def test_sso_never_takes_over_an_officer_account_with_the_same_number(officer_hk):
+    from portal.auth import CitizenOIDCBackend
+
+    officer_hk.personal_id = "001190012345"
+    officer_hk.save()
+    backend = CitizenOIDCBackend()
+    claims = {"sub": "new-subject", "personal_id": "001190012345", "account_type": 1, "name": "X"}
+    assert not backend.filter_users_by_claims(claims).exists()
+    assert backend.create_user(claims) is None
+    officer_hk.refresh_from_db()
+    assert officer_hk.sso_subject is None
