@@ -463,6 +463,9 @@ def counter_intake(request):
         messages.success(
             request, _("Paper dossier registered and received: %(code)s.") % {"code": dossier.code}
         )
+        if dossier.competent_agency not in agencies:
+            # received here for another competent agency: it is now in that agency's queue
+            return redirect("backoffice:queue")
         return redirect("backoffice:detail", code=dossier.code)
     return render(
         request, "backoffice/counter.html", {"form": form, "agency": agency, "procedure": procedure}

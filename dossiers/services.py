@@ -730,7 +730,7 @@ def dossier_assign(*, dossier: Dossier, officer: User, agency: Agency, assignee:
     with transaction.atomic(durable=True):
         require(officer, agency, "assign")
         if not assignee.memberships.filter(agency=agency, role=OfficerRole.SPECIALIST).exists():
-            raise ValueError("the assignee is not a specialist of this agency")
+            raise ValueError(_("The assignee is not a specialist of this agency."))
         dossier = _lock(dossier)
         if dossier.status not in business.OPEN:
             raise TransitionNotAllowed("business status", dossier.status, "assign")
@@ -839,7 +839,7 @@ def dossier_extend(
         if dossier.status not in business.OPEN or dossier.due_at is None:
             raise TransitionNotAllowed("business status", dossier.status, "extend")
         if new_due_at <= dossier.due_at:
-            raise ValueError("the new return date must be after the current due date")
+            raise ValueError(_("The new return date must be after the current due date."))
         now = timezone.now()
         extension = DeadlineExtension.objects.create(
             dossier=dossier,
@@ -901,7 +901,7 @@ def dossier_transfer(
             raise ActionNotPermitted("transfer")
         dossier = _lock(dossier)
         if to_agency == dossier.competent_agency:
-            raise ValueError("the dossier is already with this agency")
+            raise ValueError(_("The dossier is already with this agency."))
         source = dossier.status
         business.check_transition(source, Status.TRANSFERRED)
         previous = dossier.competent_agency

@@ -10,7 +10,7 @@ import zoneinfo
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from agencies.models import Membership, OfficerRole
@@ -146,7 +146,7 @@ def test_roles_limit_actions(submit, citizen_a, agency_hk):
 
 
 def test_assign_only_to_a_specialist_of_the_agency(received, officer_hk, officer_bd, agency_hk):
-    with pytest.raises(ValueError, match="specialist"):
+    with translation.override("en"), pytest.raises(ValueError, match="specialist"):
         dossier_assign(dossier=received, officer=officer_hk, agency=agency_hk, assignee=officer_bd)
     dossier = dossier_assign(
         dossier=received, officer=officer_hk, agency=agency_hk, assignee=officer_hk
@@ -184,7 +184,7 @@ def test_payment_of_obligations_round_trip(received, officer_hk, agency_hk):
 
 def test_apology_and_new_return_date(received, officer_hk, agency_hk):
     old = received.due_at
-    with pytest.raises(ValueError, match="after"):
+    with translation.override("en"), pytest.raises(ValueError, match="after"):
         dossier_extend(
             dossier=received, officer=officer_hk, agency=agency_hk, new_due_at=old, reason="x"
         )
