@@ -100,9 +100,14 @@ class Run:
             for fraction in KILLS:
                 if not self._wait_for(fraction):
                     return
-                # Kill a worker that is consuming, not one still starting up.
+                # Kill a worker that is consuming, not one still starting up, and preferably
+                # while it holds a claimed row (mid-handler): wait up to 3 s for one.
                 self.harness.wait_worker_ready()
-                outbox = self.harness.outbox_counts()
+                deadline = time.monotonic() + 3
+                while (outbox := self.harness.outbox_counts()).get("processing", 0) == 0:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.005)
                 at_dossier = self.done
                 self.harness.kill_worker()
                 self.harness.start_worker()

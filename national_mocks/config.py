@@ -17,6 +17,10 @@ Environment variables (all optional):
   default var/mock-sso-key.pem (relative paths are relative to the repository)
 - NATIONAL_MOCKS_SSO_CODE_TTL (120), NATIONAL_MOCKS_SSO_ID_TOKEN_TTL (600),
   NATIONAL_MOCKS_SSO_ACCESS_TOKEN_TTL (3600), NATIONAL_MOCKS_SSO_LOGIN_PAGE_TTL (600): seconds
+- NATIONAL_MOCKS_SYNTHETIC_PEOPLE: how many synthetic people (national_mocks.synthetic) the
+  registries answer for besides the demo people, default 10000 (0: demo people only)
+- NATIONAL_MOCKS_ENTERPRISES_FILE: the demo enterprises (JSON),
+  default national_mocks/data/enterprises.json
 - fault injection: NATIONAL_MOCKS_DELAY_MS, NATIONAL_MOCKS_JITTER_MS,
   NATIONAL_MOCKS_ERROR_RATE (0..1), NATIONAL_MOCKS_DOWN (comma list of service names, or "all")
 """
@@ -50,6 +54,8 @@ class Config:
     clients: str
     max_skew_seconds: int
     people_file: Path
+    enterprises_file: Path
+    synthetic_people: int
     sso_clients: str
     sso_key_file: Path
     sso_code_ttl: int
@@ -84,6 +90,8 @@ class Config:
             clients=get("CLIENTS", DEFAULT_CLIENTS),
             max_skew_seconds=int(get("MAX_SKEW_SECONDS", "300")),
             people_file=as_path("PEOPLE_FILE", PACKAGE_DIR / "data" / "people.json"),
+            enterprises_file=as_path("ENTERPRISES_FILE", PACKAGE_DIR / "data" / "enterprises.json"),
+            synthetic_people=int(get("SYNTHETIC_PEOPLE", "10000")),
             sso_clients=get("SSO_CLIENTS", DEFAULT_SSO_CLIENTS),
             sso_key_file=as_path("SSO_KEY_FILE", REPO_DIR / "var" / "mock-sso-key.pem"),
             sso_code_ttl=int(get("SSO_CODE_TTL", "120")),

@@ -1,7 +1,8 @@
 """Per-service fault injection for load tests: delay, jitter, random errors, outage.
 
-Each mocked registry is a named service ("population", "sso"; later "business",
-"insurance", "vehicles", "edocuments"); `NATIONAL_MOCKS_DOWN` lists the ones that answer 503.
+Each mocked registry is a named service (SERVICES: "population", "sso", "ministry",
+"business", "insurance", "vehicles" (vehicles and driving licences), "edocuments");
+`NATIONAL_MOCKS_DOWN` lists the ones that answer 503.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .config import CONFIG
 
 _rng = random.SystemRandom()
 
-SERVICES = ("population", "sso", "ministry")
+SERVICES = ("population", "sso", "ministry", "business", "insurance", "vehicles", "edocuments")
 
 
 def is_down(service: str) -> bool:

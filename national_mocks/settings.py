@@ -22,6 +22,8 @@ TEMPLATES = [
         "OPTIONS": {"context_processors": []},
     }
 ]
+# The e-document store accepts documents up to 10 MB, base64-encoded in JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 LANGUAGE_CODE = "vi"
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = False

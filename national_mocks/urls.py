@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import ministry, population, views
+from . import ministry, population, registries, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -9,6 +9,38 @@ urlpatterns = [
         "population/v1/citizens/<str:identification_number>",
         population.citizen,
         name="population-citizen",
+    ),
+    path("business/v1/enterprises/<str:code>", registries.enterprise, name="business-enterprise"),
+    path(
+        "business/v1/representatives/<str:identification_number>/enterprises",
+        registries.representative_enterprises,
+        name="business-representative-enterprises",
+    ),
+    path(
+        "insurance/v1/people/<str:identification_number>",
+        registries.insurance,
+        name="insurance-person",
+    ),
+    path(
+        "transport/v1/people/<str:identification_number>/vehicles",
+        registries.vehicles,
+        name="transport-vehicles",
+    ),
+    path(
+        "transport/v1/people/<str:identification_number>/driving-licences",
+        registries.driving_licences,
+        name="transport-driving-licences",
+    ),
+    path("documents/v1/owners/<str:owner>/documents", registries.documents, name="documents"),
+    path(
+        "documents/v1/owners/<str:owner>/documents/<str:document_id>",
+        registries.document,
+        name="document",
+    ),
+    path(
+        "documents/v1/owners/<str:owner>/documents/<str:document_id>/content",
+        registries.document_content,
+        name="document-content",
     ),
     path("sso/", include("national_mocks.sso.urls")),
     path("ministry/v1/dossiers", ministry.receive, name="ministry-receive"),

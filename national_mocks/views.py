@@ -15,6 +15,10 @@ def index(request: HttpRequest) -> JsonResponse:
             "service": "national mocks (demo)",
             "health": f"{base}/health",
             "population": f"{base}/population/v1/citizens/<identification_number>",
+            "business": f"{base}/business/v1/enterprises/<enterprise_code>",
+            "insurance": f"{base}/insurance/v1/people/<identification_number>",
+            "vehicles": f"{base}/transport/v1/people/<identification_number>/vehicles",
+            "edocuments": f"{base}/documents/v1/owners/<owner>/documents",
             "sso": f"{CONFIG.issuer}/.well-known/openid-configuration",
         }
     )

@@ -67,7 +67,12 @@ class CitizenOIDCBackend(OIDCAuthenticationBackend):
         if pid and self.UserModel.objects.filter(personal_id=pid).exists():
             # the number belongs to an account the SSO may not take over (an officer's, or one
             # linked to another subject): refuse rather than sign in as someone else
-            audit_record(actor=None, action="account.sso_link_refused", object_type="portal.user", object_id=pid)
+            audit_record(
+                actor=None,
+                action="account.sso_link_refused",
+                object_type="portal.user",
+                object_id=pid,
+            )
             return None
         user = self.UserModel(username=f"sso-{claims['sub']}"[:150], sso_subject=claims["sub"])
         user.set_unusable_password()

@@ -147,24 +147,35 @@ def officer_login():
     return _login
 
 
-def _citizen(pid: str, name: str, sub: str) -> User:
+def _citizen(pid: str, name: str, sub: str, email: str) -> User:
     return User.objects.create_user(
         username=f"sso-{sub}",
         sso_subject=sub,
         personal_id=pid,
         full_name=name,
-        email=f"{sub}@example.vn",
+        email=email,
     )
 
 
 @pytest.fixture
 def citizen_a(db) -> User:
-    return _citizen("001190012345", "Nguyễn Thị Lan", "citizen-a")
+    """Nguyễn Thị Lan, with the subject the mock national SSO gives her."""
+    return _citizen(
+        "001190012345", "Nguyễn Thị Lan", _sso_subject("001190012345"), "citizen-a@example.vn"
+    )
 
 
 @pytest.fixture
 def citizen_b(db) -> User:
-    return _citizen("079085001122", "Lê Văn Hùng", "citizen-b")
+    return _citizen(
+        "079085001122", "Lê Văn Hùng", _sso_subject("079085001122"), "citizen-b@example.vn"
+    )
+
+
+def _sso_subject(pid: str) -> str:
+    from national_mocks import people
+
+    return next(p.sub for p in people._load() if p.identification_number == pid)
 
 
 BIRTH_DATA = {

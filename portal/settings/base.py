@@ -282,4 +282,8 @@ SMS_UNICODE = env.bool("SMS_UNICODE", default=False)  # False: Vietnamese withou
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
     "portal.notifications.context_processors.unread_notifications"
 )
-PREFILL_CIRCUIT = {"threshold": env.int("PREFILL_CIRCUIT_THRESHOLD", default=3), "window": 60, "cooldown": env.int("PREFILL_CIRCUIT_COOLDOWN", default=30)}
+PREFILL_CIRCUIT = {
+    "threshold": env.int("PREFILL_CIRCUIT_THRESHOLD", default=3),
+    "window": 60,
+    "cooldown": env.int("PREFILL_CIRCUIT_COOLDOWN", default=30),
+}

@@ -234,7 +234,15 @@ def test_down_service_answers_503_and_health_says_so(population_down):
     assert response.json() == {"error": "service_unavailable", "service": "population"}
     health = requests.get(f"{population_down.url}/health", timeout=5)
     assert health.status_code == 200
-    assert health.json()["services"] == {"population": "down", "sso": "up", "ministry": "up"}
+    assert health.json()["services"] == {
+        "population": "down",
+        "sso": "up",
+        "ministry": "up",
+        "business": "up",
+        "insurance": "up",
+        "vehicles": "up",
+        "edocuments": "up",
+    }
 
 
 def test_error_rate_one_always_fails(national_services_factory):
