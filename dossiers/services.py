@@ -371,6 +371,40 @@ def _route_handler(payload: dict[str, Any]) -> None:
     dossier_route(dossier_id=payload["dossier_id"])
 
 
+@outbox_handler("edocuments.store_result")
+def _store_result_handler(payload: dict[str, Any]) -> None:
+    """Put an issued result into the applicant's e-document store (idempotent by dossier)."""
+    from prefill.national_client import NationalDataClient
+
+    dossier = Dossier.objects.select_related(
+        "procedure_version__procedure", "competent_agency"
+    ).get(pk=payload["dossier_id"])
+    if not dossier.result_file or not dossier.applicant_personal_id:
+        return
+    result = dossier.procedure_version.results.order_by("id").first()
+    with dossier.result_file.open("rb") as handle:
+        content = handle.read()
+    document_id = NationalDataClient().store_document(
+        dossier.applicant_personal_id,
+        content=content,
+        title=result.name if result else dossier.procedure_version.procedure.name,
+        idempotency_key=f"result:{dossier.code}",
+        result_code=result.code if result else "",
+        issuing_agency=dossier.competent_agency.name if dossier.competent_agency else "",
+        issued_date=timezone.localdate(dossier.processed_at).isoformat()
+        if dossier.processed_at
+        else "",
+        dossier_code=dossier.code,
+        verified=True,
+    )
+    audit_record(
+        actor=None,
+        action="edocuments.store_result",
+        obj=dossier,
+        details={"document_id": document_id},
+    )
+
+
 @outbox_handler("dossier.notify")
 def _notify_handler(payload: dict[str, Any]) -> None:
     from portal.notifications import notify_dossier_event
@@ -553,6 +587,9 @@ def dossier_issue_result(*, dossier: Dossier, officer: User, agency: Agency) -> 
 
 
 def _issue_result_transition(dossier: Dossier, *, officer: User, agency: Agency) -> None:
+    if dossier.applicant_personal_id:
+        # the result joins the applicant's e-document store, to be reused by later dossiers
+        outbox_enqueue(topic="edocuments.store_result", payload={"dossier_id": dossier.pk})
     _transition(
         dossier,
         target=Status.RESULT_READY,

@@ -196,3 +196,26 @@ def test_birth_registration_asks_a_signed_in_parent_to_type_under_30_percent(
     assert coverage.defaulted == 2  # ethnicity, nationality of the child
     assert coverage.typed == 3  # the child's name and date of birth, the place of birth
     assert coverage.typed_share <= 0.30
+
+
+def test_an_issued_result_joins_the_applicants_e_document_store(
+    national_settings, submit, citizen_a, officer_hk, agency_hk, django_capture_on_commit_callbacks
+):
+    """Reuse: the result of a finished dossier is in the citizen's store for later dossiers."""
+    from dossiers.services import dossier_issue_result, dossier_receive, dossier_start_processing
+    from prefill.national_client import NationalDataClient
+
+    dossier = dossier_receive(dossier=submit(citizen_a), officer=officer_hk, agency=agency_hk)
+    dossier = dossier_start_processing(dossier=dossier, officer=officer_hk, agency=agency_hk)
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = dossier_issue_result(dossier=dossier, officer=officer_hk, agency=agency_hk)
+    stored = [
+        d
+        for d in NationalDataClient().list_documents("001190012345")
+        if d.get("dossier_code") == dossier.code
+    ]
+    assert len(stored) == 1
+    assert stored[0]["result_code"] == "KQ-GKS"
+    assert AuditEvent.objects.filter(
+        action="edocuments.store_result", object_id=str(dossier.pk)
+    ).exists()
