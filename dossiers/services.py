@@ -91,6 +91,19 @@ def _lock(dossier: Dossier) -> Dossier:
     return Dossier.objects.select_for_update().get(pk=dossier.pk)
 
 
+def _attach(dossier: Dossier, item: NewAttachment, kind: str) -> Attachment:
+    return Attachment.objects.create(
+        dossier=dossier,
+        component=item.component,
+        file=item.file,
+        original_name=(item.file.name or "document")[-255:],
+        content_type=item.content_type,
+        size=item.file.size or 0,
+        sha256=_sha256(item.file),
+        kind=kind,
+    )
+
+
 def _sha256(file) -> str:
     digest = hashlib.sha256()
     file.seek(0)
@@ -151,16 +164,7 @@ def dossier_submit(
                 submission_key=submission_key,
             )
             for item in attachments:
-                Attachment.objects.create(
-                    dossier=dossier,
-                    component=item.component,
-                    file=item.file,
-                    original_name=(item.file.name or "document")[-255:],
-                    content_type=item.content_type,
-                    size=item.file.size or 0,
-                    sha256=_sha256(item.file),
-                    kind=AttachmentKind.UPLOADED,
-                )
+                _attach(dossier, item, AttachmentKind.UPLOADED)
             if draft is not None:
                 FormDraft.objects.filter(pk=draft.pk).update(submitted_at=now, dossier=dossier)
             _event(dossier, action="submitted", actor=applicant, role="applicant", at=now)
@@ -528,21 +532,43 @@ def dossier_receive(*, dossier: Dossier, officer: User, agency: Agency) -> Dossi
     return dossier
 
 
-def dossier_refuse(*, dossier: Dossier, officer: User, agency: Agency, reason: str) -> Dossier:
+def _end_with_reason(
+    dossier: Dossier,
+    *,
+    officer: User,
+    agency: Agency,
+    target: Status,
+    action: str,
+    permission: str,
+    reason: str,
+) -> Dossier:
     with transaction.atomic(durable=True):
         dossier = _lock(dossier)
         dossier.processed_at = timezone.now()
         _transition(
             dossier,
-            target=Status.REFUSED,
+            target=target,
             officer=officer,
             agency=agency,
-            action="refused",
-            permission="refuse",
+            action=action,
+            permission=permission,
             note=reason,
             extra_fields=("processed_at",),
         )
     return dossier
+
+
+def dossier_refuse(*, dossier: Dossier, officer: User, agency: Agency, reason: str) -> Dossier:
+    """Refuse at reception, with the reason (slip 03)."""
+    return _end_with_reason(
+        dossier,
+        officer=officer,
+        agency=agency,
+        target=Status.REFUSED,
+        action="refused",
+        permission="refuse",
+        reason=reason,
+    )
 
 
 def dossier_start_processing(*, dossier: Dossier, officer: User, agency: Agency) -> Dossier:
@@ -716,16 +742,7 @@ def dossier_resubmit(
         supplement.new_due_at = dossier.due_at
         supplement.save()
         for item in attachments or []:
-            Attachment.objects.create(
-                dossier=dossier,
-                component=item.component,
-                file=item.file,
-                original_name=(item.file.name or "document")[-255:],
-                content_type=item.content_type,
-                size=item.file.size or 0,
-                sha256=_sha256(item.file),
-                kind=AttachmentKind.UPLOADED,
-            )
+            _attach(dossier, item, AttachmentKind.UPLOADED)
         source = dossier.status
         dossier.status = supplement.from_status
         dossier.paused_at = None
@@ -908,20 +925,15 @@ def dossier_extend(
 
 def dossier_stop(*, dossier: Dossier, officer: User, agency: Agency, reason: str) -> Dossier:
     """Stop processing, with the reason (slip 05)."""
-    with transaction.atomic(durable=True):
-        dossier = _lock(dossier)
-        dossier.processed_at = timezone.now()
-        _transition(
-            dossier,
-            target=Status.STOPPED,
-            officer=officer,
-            agency=agency,
-            action="stopped",
-            permission="stop",
-            note=reason,
-            extra_fields=("processed_at",),
-        )
-    return dossier
+    return _end_with_reason(
+        dossier,
+        officer=officer,
+        agency=agency,
+        target=Status.STOPPED,
+        action="stopped",
+        permission="stop",
+        reason=reason,
+    )
 
 
 def dossier_transfer(
@@ -1065,16 +1077,7 @@ def dossier_counter_intake(
             routed_at=now,
         )
         for item in attachments or []:
-            Attachment.objects.create(
-                dossier=dossier,
-                component=item.component,
-                file=item.file,
-                original_name=(item.file.name or "document")[-255:],
-                content_type=item.content_type,
-                size=item.file.size or 0,
-                sha256=_sha256(item.file),
-                kind=AttachmentKind.DIGITISED,
-            )
+            _attach(dossier, item, AttachmentKind.DIGITISED)
         DossierEvent.objects.create(
             dossier=dossier,
             at=now,
