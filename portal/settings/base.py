@@ -182,7 +182,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweeper": {"task": "portal.tasks.outbox_sweep", "schedule": 30.0},
+    "outbox-sweeper": {
+        "task": "portal.tasks.outbox_sweep",
+        "schedule": env.float("PORTAL_OUTBOX_SWEEP_SECONDS", default=30.0),
+    },
     "deadline-alerts": {"task": "dossiers.tasks.deadline_alerts", "schedule": 300.0},
     "interop-deliveries-due": {"task": "interop.tasks.deliveries_due", "schedule": 30.0},
 }
