@@ -86,3 +86,29 @@ def test_route_twice_routes_once(submit, citizen_a, agency_hk):
     dossier_route(dossier_id=dossier.pk)
     dossier_route(dossier_id=dossier.pk)
     assert dossier.events.filter(action="routed").count() == 1
+
+
+def test_the_sweeper_runs_a_lost_message_itself_once(
+    birth_version, hoan_kiem, agency_hk, citizen_a
+):
+    """A message lost on its way to the broker is run by the sweeper, and only once."""
+    import uuid
+
+    from dossiers.services import dossier_submit
+
+    dossier = dossier_submit(  # on_commit never fires in this test: the message is "lost"
+        applicant=citizen_a,
+        version=birth_version,
+        case=None,
+        commune=hoan_kiem,
+        data={},
+        subject_name="X",
+        attachments=[],
+        submission_key=uuid.uuid4(),
+    )
+    OutboxMessage.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    assert outbox.outbox_sweep() == 2  # the route and the notification
+    assert outbox.outbox_sweep() == 0
+    dossier.refresh_from_db()
+    assert dossier.routed_at is not None
+    assert dossier.events.filter(action="routed").count() == 1
