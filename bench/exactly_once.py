@@ -29,7 +29,7 @@ from bench.harness import Harness, ReferenceData, machine_summary, say
 
 KILLS = [0.25, 0.50, 0.75]  # fractions of the submissions: SIGKILL the worker group
 REDIS_RESTART = 0.60  # fraction of the submissions: Redis SHUTDOWN NOSAVE, then start
-CODE_IN_SUBJECT = re.compile(r"(\S+-\d{6}-\d{4,})")
+CODE_IN_SUBJECT = re.compile(r"([\w.]+-\d{6}-\d{4,})")
 
 
 class Run:
@@ -277,6 +277,9 @@ def main() -> int:
     parser.add_argument("--communes", type=int, default=4)
     parser.add_argument("--stale-seconds", type=int, default=5)
     parser.add_argument("--sweep-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--lease-seconds", type=int, default=240, help="PORTAL_OUTBOX_LEASE_SECONDS"
+    )
     parser.add_argument("--drain-timeout", type=float, default=420.0)
     parser.add_argument("--redis-port", type=int, default=6390)
     parser.add_argument("--database", default="portal_bench")
@@ -289,6 +292,7 @@ def main() -> int:
         redis_port=args.redis_port,
         stale_seconds=args.stale_seconds,
         sweep_seconds=args.sweep_seconds,
+        lease_seconds=args.lease_seconds,
         keep_tmp=args.keep,
     ) as harness:
         data = harness.prepare(communes=args.communes)

@@ -120,6 +120,7 @@ class Harness:
     redis_port: int = 6390
     stale_seconds: int = 5
     sweep_seconds: float = 5.0
+    lease_seconds: int = 240
     concurrency: int = 2
     keep_tmp: bool = False
     base_database_url: str = field(
@@ -148,7 +149,8 @@ class Harness:
             "CELERY_BROKER_URL": self.broker_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "PORTAL_OUTBOX_STALE_SECONDS": str(self.stale_seconds),
-            "BENCH_SWEEP_SECONDS": str(self.sweep_seconds),
+            "PORTAL_OUTBOX_SWEEP_SECONDS": str(self.sweep_seconds),
+            "PORTAL_OUTBOX_LEASE_SECONDS": str(self.lease_seconds),
             "PORTAL_VAR_DIR": str(self.tmp / "var"),
             "MEDIA_ROOT": str(self.tmp / "media"),
             "CACHE_URL": "locmemcache://",
@@ -431,7 +433,7 @@ class Harness:
                 "-m",
                 "celery",
                 "-A",
-                "bench.beat_app",
+                "portal",
                 "beat",
                 "--loglevel",
                 "INFO",
