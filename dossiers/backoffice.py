@@ -36,6 +36,12 @@ from .states import TransitionNotAllowed
 from .states.business import OPEN, TRANSITIONS, Status
 
 
+def _errors_as_messages(request, form: Form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+
+
 def _officer_required(view):
     """Officers of an agency (anyone else: 404) who passed the second factor (else: the code
     step, then back here)."""
@@ -307,9 +313,7 @@ def act(request, code: str, action: str):
                 else FORM_ACTIONS[action](request.POST)
             )
             if not form.is_valid():
-                for errors in form.errors.values():
-                    for error in errors:
-                        messages.error(request, str(error))
+                _errors_as_messages(request, form)
                 return redirect("backoffice:detail", code=code)
             data = form.cleaned_data
             if action == "request_supplement":
@@ -502,9 +506,7 @@ def triage(request):
                 _("Sent to %(agency)s.") % {"agency": form.cleaned_data["agency_code"].name},
             )
         else:
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, str(error))
+            _errors_as_messages(request, form)
         return redirect("backoffice:triage")
     return render(
         request,

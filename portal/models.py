@@ -162,9 +162,11 @@ class DeliveryState(models.TextChoices):
 class NotificationDelivery(models.Model):
     """What was sent for a dossier event on one channel: one row per (event, channel).
 
-    The row is written (state "sending") and committed before the message leaves, so a handler
-    that runs again after a crash finds it and sends nothing twice; a send that raised is
-    marked "failed" and is the only state a re-run sends again.
+    The row is written (state "sending", with its claim time) and committed before the message
+    leaves, so a handler that runs again finds it and does not send again. A send that raised
+    is marked "failed" and is sent again by a re-run; so is a row still "sending" after the
+    task time limit (its worker died between the claim and the send): losing an applicant's
+    notice is worse than, in that rare crash, sending it twice.
     """
 
     event = models.ForeignKey(
@@ -177,6 +179,7 @@ class NotificationDelivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.models import DeliveryState, NotificationDelivery, User
@@ -58,17 +60,31 @@ def notify_dossier_event(*, event_id: int, channels: ChannelRegistry | None = No
 
 
 def _claim(*, event: DossierEvent, channel: str, recipient: str) -> NotificationDelivery | None:
-    """The delivery row for (event, channel), or None when it was sent or is being sent."""
+    """The delivery row for (event, channel), or None when it was sent or is being sent.
+
+    A failed send is claimed again, and so is a claim older than the task time limit: its
+    worker died before sending (or before marking it sent)."""
+    now = timezone.now()
     try:
         with transaction.atomic():
             return NotificationDelivery.objects.create(
-                event=event, channel=channel, recipient=recipient, attempts=1
+                event=event, channel=channel, recipient=recipient, attempts=1, claimed_at=now
             )
     except IntegrityError:
         pass
-    retried = NotificationDelivery.objects.filter(
-        event=event, channel=channel, state=DeliveryState.FAILED
-    ).update(state=DeliveryState.SENDING, recipient=recipient, attempts=F("attempts") + 1)
+    abandoned = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    retried = (
+        NotificationDelivery.objects.filter(event=event, channel=channel)
+        .filter(
+            Q(state=DeliveryState.FAILED) | Q(state=DeliveryState.SENDING, claimed_at__lt=abandoned)
+        )
+        .update(
+            state=DeliveryState.SENDING,
+            recipient=recipient,
+            attempts=F("attempts") + 1,
+            claimed_at=now,
+        )
+    )
     if not retried:
         return None
     return NotificationDelivery.objects.get(event=event, channel=channel)

@@ -3,6 +3,7 @@ in the dossier's language, once; the inbox page; SMS backends, segments and phon
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import uuid
@@ -459,7 +460,14 @@ def test_a_failed_channel_is_retried_alone(submit_as, citizen_a, settings):
     assert message.status == OutboxStatus.DONE
 
 
-def test_a_send_interrupted_midway_is_not_sent_again(submit_as, citizen_a, agency_hk):
+@pytest.mark.parametrize(
+    ("claimed_seconds_ago", "texts_sent"),
+    [(5, 1), (10_000, 2)],
+    ids=["claim-still-in-progress-left-alone", "abandoned-claim-sent-again"],
+)
+def test_a_send_claimed_by_another_worker(
+    submit_as, citizen_a, agency_hk, claimed_seconds_ago, texts_sent
+):
     dossier = submit_as(citizen_a)
     event = DossierEvent.objects.create(
         dossier=dossier,
@@ -469,11 +477,17 @@ def test_a_send_interrupted_midway_is_not_sent_again(submit_as, citizen_a, agenc
         from_status=Status.SUBMITTED,
         to_status=Status.RECEIVED,
     )
-    # a worker claimed the SMS and died: at most once, so the re-run leaves it alone
-    NotificationDelivery.objects.create(event=event, channel="sms", recipient=E164)
+    # another worker claimed the SMS: still within the task time limit it may be sending now,
+    # so the re-run leaves it alone; long after, that worker died and the SMS is sent again
+    NotificationDelivery.objects.create(
+        event=event,
+        channel="sms",
+        recipient=E164,
+        claimed_at=timezone.now() - dt.timedelta(seconds=claimed_seconds_ago),
+    )
     notify_dossier_event(event_id=event.pk)
     emails, texts, notes = _sent(dossier)
-    assert (len(emails), len(texts), len(notes)) == (2, 1, 2)
+    assert (len(emails), len(texts), len(notes)) == (2, texts_sent, 2)
 
 
 def test_channels_come_from_a_registry_tests_can_build(submit_as, citizen_a, agency_hk):
