@@ -13,7 +13,8 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from hypothesis import given, settings as hypothesis_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from dossiers.eforms import get_definition
