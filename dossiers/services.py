@@ -133,6 +133,7 @@ def dossier_submit(
     email: str = "",
     phone: str = "",
     draft: FormDraft | None = None,
+    prefilled_from: list[str] | None = None,
 ) -> Dossier:
     """Submit an online dossier. A second call with the same submission key changes nothing
     and raises AlreadySubmitted with the dossier of the first call."""
@@ -165,6 +166,7 @@ def dossier_submit(
                 target_agency=target,
                 submitted_at=now,
                 submission_key=submission_key,
+                prefilled_from=sorted(prefilled_from or []),
             )
             for item in attachments:
                 _attach(dossier, item, item.kind)
