@@ -22,7 +22,21 @@ def rating_create(*, dossier: Dossier, user: User, level: int, comment: str = ""
         raise RatingNotAllowed("the dossier has no result yet")
     try:
         with transaction.atomic(durable=True):
-            rating = Rating.objects.create(dossier=dossier, level=level, comment=comment.strip())
+            rating = Rating.objects.create(
+                dossier=dossier,
+                level=level,
+                comment=comment.strip(),
+                agency_id=(
+                    dossier.competent_agency_id
+                    or dossier.receiving_agency_id
+                    or dossier.target_agency_id
+                ),
+                procedure_id=dossier.procedure_version.procedure_id,
+                channel=dossier.channel,
+                rated_after="refusal" if dossier.status == 3 else "result",
+                review_requested=level == 0,
+                review_status="requested" if level == 0 else "none",
+            )
             audit_record(actor=user, action="rating.create", obj=rating, details={"level": level})
     except IntegrityError as exc:
         raise RatingNotAllowed("this dossier is already rated") from exc
