@@ -43,9 +43,7 @@ def validate_criteria(value: Any) -> None:
                 _("Unknown criterion: %(key)s."), code="unknown", params={"key": str(key)[:40]}
             )
         if isinstance(points, bool) or not isinstance(points, int) or points not in POINTS:
-            raise ValidationError(
-                _("Each criterion is scored 0, 1 or 2 points."), code="points"
-            )
+            raise ValidationError(_("Each criterion is scored 0, 1 or 2 points."), code="points")
 
 
 def criteria_score(value: Mapping[str, int]) -> int:

@@ -47,9 +47,7 @@ class Rating(models.Model):
     procedure = models.ForeignKey(
         Procedure, null=True, blank=True, on_delete=models.PROTECT, related_name="ratings"
     )
-    channel = models.PositiveSmallIntegerField(
-        choices=ChannelKind.choices, null=True, blank=True
-    )
+    channel = models.PositiveSmallIntegerField(choices=ChannelKind.choices, null=True, blank=True)
     rated_after = models.CharField(
         max_length=8, choices=RatedAfter.choices, default=RatedAfter.RESULT
     )
