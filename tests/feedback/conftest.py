@@ -24,9 +24,7 @@ def returned(submit, citizen_a, agency_hk) -> Dossier:
     """A dossier whose result was returned (set directly: the processing path is tested in
     tests/dossiers; here only the rating after a result matters)."""
     dossier = submit(citizen_a)
-    Dossier.objects.filter(pk=dossier.pk).update(
-        status=Status.RETURNED, competent_agency=agency_hk
-    )
+    Dossier.objects.filter(pk=dossier.pk).update(status=Status.RETURNED, competent_agency=agency_hk)
     dossier.refresh_from_db()
     return dossier
 

@@ -109,7 +109,8 @@ def test_without_agency_it_waits_in_triage_until_an_administrator_routes_it(
     complaint = complaint_route(complaint=complaint, actor=admin, agency=agency_bd)
     assert complaint.status == ComplaintStatus.ROUTED
     assert complaint.agency == agency_bd
-    assert complaint.deadline is not None and complaint.deadline > complaint.routed_at
+    assert complaint.deadline is not None
+    assert complaint.deadline > complaint.routed_at
 
 
 def test_bad_input_is_refused(citizen_a):
@@ -133,13 +134,16 @@ def test_answer_publish_and_author_rating(
     assert complaint.status == ComplaintStatus.IN_PROGRESS
     # a specialist answers but may not publish
     with pytest.raises(ActionNotPermitted):
-        complaint_answer(complaint=complaint, officer=specialist_hk, answer="Đã xử lý", publish=True)
+        complaint_answer(
+            complaint=complaint, officer=specialist_hk, answer="Đã xử lý", publish=True
+        )
     with django_capture_on_commit_callbacks(execute=True):
         complaint = complaint_answer(
             complaint=complaint, officer=officer_hk, answer="Đã nhắc nhở cán bộ.", publish=True
         )
     assert complaint.status == ComplaintStatus.ANSWERED
-    assert complaint.is_public and complaint.published_at is not None
+    assert complaint.is_public
+    assert complaint.published_at is not None
     assert complaint.on_time is True
     assert "da nhac nho can bo" in complaint.search_text
     assert Notification.objects.filter(user=citizen_a, title__contains=complaint.code).exists()

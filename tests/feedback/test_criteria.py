@@ -80,7 +80,12 @@ def test_random_values_are_either_valid_or_refused_never_crash(value):
 
 def test_form_keeps_only_answered_criteria_and_refuses_a_forged_value():
     form = RatingForm(
-        {"level": "1", "criterion_total_time": "2", "criterion_one_stop": "0", "criterion_publicity": ""}
+        {
+            "level": "1",
+            "criterion_total_time": "2",
+            "criterion_one_stop": "0",
+            "criterion_publicity": "",
+        }
     )
     assert form.is_valid(), form.errors
     assert form.criteria() == {"total_time": 2, "one_stop": 0}
