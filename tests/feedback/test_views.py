@@ -1,0 +1,256 @@
+"""The pages: rating with criteria, the agency's review list, complaints filed without
+JavaScript, the officers' queue, access (404 for other agencies) and the public answers."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from feedback.models import Complaint, ComplaintKind, ComplaintStatus, Rating, ReviewStatus
+from feedback.services import complaint_answer, complaint_submit, rating_create
+from portal.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _complaint(author, agency, **kwargs) -> Complaint:
+    defaults = {
+        "kind": ComplaintKind.RULES,
+        "title": "Thủ tục đăng ký khai sinh quá nhiều giấy tờ",
+        "content": "Tôi là Nguyễn Thị Lan, số điện thoại 0912345678, phải nộp bản sao nhiều lần.",
+    }
+    return complaint_submit(author=author, agency=agency, **{**defaults, **kwargs})
+
+
+# --- rating ---------------------------------------------------------------------------------
+
+
+def test_dossier_page_offers_rating_with_optional_criteria(en, refused, citizen_a):
+    en.force_login(citizen_a)
+    page = en.get(reverse("dossiers:mine_detail", args=[refused.code]))
+    html = page.content.decode()
+    assert "Optional: rate each part of the service" in html
+    assert html.count('name="criterion_') == 9 * 4
+    assert "Send feedback or a complaint about this dossier" in html
+
+
+def test_rating_posted_with_criteria_and_an_unhappy_one_shows_the_response(
+    en, refused, citizen_a, officer_hk, officer_login
+):
+    en.force_login(citizen_a)
+    response = en.post(
+        reverse("dossiers:rate", args=[refused.code]),
+        {
+            "level": "0",
+            "comment": "Lý do từ chối không rõ",
+            "criterion_staff_attitude": "1",
+            "criterion_publicity": "",
+        },
+    )
+    assert response.status_code == 302
+    rating = Rating.objects.get(dossier=refused)
+    assert rating.criteria == {"staff_attitude": 1}
+    assert rating.review_status == ReviewStatus.REQUESTED
+
+    officer_login(en, officer_hk)
+    queue = en.get(reverse("feedback_backoffice:ratings"))
+    assert refused.code in queue.content.decode()
+    page = en.get(reverse("feedback_backoffice:rating", args=[rating.pk]))
+    assert page.status_code == 200
+    assert AuditEvent.objects.filter(action="rating.view", actor=officer_hk).exists()
+    bad = en.post(reverse("feedback_backoffice:rating_act", args=[rating.pk, "respond"]), {})
+    assert bad.status_code == 400
+    assert "Write your response to the applicant." in bad.content.decode()
+    en.post(
+        reverse("feedback_backoffice:rating_act", args=[rating.pk, "respond"]),
+        {"response": "Hồ sơ thiếu giấy chứng sinh bản chính."},
+    )
+    en.force_login(citizen_a)
+    html = en.get(reverse("dossiers:mine_detail", args=[refused.code])).content.decode()
+    assert "The agency&#x27;s response" in html or "The agency's response" in html
+    assert "Hồ sơ thiếu giấy chứng sinh bản chính." in html
+
+
+def test_invalid_rating_rerenders_with_the_comment_kept(en, refused, citizen_a):
+    en.force_login(citizen_a)
+    response = en.post(
+        reverse("dossiers:rate", args=[refused.code]),
+        {"comment": "Giữ nguyên lời tôi viết", "criterion_one_stop": "9"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose how satisfied you are." in html
+    assert "Giữ nguyên lời tôi viết" in html
+    assert not Rating.objects.exists()
+
+
+def test_other_agency_officer_gets_404_on_rating_and_complaint(
+    client, refused, citizen_a, agency_hk, officer_bd, officer_login
+):
+    rating = rating_create(dossier=refused, user=citizen_a, level=0)
+    complaint = _complaint(citizen_a, agency_hk)
+    officer_login(client, officer_bd)
+    assert client.get(reverse("feedback_backoffice:rating", args=[rating.pk])).status_code == 404
+    assert (
+        client.post(
+            reverse("feedback_backoffice:rating_act", args=[rating.pk, "respond"]),
+            {"response": "x"},
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("feedback_backoffice:complaint", args=[complaint.code])).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("feedback_backoffice:complaint_act", args=[complaint.code, "answer"]),
+            {"answer": "x"},
+        ).status_code
+        == 404
+    )
+    assert refused.code not in client.get(reverse("feedback_backoffice:ratings")).content.decode()
+    assert (
+        complaint.code not in client.get(reverse("feedback_backoffice:complaints")).content.decode()
+    )
+
+
+def test_citizens_do_not_reach_the_back_office(client, citizen_a):
+    client.force_login(citizen_a)
+    assert client.get(reverse("feedback_backoffice:complaints")).status_code == 404
+    assert client.get(reverse("feedback_backoffice:triage")).status_code == 404
+
+
+# --- complaints -------------------------------------------------------------------------------
+
+
+def test_search_for_the_agency_keeps_what_was_typed_then_submits(en, citizen_a, agency_hk):
+    en.force_login(citizen_a)
+    typed = {
+        "kind": "staff",
+        "title": "Cán bộ thiếu nhiệt tình",
+        "content": "Tôi chờ hai giờ ở bộ phận một cửa.",
+        "agency_query": "uy ban hoan kiem",  # no diacritics
+        "search": "1",
+    }
+    page = en.post(reverse("feedback:complaint_new"), typed)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Cán bộ thiếu nhiệt tình" in html
+    assert "Tôi chờ hai giờ ở bộ phận một cửa." in html
+    assert f'value="{agency_hk.pk}"' in html
+    assert not Complaint.objects.exists()
+    typed.pop("search")
+    response = en.post(reverse("feedback:complaint_new"), {**typed, "agency": str(agency_hk.pk)})
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("feedback:complaint", args=[complaint.code])
+    assert complaint.agency == agency_hk
+    assert complaint.status == ComplaintStatus.ROUTED
+
+
+def test_missing_fields_show_errors_and_keep_input(en, citizen_a):
+    en.force_login(citizen_a)
+    response = en.post(reverse("feedback:complaint_new"), {"content": "Nội dung của tôi"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose what your feedback is about." in html
+    assert "Write a short title." in html
+    assert "Nội dung của tôi" in html
+    assert html.count("Error:") >= 1
+
+
+def test_complaint_about_own_dossier_goes_to_its_agency(en, refused, citizen_a, agency_hk):
+    en.force_login(citizen_a)
+    page = en.get(reverse("feedback:complaint_new") + f"?dossier={refused.code}")
+    assert f'value="{refused.code}" selected' in page.content.decode()
+    en.post(
+        reverse("feedback:complaint_new"),
+        {"kind": "rules", "dossier": refused.code, "title": "Vì sao từ chối", "content": "..."},
+    )
+    assert Complaint.objects.get().agency == agency_hk
+
+
+def test_author_sees_only_own_complaints(client, citizen_a, citizen_b, agency_hk):
+    complaint = _complaint(citizen_a, agency_hk)
+    client.force_login(citizen_b)
+    assert client.get(reverse("feedback:complaint", args=[complaint.code])).status_code == 404
+    assert complaint.code not in client.get(reverse("feedback:mine")).content.decode()
+    client.force_login(citizen_a)
+    assert complaint.code in client.get(reverse("feedback:mine")).content.decode()
+
+
+def test_officer_answers_and_publishes_then_the_author_rates(
+    en, citizen_a, agency_hk, officer_hk, officer_login
+):
+    complaint = _complaint(citizen_a, agency_hk)
+    officer_login(en, officer_hk)
+    queue = en.get(reverse("feedback_backoffice:complaints")).content.decode()
+    assert complaint.code in queue
+    assert "deadline-on_time" in queue
+    assert (
+        en.get(reverse("feedback_backoffice:complaint", args=[complaint.code])).status_code == 200
+    )
+    en.post(reverse("feedback_backoffice:complaint_act", args=[complaint.code, "take"]))
+    en.post(
+        reverse("feedback_backoffice:complaint_act", args=[complaint.code, "answer"]),
+        {"answer": "Từ 2026 chỉ cần bản điện tử.", "publish": "on"},
+    )
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.ANSWERED
+    assert complaint.is_public
+    assert AuditEvent.objects.filter(action="complaint.view", actor=officer_hk).exists()
+
+    en.force_login(citizen_a)
+    page = en.get(reverse("feedback:complaint", args=[complaint.code])).content.decode()
+    assert "Từ 2026 chỉ cần bản điện tử." in page
+    assert "Does this answer satisfy you?" in page
+    assert en.post(reverse("feedback:complaint_rate", args=[complaint.code]), {}).status_code == 400
+    en.post(reverse("feedback:complaint_rate", args=[complaint.code]), {"satisfied": "1"})
+    complaint.refresh_from_db()
+    assert complaint.author_satisfied is True
+    assert complaint.status == ComplaintStatus.CLOSED
+
+
+# --- the public -----------------------------------------------------------------------------
+
+
+def test_public_answers_hide_unpublished_and_personal_data(en, citizen_a, agency_hk, officer_hk):
+    published = _complaint(citizen_a, agency_hk)
+    complaint_answer(
+        complaint=published, officer=officer_hk, answer="Chỉ cần một bản sao.", publish=True
+    )
+    private = _complaint(citizen_a, agency_hk, title="Câu hỏi riêng tư về hộ khẩu")
+    complaint_answer(complaint=private, officer=officer_hk, answer="Riêng", publish=False)
+    unanswered = _complaint(citizen_a, agency_hk, title="Chưa trả lời")
+
+    html = en.get(reverse("feedback:answers")).content.decode()
+    assert "Thủ tục đăng ký khai sinh quá nhiều giấy tờ" in html
+    assert "Câu hỏi riêng tư" not in html
+    assert "Chưa trả lời" not in html
+    for personal in (citizen_a.full_name, citizen_a.email, officer_hk.username):
+        assert personal not in html
+    detail = en.get(reverse("feedback:answer", args=[published.code])).content.decode()
+    assert "Chỉ cần một bản sao." in detail
+    assert citizen_a.full_name not in detail.replace(published.content, "")
+    assert officer_hk.username not in detail
+    for hidden in (private, unanswered):
+        assert en.get(reverse("feedback:answer", args=[hidden.code])).status_code == 404
+
+
+def test_public_search_ignores_diacritics_and_filters_by_agency(
+    en, citizen_a, agency_hk, agency_bd, officer_hk, officer_bd
+):
+    hk = _complaint(citizen_a, agency_hk)
+    complaint_answer(complaint=hk, officer=officer_hk, answer="Trả lời HK", publish=True)
+    bd = _complaint(citizen_a, agency_bd, title="Lệ phí chứng thực")
+    complaint_answer(complaint=bd, officer=officer_bd, answer="Trả lời BD", publish=True)
+    found = en.get(reverse("feedback:answers"), {"q": "DANG KY khai sinh"}).content.decode()
+    assert hk.title in found
+    assert bd.title not in found
+    by_agency = en.get(reverse("feedback:answers"), {"agency": agency_bd.pk}).content.decode()
+    assert bd.title in by_agency
+    assert hk.title not in by_agency
+    by_procedure = en.get(reverse("feedback:answers"), {"procedure": "9.999999"})
+    assert by_procedure.status_code == 200
+    assert hk.title in by_procedure.content.decode()  # an unknown choice is ignored, not a 500
