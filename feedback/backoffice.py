@@ -23,6 +23,7 @@ from .forms import (
     ComplaintAnswerForm,
     ComplaintRejectForm,
     ComplaintRouteForm,
+    PublicTextForm,
     RatingResponseForm,
     ReopenForm,
 )
@@ -154,16 +155,28 @@ def complaints(request: AuthedRequest) -> HttpResponse:
 
 
 def _complaint_page(
-    request: AuthedRequest, complaint, *, answer_form=None, reject_form=None, status=200
+    request: AuthedRequest,
+    complaint,
+    *,
+    answer_form=None,
+    reject_form=None,
+    publish_form=None,
+    status=200,
 ) -> HttpResponse:
     agency = complaint.agency
+    # the officer starts from the author's text and removes what identifies anyone
+    public_initial = {
+        "public_title": complaint.public_title or complaint.title,
+        "public_question": complaint.public_question or complaint.content,
+    }
     return render(
         request,
         "feedback/backoffice/complaint.html",
         {
             "complaint": complaint,
             "deadline": selectors.complaint_deadline_state(complaint),
-            "answer_form": answer_form or ComplaintAnswerForm(),
+            "answer_form": answer_form or ComplaintAnswerForm(initial=public_initial),
+            "publish_form": publish_form or PublicTextForm(initial=public_initial),
             "reject_form": reject_form or ComplaintRejectForm(),
             "may_take": officer_may(request.user, agency, "take_complaint"),
             "may_answer": officer_may(request.user, agency, "answer_complaint"),
@@ -206,6 +219,8 @@ def complaint_act(request: AuthedRequest, code: str, action: str) -> HttpRespons
                 officer=officer,
                 answer=form.cleaned_data["answer"],
                 publish=form.cleaned_data["publish"],
+                public_title=form.cleaned_data["public_title"],
+                public_question=form.cleaned_data["public_question"],
             )
             messages.success(request, _("The answer was sent to the author."))
         elif action == "reject":
@@ -216,16 +231,21 @@ def complaint_act(request: AuthedRequest, code: str, action: str) -> HttpRespons
                 complaint=complaint, officer=officer, reason=reject.cleaned_data["reason"]
             )
             messages.success(request, _("The author was told why the feedback is not accepted."))
-        elif action in ("publish", "unpublish"):
+        elif action == "publish":
+            publish = PublicTextForm(request.POST)
+            if not publish.is_valid():
+                return _complaint_page(request, complaint, publish_form=publish, status=400)
             services.complaint_set_public(
-                complaint=complaint, officer=officer, is_public=action == "publish"
+                complaint=complaint,
+                officer=officer,
+                is_public=True,
+                public_title=publish.cleaned_data["public_title"],
+                public_question=publish.cleaned_data["public_question"],
             )
-            messages.success(
-                request,
-                _("The answer is published.")
-                if action == "publish"
-                else _("The answer is no longer published."),
-            )
+            messages.success(request, _("The answer is published."))
+        elif action == "unpublish":
+            services.complaint_set_public(complaint=complaint, officer=officer, is_public=False)
+            messages.success(request, _("The answer is no longer published."))
         else:
             raise Http404
     except ActionNotPermitted:

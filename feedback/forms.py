@@ -148,7 +148,42 @@ class ComplaintForm(forms.Form):
             agency_field.widget = forms.HiddenInput()
 
 
-class ComplaintAnswerForm(forms.Form):
+class PublicTextForm(forms.Form):
+    public_title = forms.CharField(
+        label=_("Title as published"),
+        max_length=200,
+        required=False,
+        help_text=_("Without names, identification numbers, phone numbers or addresses."),
+    )
+    public_question = forms.CharField(
+        label=_("Question as published"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Rewrite the question for everyone to read: keep the substance, remove anything "
+            "that identifies a person."
+        ),
+    )
+    #: the public text is required when publishing
+    publishing = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.publishing_requested(cleaned):
+            for name, message in (
+                ("public_title", _("Write the title as it will be published.")),
+                ("public_question", _("Write the question as it will be published.")),
+            ):
+                if not (cleaned.get(name) or "").strip():
+                    self.add_error(name, message)
+        return cleaned
+
+    def publishing_requested(self, cleaned: dict[str, Any]) -> bool:
+        return self.publishing
+
+
+class ComplaintAnswerForm(PublicTextForm):
     answer = forms.CharField(
         label=_("Answer"),
         max_length=8000,
@@ -159,9 +194,14 @@ class ComplaintAnswerForm(forms.Form):
         label=_("Publish the question and the answer on the portal"),
         required=False,
         help_text=_(
-            "The author's name is never shown. Check that the text has no personal data first."
+            "Only the title and question written below and the answer are published; never "
+            "the author's name, the dossier or your name."
         ),
     )
+    field_order = ["answer", "publish", "public_title", "public_question"]
+
+    def publishing_requested(self, cleaned: dict[str, Any]) -> bool:
+        return bool(cleaned.get("publish"))
 
 
 class ComplaintRejectForm(forms.Form):

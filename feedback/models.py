@@ -138,11 +138,16 @@ class Complaint(models.Model):
     )
     #: the agency decides to publish the answer (the author's name is never shown publicly)
     is_public = models.BooleanField(default=False)
+    #: what the public sees of the question: written by the officer when publishing, without
+    #: names, numbers or addresses (title and content stay private to the author and agency)
+    public_title = models.CharField(max_length=200, blank=True)
+    public_question = models.TextField(blank=True, max_length=5000)
     published_at = models.DateTimeField(null=True, blank=True)
     #: the author rates the answer
     author_satisfied = models.BooleanField(null=True, blank=True)
     author_rated_at = models.DateTimeField(null=True, blank=True)
-    #: title and content folded (no diacritics, lower case) for the public search
+    #: the published title, question and answer folded (no diacritics, lower case) for the
+    #: public search; empty while unpublished, so private text is never searchable
     search_text = models.TextField(blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -174,7 +174,7 @@ def public_answers(
     return qs.only(
         "code",
         "kind",
-        "title",
+        "public_title",
         "answer",
         "created_at",
         "answered_at",
@@ -201,8 +201,8 @@ def public_answer(*, code: str) -> PublicAnswer:
     return PublicAnswer(
         code=complaint.code,
         kind_label=str(complaint.get_kind_display()),
-        title=complaint.title,
-        content=complaint.content,
+        title=complaint.public_title,
+        content=complaint.public_question,
         answer=complaint.answer,
         agency_name=complaint.agency.name if complaint.agency else "",
         procedure_label=str(complaint.procedure) if complaint.procedure else "",

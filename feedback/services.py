@@ -257,7 +257,22 @@ def rating_reopen(*, rating: Rating, officer: User, reason: str) -> Rating:
 
 
 def _search_text(complaint: Complaint) -> str:
-    return fold(" ".join([complaint.title, complaint.content, complaint.answer]))
+    """Only published text is searchable: a private complaint has no search text at all."""
+    if not complaint.is_public:
+        return ""
+    return fold(" ".join([complaint.public_title, complaint.public_question, complaint.answer]))
+
+
+def _publish(complaint: Complaint, *, public_title: str, public_question: str) -> None:
+    public_title, public_question = public_title.strip(), public_question.strip()
+    if not public_title or not public_question:
+        raise ValidationError(
+            _("Write the title and the question as they will be published."), code="public_text"
+        )
+    complaint.is_public = True
+    complaint.public_title = public_title
+    complaint.public_question = public_question
+    complaint.published_at = timezone.now()
 
 
 def _route(complaint: Complaint, agency: Agency, now: dt.datetime) -> None:
@@ -310,7 +325,6 @@ def complaint_submit(
         )
         if agency is not None:
             _route(complaint, agency, now)
-        complaint.search_text = _search_text(complaint)
         try:
             with transaction.atomic(durable=True):
                 complaint.save()
@@ -379,9 +393,19 @@ def _tell_author(complaint: Complaint, title: str, body: str) -> None:
 
 
 def complaint_answer(
-    *, complaint: Complaint, officer: User, answer: str, publish: bool = False
+    *,
+    complaint: Complaint,
+    officer: User,
+    answer: str,
+    publish: bool = False,
+    public_title: str = "",
+    public_question: str = "",
 ) -> Complaint:
-    """The agency answers; it may publish the question and answer (never the author's name)."""
+    """The agency answers; it may publish the question and answer.
+
+    What is published is the title and question the officer wrote for the public (without
+    names, numbers or addresses) and the answer; never the author, the dossier or the officer.
+    """
     answer = answer.strip()
     if not answer:
         raise ValidationError(_("Write the answer."), code="required")
@@ -396,8 +420,8 @@ def complaint_answer(
         complaint.answer = answer
         complaint.answered_at = now
         complaint.answered_by = officer
-        complaint.is_public = publish
-        complaint.published_at = now if publish else None
+        if publish:
+            _publish(complaint, public_title=public_title, public_question=public_question)
         complaint.search_text = _search_text(complaint)
         complaint.save()
         with translation.override(settings.LANGUAGE_CODE):
@@ -434,6 +458,7 @@ def complaint_reject(*, complaint: Complaint, officer: User, reason: str) -> Com
         complaint.answered_at = timezone.now()
         complaint.answered_by = officer
         complaint.is_public = False
+        complaint.search_text = ""
         complaint.save()
         with translation.override(settings.LANGUAGE_CODE):
             title = _("Your feedback %(code)s was not accepted") % {"code": complaint.code}
@@ -448,16 +473,36 @@ def complaint_reject(*, complaint: Complaint, officer: User, reason: str) -> Com
     return complaint
 
 
-def complaint_set_public(*, complaint: Complaint, officer: User, is_public: bool) -> Complaint:
-    """Publish (or withdraw from publication) an answered complaint."""
+def complaint_set_public(
+    *,
+    complaint: Complaint,
+    officer: User,
+    is_public: bool,
+    public_title: str = "",
+    public_question: str = "",
+) -> Complaint:
+    """Publish (with the public title and question) or withdraw an answered complaint."""
     with transaction.atomic(durable=True):
         complaint = _lock_complaint(complaint)
         permissions.require(officer, complaint.agency, "publish_complaint")
         if complaint.status not in (ComplaintStatus.ANSWERED, ComplaintStatus.CLOSED):
             raise ComplaintNotAllowed("only an answered complaint is published")
-        complaint.is_public = is_public
-        complaint.published_at = timezone.now() if is_public else None
-        complaint.save(update_fields=["is_public", "published_at", "updated_at"])
+        if is_public:
+            _publish(complaint, public_title=public_title, public_question=public_question)
+        else:
+            complaint.is_public = False
+            complaint.published_at = None
+        complaint.search_text = _search_text(complaint)
+        complaint.save(
+            update_fields=[
+                "is_public",
+                "public_title",
+                "public_question",
+                "published_at",
+                "search_text",
+                "updated_at",
+            ]
+        )
         audit_record(
             actor=officer,
             action="complaint.publish" if is_public else "complaint.unpublish",

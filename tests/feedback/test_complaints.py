@@ -137,15 +137,25 @@ def test_answer_publish_and_author_rating(
         complaint_answer(
             complaint=complaint, officer=specialist_hk, answer="Đã xử lý", publish=True
         )
+    # publishing needs the title and question as the public will read them
+    with pytest.raises(ValidationError):
+        complaint_answer(complaint=complaint, officer=officer_hk, answer="Đã xử lý", publish=True)
     with django_capture_on_commit_callbacks(execute=True):
         complaint = complaint_answer(
-            complaint=complaint, officer=officer_hk, answer="Đã nhắc nhở cán bộ.", publish=True
+            complaint=complaint,
+            officer=officer_hk,
+            answer="Đã nhắc nhở cán bộ.",
+            publish=True,
+            public_title="Thái độ cán bộ một cửa",
+            public_question="Người dân phải đến nhiều lần mới được nhận hồ sơ.",
         )
     assert complaint.status == ComplaintStatus.ANSWERED
     assert complaint.is_public
     assert complaint.published_at is not None
     assert complaint.on_time is True
     assert "da nhac nho can bo" in complaint.search_text
+    assert "thai do can bo mot cua" in complaint.search_text
+    assert "ba lan" not in complaint.search_text  # the private content is never searchable
     assert Notification.objects.filter(user=citizen_a, title__contains=complaint.code).exists()
     # only the author rates the answer, once, and that closes the complaint
     with pytest.raises(ComplaintNotAllowed):
@@ -158,6 +168,7 @@ def test_answer_publish_and_author_rating(
     # the agency can still withdraw the publication
     complaint = complaint_set_public(complaint=complaint, officer=officer_hk, is_public=False)
     assert not complaint.is_public
+    assert complaint.search_text == ""
 
 
 def test_cannot_answer_twice_or_rate_before_the_answer(citizen_a, agency_hk, officer_hk):

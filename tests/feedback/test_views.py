@@ -13,6 +13,17 @@ from portal.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
+def _publish_answer(complaint, officer, answer):
+    return complaint_answer(
+        complaint=complaint,
+        officer=officer,
+        answer=answer,
+        publish=True,
+        public_title=complaint.title,
+        public_question="Có phải nộp bản sao giấy tờ nhiều lần không?",
+    )
+
+
 def _complaint(author, agency, **kwargs) -> Complaint:
     defaults = {
         "kind": ComplaintKind.RULES,
@@ -192,9 +203,23 @@ def test_officer_answers_and_publishes_then_the_author_rates(
         en.get(reverse("feedback_backoffice:complaint", args=[complaint.code])).status_code == 200
     )
     en.post(reverse("feedback_backoffice:complaint_act", args=[complaint.code, "take"]))
+    page = en.get(reverse("feedback_backoffice:complaint", args=[complaint.code]))
+    assert complaint.content in page.content.decode()  # the public text starts from the author's
+    refused = en.post(
+        reverse("feedback_backoffice:complaint_act", args=[complaint.code, "answer"]),
+        {"answer": "Từ 2026 chỉ cần bản điện tử.", "publish": "on", "public_question": ""},
+    )
+    assert refused.status_code == 400
+    assert "Write the question as it will be published." in refused.content.decode()
+    assert "Từ 2026 chỉ cần bản điện tử." in refused.content.decode()
     en.post(
         reverse("feedback_backoffice:complaint_act", args=[complaint.code, "answer"]),
-        {"answer": "Từ 2026 chỉ cần bản điện tử.", "publish": "on"},
+        {
+            "answer": "Từ 2026 chỉ cần bản điện tử.",
+            "publish": "on",
+            "public_title": "Số bản sao khi đăng ký khai sinh",
+            "public_question": "Có phải nộp bản sao nhiều lần không?",
+        },
     )
     complaint.refresh_from_db()
     assert complaint.status == ComplaintStatus.ANSWERED
@@ -217,9 +242,7 @@ def test_officer_answers_and_publishes_then_the_author_rates(
 
 def test_public_answers_hide_unpublished_and_personal_data(en, citizen_a, agency_hk, officer_hk):
     published = _complaint(citizen_a, agency_hk)
-    complaint_answer(
-        complaint=published, officer=officer_hk, answer="Chỉ cần một bản sao.", publish=True
-    )
+    _publish_answer(published, officer_hk, "Chỉ cần một bản sao.")
     private = _complaint(citizen_a, agency_hk, title="Câu hỏi riêng tư về hộ khẩu")
     complaint_answer(complaint=private, officer=officer_hk, answer="Riêng", publish=False)
     unanswered = _complaint(citizen_a, agency_hk, title="Chưa trả lời")
@@ -232,8 +255,11 @@ def test_public_answers_hide_unpublished_and_personal_data(en, citizen_a, agency
         assert personal not in html
     detail = en.get(reverse("feedback:answer", args=[published.code])).content.decode()
     assert "Chỉ cần một bản sao." in detail
-    assert citizen_a.full_name not in detail.replace(published.content, "")
-    assert officer_hk.username not in detail
+    for personal in (citizen_a.full_name, "0912345678", officer_hk.username, published.content):
+        assert personal not in detail
+    # words only in the private content find nothing
+    search = en.get(reverse("feedback:answers"), {"q": "0912345678"}).content.decode()
+    assert published.title not in search
     for hidden in (private, unanswered):
         assert en.get(reverse("feedback:answer", args=[hidden.code])).status_code == 404
 
@@ -242,9 +268,9 @@ def test_public_search_ignores_diacritics_and_filters_by_agency(
     en, citizen_a, agency_hk, agency_bd, officer_hk, officer_bd
 ):
     hk = _complaint(citizen_a, agency_hk)
-    complaint_answer(complaint=hk, officer=officer_hk, answer="Trả lời HK", publish=True)
+    _publish_answer(hk, officer_hk, "Trả lời HK")
     bd = _complaint(citizen_a, agency_bd, title="Lệ phí chứng thực")
-    complaint_answer(complaint=bd, officer=officer_bd, answer="Trả lời BD", publish=True)
+    _publish_answer(bd, officer_bd, "Trả lời BD")
     found = en.get(reverse("feedback:answers"), {"q": "DANG KY khai sinh"}).content.decode()
     assert hk.title in found
     assert bd.title not in found
@@ -254,3 +280,41 @@ def test_public_search_ignores_diacritics_and_filters_by_agency(
     by_procedure = en.get(reverse("feedback:answers"), {"procedure": "9.999999"})
     assert by_procedure.status_code == 200
     assert hk.title in by_procedure.content.decode()  # an unknown choice is ignored, not a 500
+
+
+def test_publish_later_with_the_public_text_then_withdraw(
+    en, citizen_a, agency_hk, officer_hk, officer_login
+):
+    complaint = _complaint(citizen_a, agency_hk)
+    complaint_answer(complaint=complaint, officer=officer_hk, answer="Trả lời riêng")
+    officer_login(en, officer_hk)
+    url = reverse("feedback_backoffice:complaint_act", args=[complaint.code, "publish"])
+    bad = en.post(url, {"public_title": "Số bản sao", "public_question": " "})
+    assert bad.status_code == 400
+    assert "Số bản sao" in bad.content.decode()
+    en.post(url, {"public_title": "Số bản sao", "public_question": "Nộp mấy bản sao?"})
+    assert en.get(reverse("feedback:answer", args=[complaint.code])).status_code == 200
+    en.post(reverse("feedback_backoffice:complaint_act", args=[complaint.code, "unpublish"]))
+    assert en.get(reverse("feedback:answer", args=[complaint.code])).status_code == 404
+
+
+def test_triage_page_routes_a_complaint_for_administrators_only(
+    client, citizen_a, agency_bd, officer_hk, officer_login
+):
+    from django.contrib.auth.models import Permission
+
+    complaint = complaint_submit(
+        author=citizen_a, kind=ComplaintKind.SERVICE, title="Cổng bị lỗi", content="Không tải được"
+    )
+    officer_login(client, officer_hk)
+    assert client.get(reverse("feedback_backoffice:triage")).status_code == 404
+    officer_hk.user_permissions.add(Permission.objects.get(codename="triage_complaint"))
+    page = client.get(reverse("feedback_backoffice:triage"))
+    assert complaint.code in page.content.decode()
+    client.post(
+        reverse("feedback_backoffice:triage"),
+        {"code": complaint.code, "agency_code": agency_bd.code.lower()},
+    )
+    complaint.refresh_from_db()
+    assert complaint.agency == agency_bd
+    assert complaint.status == ComplaintStatus.ROUTED
