@@ -23,6 +23,7 @@ from .models import ComplaintStatus
 from .services import (
     ComplaintNotAllowed,
     RatingNotAllowed,
+    answer_working_days,
     complaint_rate_answer,
     complaint_submit,
     rating_create,
@@ -142,7 +143,12 @@ def complaint_new(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "feedback/complaint_form.html",
-        {"form": form, "searched": bool(query), "found": found},
+        {
+            "form": form,
+            "searched": bool(query),
+            "found": found,
+            "answer_days": f"{answer_working_days():g}",
+        },
         status=400 if data is not None and not searching and form.errors else 200,
     )
 
