@@ -318,3 +318,32 @@ def test_triage_page_routes_a_complaint_for_administrators_only(
     complaint.refresh_from_db()
     assert complaint.agency == agency_bd
     assert complaint.status == ComplaintStatus.ROUTED
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_pages_do_not_query_per_row(client, citizen_a, agency_hk, officer_hk, officer_login):
+    def add(n: int) -> None:
+        for i in range(n):
+            c = _complaint(citizen_a, agency_hk, title=f"Câu hỏi {i}")
+            if i % 2:
+                _publish_answer(c, officer_hk, "Trả lời")
+
+    officer_login(client, officer_hk)
+    add(2)
+    urls = [reverse("feedback_backoffice:complaints"), reverse("feedback:answers")]
+    few = [_queries(client, url) for url in urls]
+    add(8)
+    many = [_queries(client, url) for url in urls]
+    assert many == few
+    client.force_login(citizen_a)
+    few_mine = _queries(client, reverse("feedback:mine"))
+    add(3)
+    assert _queries(client, reverse("feedback:mine")) == few_mine
