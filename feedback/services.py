@@ -174,7 +174,11 @@ def rating_create(
 
 
 def _lock_rating(rating: Rating) -> Rating:
-    return Rating.objects.select_for_update().select_related("dossier", "agency").get(pk=rating.pk)
+    return (
+        Rating.objects.select_for_update(of=("self",))
+        .select_related("dossier", "agency")
+        .get(pk=rating.pk)
+    )
 
 
 def rating_respond(*, rating: Rating, officer: User, response: str) -> Rating:
@@ -346,7 +350,7 @@ def complaint_submit(
 
 def _lock_complaint(complaint: Complaint) -> Complaint:
     return (
-        Complaint.objects.select_for_update()
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("agency", "author")
         .get(pk=complaint.pk)
     )
