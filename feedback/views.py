@@ -3,6 +3,7 @@ public list of published answers. Thin: selectors read, services write."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
 from agencies.models import Agency
 from dossiers import selectors as dossier_selectors
@@ -87,6 +89,13 @@ def _dossier_choices(request: AuthedRequest) -> list[tuple[str, str]]:
 
 
 @login_required
+@ratelimit(
+    group="complaint-new",
+    key="user",
+    rate=lambda group, request: settings.PORTAL_COMPLAINT_RATE,
+    method="POST",
+    block=True,
+)
 def complaint_new(request: AuthedRequest) -> HttpResponse:
     dossier_choices = _dossier_choices(request)
     data = request.POST if request.method == "POST" else None

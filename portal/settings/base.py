@@ -296,6 +296,8 @@ PREFILL_CIRCUIT = {
 # --- Feedback and complaints (feedback/) ---------------------------------------------------
 #: the responsible agency answers a complaint within this many working days of routing
 PORTAL_COMPLAINT_ANSWER_WORKING_DAYS = env.int("PORTAL_COMPLAINT_ANSWER_WORKING_DAYS", default=10)
+#: posts of the complaint form (searches included) per signed-in person
+PORTAL_COMPLAINT_RATE = env.str("PORTAL_COMPLAINT_RATE", default="60/h")
 CELERY_BEAT_SCHEDULE["complaint-overdue-alerts"] = {
     "task": "feedback.tasks.complaint_overdue_alerts",
     "schedule": 600.0,

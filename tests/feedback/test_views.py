@@ -347,3 +347,12 @@ def test_list_pages_do_not_query_per_row(client, citizen_a, agency_hk, officer_h
     few_mine = _queries(client, reverse("feedback:mine"))
     add(3)
     assert _queries(client, reverse("feedback:mine")) == few_mine
+
+
+def test_complaint_form_posts_are_rate_limited_per_person(client, settings, citizen_a):
+    settings.PORTAL_COMPLAINT_RATE = "2/m"
+    client.force_login(citizen_a)
+    url = reverse("feedback:complaint_new")
+    statuses = [client.post(url, {"agency_query": "x", "search": "1"}).status_code for _ in "abc"]
+    assert statuses == [200, 200, 429]
+    assert client.get(url).status_code == 200  # reading the form is never limited
