@@ -147,6 +147,22 @@ class ComplaintForm(forms.Form):
         if not agency_choices:
             agency_field.widget = forms.HiddenInput()
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # someone who typed an agency's name but did not pick it would see their complaint go
+        # to national triage without knowing: ask them to pick (or clear the box) instead
+        if (
+            (cleaned.get("agency_query") or "").strip()
+            and not cleaned.get("agency")
+            and not cleaned.get("dossier")
+            and "agency" not in self.errors
+        ):
+            self.add_error(
+                "agency_query",
+                _("Press Search and choose the agency, or clear this box."),
+            )
+        return cleaned
+
 
 class PublicTextForm(forms.Form):
     public_title = forms.CharField(

@@ -356,3 +356,16 @@ def test_complaint_form_posts_are_rate_limited_per_person(client, settings, citi
     statuses = [client.post(url, {"agency_query": "x", "search": "1"}).status_code for _ in "abc"]
     assert statuses == [200, 200, 429]
     assert client.get(url).status_code == 200  # reading the form is never limited
+
+
+def test_a_typed_but_unchosen_agency_is_not_silently_dropped(en, citizen_a, agency_hk):
+    en.force_login(citizen_a)
+    response = en.post(
+        reverse("feedback:complaint_new"),
+        {"kind": "rules", "title": "Tiêu đề", "content": "Nội dung", "agency_query": "hoan kiem"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Press Search and choose the agency, or clear this box." in html
+    assert f'value="{agency_hk.pk}"' in html  # the agencies found are offered right away
+    assert not Complaint.objects.exists()
