@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Dossier, DossierEvent, RoutingRule
+from .models import Dossier, DossierEvent, EForm, RoutingRule
 
 
 @admin.register(RoutingRule)
@@ -46,3 +46,14 @@ class DossierAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(EForm)
+class EFormAdmin(admin.ModelAdmin):
+    """Administrators edit a form definition as JSON; one that fails the schema or the engine's
+    checks is refused with the list of problems (EForm.clean)."""
+
+    list_display = ("key", "version", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("key",)
+    readonly_fields = ("updated_at",)

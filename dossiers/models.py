@@ -174,6 +174,8 @@ class Attachment(models.Model):
     kind = models.CharField(
         max_length=16, choices=AttachmentKind.choices, default=AttachmentKind.UPLOADED
     )
+    #: for a reused document: its id in the person's e-document store
+    store_document_id = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return self.original_name
@@ -292,3 +294,33 @@ class DossierCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_code} {self.day} {self.last_number}"
+
+
+class EForm(models.Model):
+    """An e-form definition kept as data (docs/eforms.md), edited by administrators. A row
+    overrides the reviewed file dossiers/eforms/definitions/<key>.json of the same key."""
+
+    key = models.SlugField(max_length=64, unique=True)
+    version = models.PositiveIntegerField(default=1)
+    definition = models.JSONField()
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("e-form")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .eforms.validation import definition_problems
+
+        problems = definition_problems(self.definition)
+        if problems:
+            raise ValidationError({"definition": problems})
+        if self.definition.get("key") != self.key:
+            raise ValidationError({"key": _("The key must be the definition's key.")})
+        self.version = int(self.definition.get("version", self.version))

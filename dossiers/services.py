@@ -57,6 +57,8 @@ class NewAttachment:
     component: Component | None
     file: UploadedFile
     content_type: str
+    kind: str = AttachmentKind.UPLOADED
+    store_document_id: str = ""
 
 
 def _event(
@@ -101,6 +103,7 @@ def _attach(dossier: Dossier, item: NewAttachment, kind: str) -> Attachment:
         size=item.file.size or 0,
         sha256=_sha256(item.file),
         kind=kind,
+        store_document_id=item.store_document_id,
     )
 
 
@@ -164,7 +167,7 @@ def dossier_submit(
                 submission_key=submission_key,
             )
             for item in attachments:
-                _attach(dossier, item, AttachmentKind.UPLOADED)
+                _attach(dossier, item, item.kind)
             if draft is not None:
                 FormDraft.objects.filter(pk=draft.pk).update(submitted_at=now, dossier=dossier)
             _event(dossier, action="submitted", actor=applicant, role="applicant", at=now)

@@ -25,11 +25,14 @@ from formtools.wizard.views import WizardView
 
 from procedures.models import ProcedureVersion
 
-from .eforms import EFormDefinition, LockableForm, PrefillContext, get_definition
-from .models import FormDraft
+from .eforms import LockableForm, PrefillContext, get_definition
+from .eforms.conditions import holds
+from .eforms.engine import DataForm, DocumentsForm
+from .models import AttachmentKind, FormDraft
 from .services import AlreadySubmitted, NewAttachment, dossier_submit
 
 PREFILL_KEY = "prefill"
+ADD_ROW = "wizard_add_row"
 FURTHEST_KEY = "furthest"
 RETURN_KEY = "return_to_review"
 LOCK_SALT = "dossiers.wizard.prefill-locks"
@@ -80,10 +83,21 @@ class DraftFileStorage(FileSystemStorage):
 draft_file_storage = DraftFileStorage()
 
 
+def _rows(data: Any) -> Any:
+    """A repeating group's answers: the rows kept (not removed, not left empty)."""
+    if isinstance(data, list):
+        return [
+            {k: v for k, v in row.items() if k != "DELETE"}
+            for row in data
+            if row and not row.get("DELETE")
+        ]
+    return data
+
+
 class EFormWizard(WizardView):
     storage_name = "dossiers.wizard.DraftStorage"
     file_storage = draft_file_storage
-    definition: EFormDefinition
+    definition: DataForm
 
     @classmethod
     def get_initkwargs(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -111,7 +125,26 @@ class EFormWizard(WizardView):
         self.definition = definition
         self.form_list = {spec.name: spec.form_class for spec in definition.steps}
         self.step_specs = {spec.name: spec for spec in definition.steps}
+        self.condition_dict = {
+            name: self._condition(name)
+            for name in definition.wizard_step_names
+            if definition.step_condition(name)
+        }
+        self._cleaned: dict[str, Any] = {}
         return super().dispatch(request, *args, **kwargs)
+
+    def _condition(self, step: str):
+        """A step that applies only for some answers (formtools' condition_dict)."""
+
+        def applies(wizard: EFormWizard) -> bool:
+            condition = wizard.definition.step_condition(step)
+            return holds(condition, wizard._answers_of(wizard._steps_before(step)))
+
+        return applies
+
+    def _steps_before(self, step: str) -> list[str]:
+        names = self.definition.wizard_step_names
+        return names[: names.index(step)]
 
     def get_prefix(self, request, *args: Any, **kwargs: Any) -> str:
         return str(kwargs["draft_id"])
@@ -138,7 +171,50 @@ class EFormWizard(WizardView):
             else self.get_form(step)
         )
 
+    def post(self, *args: Any, **kwargs: Any):
+        steps = list(self.get_form_list())
+        posted_step = self.request.POST.get(f"{self.prefix}-current_step") or self.request.POST.get(
+            "current_step"
+        )
+        furthest = self.storage.extra_data.get(FURTHEST_KEY, steps[0])
+        if posted_step is not None and (
+            posted_step not in steps or steps.index(posted_step) > steps.index(furthest)
+        ):
+            # A tampered or stale page: never jump ahead of the answers given so far.
+            messages.error(
+                self.request,
+                _("That page is not available yet. Carry on from the step below."),
+            )
+            return HttpResponseRedirect(self.request.path)
+        if ADD_ROW in self.request.POST and posted_step == self.steps.current:
+            return self._add_row()
+        return super().post(*args, **kwargs)
+
+    def _add_row(self):
+        """ "Add another" in a repeating group, without JavaScript: the page comes back with one
+        more empty row and everything typed so far."""
+        step = self.steps.current
+        data = self.request.POST.copy()
+        total_key = f"{self.get_form_prefix(step, self.form_list[step])}-TOTAL_FORMS"
+        try:
+            total = int(data.get(total_key, "1"))
+        except ValueError:
+            total = 1
+        maximum = getattr(self.form_list[step], "max_num", 10)
+        data[total_key] = str(min(total + 1, maximum))
+        form = self.get_form(step, data=data, files=self.request.FILES)
+        return self.render(form, adding_row=True)
+
+    def process_step(self, form):
+        self._cleaned = {}
+        return super().process_step(form)
+
     def render_next_step(self, form, **kwargs: Any):
+        self._cleaned = {}
+        current = self.steps.current
+        exit_page = self.definition.exit_for(current, self._answers())
+        if exit_page is not None:
+            return self._render_exit(exit_page, current)
         steps = list(self.get_form_list())
         extra = dict(self.storage.extra_data)
         next_step = self.steps.next
@@ -160,31 +236,64 @@ class EFormWizard(WizardView):
                 return False
         return True
 
+    def _render_exit(self, exit_page: dict[str, Any], step: str):
+        from procedures.models import Procedure
+
+        from .eforms.fields import pick_text
+
+        other = (
+            Procedure.objects.filter(code=exit_page["procedure"], is_published=True).first()
+            if exit_page.get("procedure")
+            else None
+        )
+        return render(
+            self.request,
+            "eforms/exit.html",
+            {
+                "procedure": self.draft.procedure_version.procedure,
+                "title": pick_text(exit_page["title"]),
+                "body": pick_text(exit_page["body"]),
+                "other": other,
+                "change_url": f"{self.request.path}?step={step}",
+            },
+        )
+
     # --- forms ----------------------------------------------------------------------------
-    def _answers(self) -> dict[str, dict[str, Any]]:
-        answers: dict[str, dict[str, Any]] = {}
-        for name in self.get_form_list():
-            if self.storage.get_step_data(name) is None:
+    def get_cleaned_data_for_step(self, step):
+        """Memoised per request: forms depend on earlier answers, which are validated once."""
+        if step not in self._cleaned:
+            self._cleaned[step] = super().get_cleaned_data_for_step(step)
+        return self._cleaned[step]
+
+    def _answers_of(self, steps: list[str]) -> dict[str, Any]:
+        answers: dict[str, Any] = {}
+        for name in steps:
+            if name not in self.form_list or self.storage.get_step_data(name) is None:
                 continue
             data = self.get_cleaned_data_for_step(name)
-            if data is not None:
-                answers[name] = data
+            if data is None:
+                continue
+            answers[name] = _rows(data)
         return answers
+
+    def _answers(self) -> dict[str, Any]:
+        return self._answers_of(list(self.get_form_list()))
 
     def get_form_kwargs(self, step: str | None = None) -> dict[str, Any]:
         step = step or self.steps.current
-        kwargs = self._definition_form_kwargs(step)
+        answers = self._answers_of(self.definition.dependencies(step))
+        kwargs = self.definition.form_kwargs(step, answers)
         form_class = self.form_list[step]
         if isinstance(form_class, type) and issubclass(form_class, LockableForm):
-            kwargs["locked"] = self._prefill().locked.get(step, {})
+            prefill = self._prefill()
+            kwargs["locked"] = prefill.locked.get(step, {})
+            kwargs["locked_sources"] = prefill.locked_sources.get(step, {})
+        elif form_class is DocumentsForm or (
+            isinstance(form_class, type) and issubclass(form_class, DocumentsForm)
+        ):
+            kwargs["components"] = self.definition.components(self.draft.procedure_version, answers)
+            kwargs["store"] = self._prefill().store
         return kwargs
-
-    def _definition_form_kwargs(self, step: str) -> dict[str, Any]:
-        if step == "commune" or step in getattr(self.definition, "dependent_steps", ()):
-            answers = {"province": self.get_cleaned_data_for_step("province") or {}}
-        else:
-            answers = {}
-        return self.definition.form_kwargs(step, answers)
 
     def get_form(self, step=None, data=None, files=None):
         step = step or self.steps.current
@@ -201,7 +310,20 @@ class EFormWizard(WizardView):
                 if name not in merged:
                     merged[name] = stored_file
             files = merged
-        return super().get_form(step, data, files)
+        # Not super(): formtools looks the class up in get_form_list(), which evaluates the
+        # step conditions, which need earlier answers, which need their forms... Our form_list
+        # holds every step, so the class is taken from it directly.
+        form_class = self.form_list[step]
+        kwargs = self.get_form_kwargs(step)
+        kwargs.update(
+            {
+                "data": data,
+                "files": files,
+                "prefix": self.get_form_prefix(step, form_class),
+                "initial": self.get_form_initial(step),
+            }
+        )
+        return form_class(**kwargs)
 
     def _prefill(self) -> PrefillContext:
         cached = self.storage.extra_data.get(PREFILL_KEY)
@@ -214,6 +336,9 @@ class EFormWizard(WizardView):
                 "sources": context.sources,
                 "unavailable": context.unavailable,
                 "locked": context.locked,
+                "locked_sources": context.locked_sources,
+                "store": context.store,
+                "used": context.used,
                 "signature": signing.dumps(context.locked, salt=LOCK_SALT),
             }
             extra = dict(self.storage.extra_data)
@@ -224,6 +349,9 @@ class EFormWizard(WizardView):
             sources=cached["sources"],
             unavailable=cached["unavailable"],
             locked=self._verified_locks(cached),
+            locked_sources=cached.get("locked_sources", {}),
+            store=cached.get("store", []),
+            used=cached.get("used", []),
         )
 
     def _verified_locks(self, cached: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -239,8 +367,11 @@ class EFormWizard(WizardView):
             raise SuspiciousOperation("prefilled values of the draft do not match their signature")
         return locked
 
-    def get_form_initial(self, step: str) -> dict[str, Any]:
-        return dict(self._prefill().initial.get(step, {}))
+    def get_form_initial(self, step: str):
+        initial = self._prefill().initial.get(step, {})
+        if hasattr(self.form_list[step], "management_form"):  # a repeating group
+            return initial if isinstance(initial, list) else []
+        return dict(initial)
 
     # --- rendering ------------------------------------------------------------------------
     def render(self, form=None, **kwargs: Any):
@@ -279,7 +410,9 @@ class EFormWizard(WizardView):
                 "step_number": steps.index(step) + 1,
                 "step_count": len(steps),
                 "prefill_sources": prefill.sources.get(step, {}),
-                "prefill_unavailable": bool(prefill.unavailable) and step in ("mother", "father"),
+                "prefill_unavailable": self._unavailable_here(step, prefill),
+                "adding_row": kwargs.get("adding_row", False),
+                "add_row_name": ADD_ROW,
                 "back_url": f"{self.request.path}?step={previous}"
                 if previous
                 else reverse("procedures:detail", args=[procedure.code]),
@@ -287,9 +420,34 @@ class EFormWizard(WizardView):
                 "stored_files": self.storage.get_step_files(step) or {},
             }
         )
-        if step == "review":
+        if self.definition.kind(step) == "review":
             context["summary"] = self.definition.summary(self._answers())
+        if isinstance(form, DocumentsForm):
+            context["reuse_fields"] = list(form.reuse_options)
+            context["upload_hint"] = True
+        definition = self.definition.step_defs[step]
+        if definition.get("kind") == "repeat":
+            from .eforms.fields import pick_text
+
+            context["item_label"] = pick_text(definition["item_label"])
+        if definition.get("intro"):
+            from .eforms.fields import pick_text
+
+            context["step_intro"] = pick_text(definition["intro"])
         return context
+
+    def _unavailable_here(self, step: str, prefill: PrefillContext) -> list[str]:
+        """The names of the sources that should have filled this page but did not answer."""
+        from prefill.registry import registry as sources
+
+        if not prefill.unavailable:
+            return []
+        wanted = self.definition.sources_of_step(step)
+        return [
+            str(getattr(sources.get(key), "name", key))
+            for key in prefill.unavailable
+            if key in wanted
+        ]
 
     def render_revalidation_failure(self, step, form, **kwargs: Any):
         messages.error(self.request, _("Some answers need checking before you can submit."))
@@ -298,7 +456,10 @@ class EFormWizard(WizardView):
 
     # --- submission -----------------------------------------------------------------------
     def done(self, form_list, form_dict=None, **kwargs: Any):
-        answers = {name: form.cleaned_data for name, form in (form_dict or {}).items()}
+        answers = {name: _rows(form.cleaned_data) for name, form in (form_dict or {}).items()}
+        exit_page = self.definition.exits_reached(answers)
+        if exit_page is not None:  # an ineligible answer cannot be submitted by any route
+            return self._render_exit(exit_page, self.definition.wizard_step_names[0])
         submission = self.definition.submission(answers)
         version = self.draft.procedure_version
         case = (
@@ -319,6 +480,20 @@ class EFormWizard(WizardView):
                 )
             )
         try:
+            attachments += self._reused_attachments(submission.reused, case)
+        except StoreUnavailable:
+            messages.error(
+                self.request,
+                _(
+                    "Your e-document store is not answering right now, so the documents you "
+                    "chose from it cannot be attached. Upload the files instead, or try again "
+                    "in a few minutes."
+                ),
+            )
+            step = self.definition.documents_step or self.steps.current
+            self.storage.current_step = step
+            return HttpResponseRedirect(self.request.path)
+        try:
             dossier = dossier_submit(
                 applicant=self.request.user,
                 version=version,
@@ -337,6 +512,47 @@ class EFormWizard(WizardView):
             dossier = exc.dossier
         self.draft.submitted_at = timezone.now()
         return redirect("dossiers:submitted", code=dossier.code)
+
+    def _reused_attachments(self, reused: dict[str, str], case) -> list[NewAttachment]:
+        """Copies of the store documents chosen for components, marked reused."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from portal.validators import detect_upload_type
+        from prefill.national_client import NationalDataClient, NationalDataError
+
+        if not reused:
+            return []
+        owner = self.request.user.personal_id or ""
+        out = []
+        try:
+            with NationalDataClient() as client:
+                for component_code, document_id in reused.items():
+                    meta = client.get_document(owner, document_id)
+                    content = client.get_document_content(owner, document_id)
+                    extension = {"image/jpeg": "jpg", "image/png": "png"}.get(
+                        meta.get("content_type", ""), "pdf"
+                    )
+                    name = f"{document_id}.{extension}"[-100:]
+                    upload = SimpleUploadedFile(name, content)
+                    component = (
+                        case.components.filter(code=component_code).first() if case else None
+                    )
+                    out.append(
+                        NewAttachment(
+                            component=component,
+                            file=upload,
+                            content_type=detect_upload_type(upload) or "application/pdf",
+                            kind=AttachmentKind.REUSED,
+                            store_document_id=document_id,
+                        )
+                    )
+        except NationalDataError as exc:
+            raise StoreUnavailable from exc
+        return out
+
+
+class StoreUnavailable(Exception):
+    """The e-document store did not give a chosen document at submission time."""
 
 
 def draft_start(*, user, version: ProcedureVersion) -> FormDraft:

@@ -63,3 +63,53 @@ def validate_upload(uploaded) -> str:
             code="file_type",
         )
     return mime
+
+
+_TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+
+
+def tax_check_digit(first_nine: str) -> int:
+    """The check digit of a Vietnamese tax code (weights 31..3, mod 11); 10 is never issued."""
+    return 10 - sum(int(d) * w for d, w in zip(first_nine, _TAX_WEIGHTS, strict=True)) % 11
+
+
+def validate_tax_code(value: str) -> str:
+    """A tax code (= enterprise code): 10 digits with the check digit, or 10-3 for a branch."""
+    number = re.sub(r"\s", "", value or "")
+    match = re.fullmatch(r"(\d{10})(?:-?(\d{3}))?", number)
+    if match is None:
+        raise ValidationError(
+            _("Enter the tax code: 10 digits, or 13 for a branch (for example 0101234567-001)."),
+            code="invalid_tax_code",
+        )
+    main, branch = match.groups()
+    if tax_check_digit(main[:9]) != int(main[9]):
+        raise ValidationError(
+            _("This tax code is not valid: check the digits again."), code="tax_code_check"
+        )
+    return f"{main}-{branch}" if branch else main
+
+
+def validate_phone(value: str) -> str:
+    """A Vietnamese phone number: 0 and 9 or 10 digits, or +84 and 9 digits."""
+    raw = value or ""
+    if re.search(r"[^\d\s.+()\-]", raw):
+        raise ValidationError(_("Enter a phone number such as 0912 345 678."), code="invalid_phone")
+    phone = "".join(ch for ch in raw if ch.isdigit() or ch == "+")
+    if phone.startswith("+84"):
+        phone = "0" + phone[3:]
+    if not re.fullmatch(r"0\d{9,10}", phone):
+        raise ValidationError(_("Enter a phone number such as 0912 345 678."), code="invalid_phone")
+    return phone
+
+
+def validate_person_name(value: str) -> str:
+    """A person's name: letters (any script, with diacritics), spaces, hyphens, apostrophes."""
+    name = " ".join((value or "").split())
+    if any(ch.isdigit() for ch in name):
+        raise ValidationError(_("A name cannot contain digits."), code="name_digits")
+    if any(not (ch.isalpha() or ch in " -'.") for ch in name):
+        raise ValidationError(
+            _("A name can only contain letters, spaces and hyphens."), code="name_characters"
+        )
+    return name

@@ -7,7 +7,7 @@ summarise the answers on "Check your answers", and how to turn the answers into 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -17,12 +17,15 @@ from agencies.models import Commune
 from portal.models import User
 from procedures.models import ProcedureVersion
 
+if TYPE_CHECKING:
+    from .engine import DataForm
+
 
 @dataclass(frozen=True)
 class StepSpec:
     name: str
     title: Any  # lazy translation
-    form_class: type[forms.Form]
+    form_class: Any  # a Form class, or a FormSet class for a repeating group
     template: str = "eforms/step.html"
 
 
@@ -36,6 +39,12 @@ class PrefillContext:
     #: step -> {field: value} that the registry marks verified: shown read-only, and a
     #: submission that changed one is refused
     locked: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: step -> {field: the source's name}, for the message when a locked value was changed
+    locked_sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: documents of the person's e-document store (for components an earlier result replaces)
+    store: list[dict[str, Any]] = field(default_factory=list)
+    #: the sources whose data filled at least one field
+    used: list[str] = field(default_factory=list)
 
 
 def normalise_locked(value: Any) -> str:
@@ -54,9 +63,16 @@ class LockableForm(forms.Form):
         "commune police to correct the national record."
     )
 
-    def __init__(self, *args: Any, locked: dict[str, str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        locked: dict[str, str] | None = None,
+        locked_sources: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.locked = {k: v for k, v in (locked or {}).items() if k in self.fields}
+        self.locked_sources = locked_sources or {}
         for name in self.locked:
             widget = self.fields[name].widget
             widget.attrs["readonly"] = "readonly"
@@ -69,7 +85,11 @@ class LockableForm(forms.Form):
                 self.add_error(
                     name,
                     forms.ValidationError(
-                        self.locked_message % {"source": _("the national population database")},
+                        self.locked_message
+                        % {
+                            "source": self.locked_sources.get(name)
+                            or _("the national population database")
+                        },
                         code="locked",
                     ),
                 )
@@ -92,6 +112,7 @@ class Submission:
     files: dict[str, UploadedFile]  # component code -> file
     email: str = ""
     phone: str = ""
+    reused: dict[str, str] = field(default_factory=dict)  # component code -> store document id
 
 
 class EFormDefinition(Protocol):
@@ -107,19 +128,12 @@ class EFormDefinition(Protocol):
     def submission(self, answers: dict[str, dict[str, Any]]) -> Submission: ...
 
 
-_registry: dict[str, EFormDefinition] = {}
+def get_definition(key: str) -> DataForm | None:
+    """The e-form with this key: the administrators' copy in the database (model EForm) if there
+    is one, else the reviewed file dossiers/eforms/definitions/<key>.json."""
+    from .loading import definition_for_key
 
-
-def register(definition_class: type) -> type:
-    instance = definition_class()
-    _registry[instance.key] = instance
-    return definition_class
-
-
-def get_definition(key: str) -> EFormDefinition | None:
-    from . import birth_registration  # noqa: F401  (registers)
-
-    return _registry.get(key)
+    return definition_for_key(key) if key else None
 
 
 def dossier_summary(dossier) -> list[tuple[str, list[SummaryRow]]]:
@@ -153,11 +167,15 @@ TYPED_FIELDS = (forms.CharField, forms.DateField, forms.IntegerField, forms.Deci
 
 
 def prefill_coverage(definition: EFormDefinition, context: PrefillContext) -> Coverage:
-    """Count, over every step of the e-form, the text fields a person must still type."""
+    """Count, over every step of the e-form, the text fields a person must still type (a
+    repeating group counts its first row; uploads and choices are picked, not typed)."""
     text = prefilled = defaulted = typed = chosen = 0
     for spec in definition.steps:
-        fields = spec.form_class.base_fields
+        form_class = getattr(spec.form_class, "form", spec.form_class)  # a formset's row
+        fields = form_class.base_fields
         initial = context.initial.get(spec.name, {})
+        if not isinstance(initial, dict):
+            initial = {}
         for name, form_field in fields.items():
             is_text = isinstance(form_field, TYPED_FIELDS) and not isinstance(
                 form_field, forms.ChoiceField | forms.ModelChoiceField | forms.FileField

@@ -59,9 +59,7 @@ def walk_to_review(client, url: str) -> None:
     assert post(client, url, "father", father).status_code == 302
     assert post(client, url, "province", PROVINCE).status_code == 302
     assert post(client, url, "commune", COMMUNE).status_code == 302
-    assert (
-        post(client, url, "documents", {}, {"birth_certificate": pdf_upload()}).status_code == 302
-    )
+    assert post(client, url, "documents", {}, {"gcs": pdf_upload()}).status_code == 302
     assert (
         post(
             client, url, "contact", {"email": "lan@example.vn", "phone": "0912 345 678"}
@@ -150,11 +148,11 @@ def test_wrong_file_type_and_oversized_file_are_refused(client, setup, settings)
     fake = SimpleUploadedFile(
         "certificate.pdf", b"MZ\x90\x00 this is an executable", content_type="application/pdf"
     )
-    page = post(client, url, "documents", {}, {"birth_certificate": fake}).content.decode()
+    page = post(client, url, "documents", {}, {"gcs": fake}).content.decode()
     assert "The file must be a PDF, JPEG or PNG" in page
     settings.PORTAL_UPLOAD_MAX_BYTES = 50
     big = SimpleUploadedFile("photo.png", PNG_BYTES + b"\x00" * 100, content_type="image/png")
-    page = post(client, url, "documents", {}, {"birth_certificate": big}).content.decode()
+    page = post(client, url, "documents", {}, {"gcs": big}).content.decode()
     assert "50" in page
     assert "The file must be smaller than 50" in page
 
@@ -195,7 +193,7 @@ def test_population_database_down_says_so_and_lets_the_person_type(client, setup
     post(client, url, "child", CHILD)
     post(client, url, "applicant", {"relationship": "mother"})
     page = client.get(url).content.decode()
-    assert "The national population database is not answering" in page
+    assert "We could not reach the national population database just now" in page
     assert 'value="Nguyễn Thị Lan"' not in page
     typed = {
         "full_name": "Nguyễn Thị Lan",

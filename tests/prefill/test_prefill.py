@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from dossiers.eforms.birth_registration import BirthRegistration
-from dossiers.models import FormDraft
+from dossiers.eforms import get_definition
+from dossiers.eforms.loading import definition_file
+from dossiers.models import EForm, FormDraft
 from portal.models import AuditEvent
 from prefill.circuit import CircuitBreaker, CircuitSettings
 from prefill.registry import SourceUnavailableError, registry
@@ -164,7 +165,11 @@ def test_a_crucial_source_down_stops_the_form_and_keeps_the_draft(
     citizen_a,
     monkeypatch,
 ):
-    monkeypatch.setattr(BirthRegistration, "crucial_sources", ("population",), raising=False)
+    # an administrator marks the population database crucial for this form (an EForm row
+    # overrides the reviewed file)
+    data = definition_file("birth_registration")
+    data["crucial_sources"] = ["population"]
+    EForm.objects.create(key="birth_registration", definition=data)
     settings.NATIONAL_SERVICES_URL = "http://127.0.0.1:9"
     settings.PREFILL_TIMEOUT_SECONDS = 0.3
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -187,7 +192,7 @@ def test_birth_registration_asks_a_signed_in_parent_to_type_under_30_percent(
     from dossiers.eforms import prefill_coverage
 
     citizen_a.phone = "0912345678"  # as the SSO gives it
-    definition = BirthRegistration()
+    definition = get_definition("birth_registration")
     coverage = prefill_coverage(
         definition, definition.prefill(user=citizen_a, version=birth_version)
     )

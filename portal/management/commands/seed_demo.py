@@ -10,6 +10,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("load_reference_data")
         call_command("load_procedures")
+        call_command("load_eforms")
         demo_users_create()
         self.stdout.write(
             f"Demo officers: {', '.join(o.username for o in DEMO_OFFICERS)} and admin"
