@@ -120,6 +120,27 @@ def test_definition_is_valid_against_the_schema(path):
 
 
 @pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
+def test_the_engine_accepts_the_definition(path):
+    from dossiers.eforms.engine import DataForm
+    from dossiers.eforms.validation import definition_problems
+
+    definition = _load(path)
+    assert definition_problems(definition) == []
+    compiled = DataForm(definition)
+    assert compiled.wizard_step_names[-1] == "review"
+
+
+@pytest.mark.django_db
+def test_load_eforms_stores_every_definition():
+    from django.core.management import call_command
+
+    from dossiers.models import EForm
+
+    call_command("load_eforms")
+    assert set(EForm.objects.values_list("key", flat=True)) == EXPECTED_KEYS
+
+
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
 def test_conditions_only_look_back_at_fields_that_exist(path):
     definition = _load(path)
     seen: dict[str, set[str]] = {}
