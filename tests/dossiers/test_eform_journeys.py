@@ -111,6 +111,15 @@ def payload_for(url: str, step: str, html: str, answer: Any) -> dict[str, Any]:
     return payload
 
 
+def result_rows(dossier: Dossier) -> list[tuple[str, str]]:
+    """The rows of the electronic result, as the engine writes them from the answers."""
+    from dossiers.eforms import get_definition
+
+    definition = get_definition(dossier.procedure_version.form_key)
+    assert definition is not None
+    return definition.result_fields(dossier.data)
+
+
 class Journey:
     """Walks an e-form page by page with the answers given per wizard step."""
 
@@ -122,6 +131,7 @@ class Journey:
         self.seen: list[str] = []
         self.pages: dict[str, str] = {}
         self.text_boxes: dict[str, str] = {}  # every text box shown, as first shown
+        self.result: dict[str, str] = {}
 
     @property
     def typed_share(self) -> float:
@@ -196,7 +206,9 @@ class Journey:
         )
         match = resolve(response["Location"])
         assert match.view_name == "dossiers:submitted", response["Location"]
-        return Dossier.objects.get(code=match.kwargs["code"])
+        dossier = Dossier.objects.get(code=match.kwargs["code"])
+        self.result = dict(result_rows(dossier))
+        return dossier
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -306,6 +318,11 @@ def test_birth_bundle(client, lan, catalogue):
     assert dossier.attachments.get().component.code == "GCS"
     assert journey.typed_share <= 0.30
     assert journey.typed_steps == {"child"}  # the parents, household and clinic are known
+    assert (
+        journey.result["Nơi thường trú"] == "Số 12 phố Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội"
+    )
+    assert journey.result["Họ, chữ đệm, tên chủ hộ"] == "Trần Văn Minh"
+    assert journey.result["Quan hệ với chủ hộ"] == "Con"
 
 
 def test_death_registration_abroad_exits_then_registers_at_home(client, lan, catalogue):
@@ -332,6 +349,9 @@ def test_death_registration_abroad_exits_then_registers_at_home(client, lan, cat
     assert dossier.commune.code == "00070"
     # Only the death itself is typed: the declarant and the addresses come from the registry.
     assert journey.typed_steps == {"deceased", "death"}
+    assert journey.result["Họ, chữ đệm, tên người chết"] == "Nguyễn Văn Tuấn"
+    assert journey.result["Ngày, tháng, năm chết"] == "01/11/2026"
+    assert journey.result["Quan hệ với người đã chết"] == "Con"
 
 
 def test_death_bundle_with_another_beneficiary_paid_by_bank(client, lan, catalogue):
@@ -408,6 +428,9 @@ def test_marriage_registration_for_a_single_woman(client, mai, catalogue):
     assert dossier.subject_name == "Hoàng Văn Nam"
     assert journey.typed_share <= 0.30
     assert journey.typed_steps == {"husband"}  # the other spouse only
+    assert journey.result["Họ, chữ đệm, tên chồng"] == "Hoàng Văn Nam"
+    assert journey.result["Họ, chữ đệm, tên vợ"] == "Phạm Thị Mai"
+    assert journey.result["Ngày, tháng, năm sinh của vợ"] == "25/08/1992"
 
 
 def test_marriage_exit_pages_under_age_and_already_married(client, lan, catalogue):
@@ -462,6 +485,8 @@ def test_marital_status_confirmation_for_marriage_with_residence_periods(client,
     assert dossier.data["person"]["marital_status"] == "single"
     assert "intended_spouse_passport" not in journey.seen  # a Vietnamese spouse
     assert journey.typed_steps == {"intended_spouse", "periods"}
+    assert journey.result["Tình trạng hôn nhân"] == "Chưa kết hôn"
+    assert journey.result["Kết hôn với"] == "Hoàng Văn Nam"
 
 
 def test_permanent_residence_in_a_rented_home_with_family(client, lan, catalogue):
