@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import lazy
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from portal.validators import (
@@ -169,6 +169,7 @@ def build_field(spec: dict[str, Any]) -> forms.Field:
             min_value=spec.get("min"),
             max_value=spec.get("max"),
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            error_messages={"invalid": gettext_lazy("Enter a whole number, for example 2.")},
             **common,
         )
     elif kind == "date":
@@ -178,7 +179,7 @@ def build_field(spec: dict[str, Any]) -> forms.Field:
     elif kind == "choice":
         widget_cls = forms.Select if spec.get("widget") == "select" else forms.RadioSelect
         if widget_cls is forms.Select:
-            choices = [("", _("Choose one")), *choices]
+            choices = [("", gettext_lazy("Choose one")), *choices]
         field = forms.ChoiceField(choices=choices, widget=widget_cls, **common)
     elif kind == "multichoice":
         field = forms.MultipleChoiceField(
