@@ -310,7 +310,7 @@ def test_every_text_field_says_what_to_type(path):
 def _procedure_versions() -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """form_key -> [(procedure code, version)] from procedures/data."""
     out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for path in sorted(PROCEDURES.glob("*.json")):
+    for path in _procedure_files():
         procedure = _load(path)
         for version in procedure.get("versions", []):
             if version.get("form_key"):
@@ -318,8 +318,12 @@ def _procedure_versions() -> dict[str, list[tuple[str, dict[str, Any]]]]:
     return out
 
 
+def _procedure_files() -> list[Path]:
+    return [p for p in sorted(PROCEDURES.glob("*.json")) if p.name != "schema.json"]
+
+
 def _procedure_codes() -> set[str]:
-    return {_load(p)["code"] for p in PROCEDURES.glob("*.json")}
+    return {_load(p)["code"] for p in _procedure_files()}
 
 
 def _versions_of(definition: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -659,11 +659,15 @@ def test_household_business_set_up_by_a_family(client, hung, catalogue):
 
 def test_driving_licence_renewal_prefills_the_licence_and_locks_it(client, lan, catalogue):
     journey = Journey(client, _code(catalogue, "driving_licence_renewal"))
+    lost = journey.walk({"licence": {"classes": "A1"}, "reason": {"reason": "lost"}})
+    page = lost.content.decode()
+    assert "A lost licence is re-issued by another procedure" in page
+    assert reverse("procedures:detail", args=["3.000348"]) in page  # the procedure instead
     dossier = journey.submit(
         {
             "licence": {"classes": "A1"},  # a list in the registry: not prefilled (see report)
-            "reason": {"reason": "lost"},
-            "reason_details": {"lost_circumstances": "Mất ví ở chợ Đồng Xuân tháng 9/2026"},
+            "reason": {"reason": "changed_details"},
+            "reason_details": {"changed_what": "Họ tên đã được cải chính"},
             "delivery_province": HA_NOI,
             "delivery_commune": {**HOAN_KIEM, "delivery_detail": "Số 12 phố Hàng Bạc"},
             "documents": {"gksk": pdf_upload("kham-suc-khoe.pdf"), "gplx": pdf_upload("gplx.pdf")},
@@ -675,7 +679,7 @@ def test_driving_licence_renewal_prefills_the_licence_and_locks_it(client, lan, 
     assert "from the national driving licence database" in licence_page
     assert "018046741236" in licence_page
     assert dossier.data["licence"]["number"] == "018046741236"
-    assert dossier.data["reason_details"]["lost_circumstances"].startswith("Mất ví")
+    assert dossier.data["reason_details"]["changed_what"] == "Họ tên đã được cải chính"
     assert dossier.case.code == "TH1"
     assert journey.typed_share <= 0.30
 
