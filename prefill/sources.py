@@ -28,6 +28,12 @@ class PopulationSource:
         "spouse",
         "father",
         "mother",
+        "religion",
+        "home_town",
+        "place_of_birth_registration",
+        "head_of_household",
+        "household_book_number",
+        "verified",
     )
 
     def fetch(self, subject_id: str) -> dict[str, Any] | None:

@@ -452,8 +452,18 @@ class DataForm:
         case = version.cases.filter(code=code).first() if code else version.cases.first()
         if case is None:
             return []
-        form_component = self.raw.get("form_component")
-        return [c for c in case.components.all() if c.code != form_component]
+        return [c for c in case.components.all() if c.code not in self.form_components]
+
+    @property
+    def form_components(self) -> set[str]:
+        """The e-form itself, and the components a file field on a question page provides:
+        never asked again on the documents page."""
+        declared = self.raw.get("form_component") or []
+        codes = {declared} if isinstance(declared, str) else set(declared)
+        for spec in self.field_specs().values():
+            if spec.get("type") == "file":
+                codes.add(spec["component"])
+        return codes
 
     def wants_store(self, version: ProcedureVersion) -> bool:
         """Whether any component of any case can be replaced by a stored result."""

@@ -67,6 +67,8 @@ def _format_address(value: Any) -> str:
 def _format(value: Any, fmt: str | None) -> Any:
     if fmt == "address":
         return _format_address(value)
+    if fmt == "list" and isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value if not isinstance(v, dict | list))
     if isinstance(value, dict | list):
         return ""
     return "" if value is None else value

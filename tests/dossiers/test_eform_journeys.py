@@ -527,8 +527,8 @@ def test_permanent_residence_in_a_rented_home_with_family(client, lan, catalogue
                 "relationship_to_head": "lodger",
                 "consent": "app",
             },
-            # the catalogue's TH2 lists the declaration as CT01-DY: asked as an upload
-            "documents": {"ct01_dy": pdf_upload("ct01.pdf"), "hdthue": pdf_upload("hd.pdf")},
+            # TH2 names the declaration CT01-DY: it is the e-form, not an upload
+            "documents": {"hdthue": pdf_upload("hd.pdf")},
             "contact": CONTACT,
             "review": REVIEW,
         }
