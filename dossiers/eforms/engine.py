@@ -190,6 +190,13 @@ class DocumentsForm(forms.Form):
                     for doc in matches
                 ]
                 choices.append(("", gettext("Upload a file instead")))
+                self.fields[name].label = gettext("Or upload a file of “%(name)s”") % {
+                    "name": label
+                }
+                self.fields[name].help_text = gettext(
+                    "Only if you chose to upload a file above. A PDF, JPEG or PNG file, smaller "
+                    "than 5 MB."
+                )
                 self.fields[name + REUSE_SUFFIX] = forms.ChoiceField(
                     label=gettext("%(name)s: the state already holds this document")
                     % {"name": label},
