@@ -18,10 +18,11 @@ class PaymentStatus(models.TextChoices):
 
 
 P = PaymentStatus
+# pending -> unpaid: the payer cancelled on the payment platform, or the attempt expired
 TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
     P.NOT_REQUIRED: frozenset(),
     P.UNPAID: frozenset({P.PENDING, P.PAID}),
-    P.PENDING: frozenset({P.PAID, P.FAILED}),
+    P.PENDING: frozenset({P.PAID, P.FAILED, P.UNPAID}),
     P.FAILED: frozenset({P.PENDING}),
     P.PAID: frozenset({P.REFUNDED}),
     P.REFUNDED: frozenset(),

@@ -1,0 +1,55 @@
+"""`{% payment_panel dossier %}` for the applicant's pages, `{% payment_summary dossier %}`
+for the back-office: what is owed, how the latest attempt went, the receipts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+from dossiers.models import Dossier
+
+from .. import services
+from ..states import PaymentState
+
+register = template.Library()
+
+
+def _lines(dossier: Dossier) -> list[dict[str, Any]]:
+    english = (get_language() or "vi").startswith("en")
+    return [
+        {"label": (line.label_en if english else "") or line.label, "amount": line.amount}
+        for line in services.fee_lines(dossier)
+    ]
+
+
+@register.inclusion_tag("payments/_panel.html", takes_context=True)
+def payment_panel(context: template.Context, dossier: Dossier) -> dict[str, Any]:
+    payments = list(dossier.payments.order_by("-created_at", "-id"))
+    return {
+        "request": context.get("request"),
+        "csrf_token": context.get("csrf_token"),
+        "dossier": dossier,
+        "due": services.amount_due(dossier),
+        "lines": _lines(dossier),
+        "latest": payments[0] if payments else None,
+        "paid": [p for p in payments if p.state == PaymentState.PAID],
+        "states": PaymentState,
+    }
+
+
+@register.inclusion_tag("payments/_backoffice_summary.html")
+def payment_summary(dossier: Dossier) -> dict[str, Any]:
+    payments = list(dossier.payments.order_by("-created_at", "-id"))
+    return {
+        "dossier": dossier,
+        "latest": payments[0] if payments else None,
+        "count": len(payments),
+    }
+
+
+@register.filter
+def vnd(amount: int | None) -> str:
+    """50000 -> "50.000 VND"."""
+    return f"{int(amount or 0):,}".replace(",", ".") + " VND"
