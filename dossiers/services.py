@@ -185,7 +185,9 @@ def _initial_payment_status(version: ProcedureVersion) -> str:
     from procedures.models import ChannelKind, Fee
 
     fees = Fee.objects.filter(channel__version=version, channel__kind=ChannelKind.ONLINE)
-    return PaymentStatus.UNPAID if fees.filter(amount__gt=0).exists() else PaymentStatus.NOT_REQUIRED
+    return (
+        PaymentStatus.UNPAID if fees.filter(amount__gt=0).exists() else PaymentStatus.NOT_REQUIRED
+    )
 
 
 def dossier_route(*, dossier_id: int) -> Dossier:

@@ -81,6 +81,7 @@ CALLBACK_FIELDS = (
     "result_code",
     "method",
     "pay_time",
+    "callback_id",
     "send_time",
 )
 RETURN_FIELDS = ("reference", "transaction_id", "amount", "result_code", "pay_time")
@@ -404,7 +405,7 @@ def query(request: HttpRequest) -> JsonResponse:
 
 
 def callback_message(txn: Transaction, secret: str) -> dict[str, Any]:
-    """The IPN body, signed now (each retry carries its own send time and signature)."""
+    """The IPN body, signed now: each attempt has its own id, send time and signature."""
     message: dict[str, Any] = {
         "partner_code": txn.partner_code,
         "reference": txn.reference,
@@ -415,6 +416,7 @@ def callback_message(txn: Transaction, secret: str) -> dict[str, Any]:
         "status": txn.status,
         "method": txn.method,
         "pay_time": txn.pay_time,
+        "callback_id": secrets.token_hex(8),
         "send_time": format_time(now_vn()),
     }
     message["secure_hash"] = sign(message, CALLBACK_FIELDS, secret)

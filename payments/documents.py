@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.platypus import Flowable, Paragraph
 
+from dossiers.models import Dossier
 from portal.documents import (
     FeeLine,
     Letterhead,
@@ -148,3 +149,11 @@ def payment_receipt_pdf(payment: Payment) -> bytes:
             fees=fees,
         )
     )
+
+
+def latest_receipt(dossier: Dossier) -> tuple[str, bytes] | None:
+    """(file name, PDF) of the dossier's latest paid payment, for the e-mail saying so."""
+    payment = dossier.payments.filter(state=PaymentState.PAID).order_by("-paid_at", "-id").first()
+    if payment is None:
+        return None
+    return f"{payment.reference}-receipt.pdf", payment_receipt_pdf(payment)

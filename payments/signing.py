@@ -41,6 +41,7 @@ CALLBACK_FIELDS = (
     "result_code",
     "method",
     "pay_time",
+    "callback_id",
     "send_time",
 )
 RETURN_FIELDS = ("reference", "transaction_id", "amount", "result_code", "pay_time")
