@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,9 +122,11 @@ def _transition(
         source=source,
         note=note[:255],
     )
-    dossier_status = DOSSIER_STATUS.get(target)
-    if dossier_status is not None:
-        _sync_dossier(payment, dossier_status)
+    # an attempt the platform never accepted (created -> failed) leaves the dossier as it was
+    if target in DOSSIER_STATUS and not (
+        previous == PaymentState.CREATED and target == PaymentState.FAILED
+    ):
+        _sync_dossier(payment, DOSSIER_STATUS[target])
     if target == PaymentState.PAID:
         _paid_on_timeline(payment)
     audit_record(
@@ -222,7 +225,8 @@ def payment_start(
         attempt = dossier.payments.count() + 1
         payment = Payment.objects.create(
             dossier=dossier,
-            reference=f"{dossier.code}-{attempt:02d}",
+            # unique on the platform even if the portal's database were restored from a backup
+            reference=f"{dossier.code}-{attempt:02d}-{secrets.token_hex(3).upper()}",
             attempt=attempt,
             amount=amount,
             lines=[line.__dict__ for line in lines],
