@@ -373,6 +373,8 @@ def _callback(*, body: bytes, remote_addr: str | None) -> CallbackAnswer:
 
     def refuse(reason: str, payment: Payment | None = None, verified: bool = False):
         answer = REFUSALS[reason]
+        if payment is None and verified:  # a signed message: show it in its dossier's log
+            payment = Payment.objects.filter(reference=str(message.get("reference"))).first()  # type: ignore[union-attr]
         _log(
             body=body,
             remote_addr=remote_addr,
