@@ -24,7 +24,7 @@ ACTION_LABELS = {
     "counter_submitted": _("Submitted in person at the counter"),
     "fanned_out": _("Sent to each agency of the linked procedures"),
     "bundle_progress": _("All linked parts reached this step"),
-    "fee_paid": _("Fees paid online"),
+    "fee_paid": _("Paid online"),
 }
 
 

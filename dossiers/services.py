@@ -878,6 +878,10 @@ def dossier_request_payment(
             permission="request_payment",
             note=f"{description}: {amount:,} VND".replace(",", "."),
         )
+        # payable online like the fees (payments depends on dossiers: imported here)
+        from payments.services import obligation_add
+
+        obligation_add(dossier=dossier, officer=officer, amount=amount, description=description)
     return dossier
 
 

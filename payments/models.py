@@ -11,11 +11,39 @@ from dossiers.models import Dossier
 from .states import OPEN, PaymentState
 
 
+class Obligation(models.Model):
+    """Financial obligations (taxes, charges) an officer asked the applicant to pay while
+    processing the dossier (status 6), payable online like the fees."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="obligations")
+    amount = models.PositiveBigIntegerField()
+    description = models.CharField(max_length=255)
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.amount} {self.description}"
+
+
 class Payment(models.Model):
-    """One attempt to pay what a dossier owes: its fee lines are a snapshot of the procedure
-    version's online-channel fees when the attempt started."""
+    """One attempt to pay what a dossier owes: its lines are a snapshot of the procedure
+    version's online-channel fees (or of the obligation) when the attempt started."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="payments")
+    obligation = models.ForeignKey(
+        Obligation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        help_text=_("Empty: the procedure's fees."),
+    )
     reference = models.CharField(max_length=64, unique=True)
     attempt = models.PositiveSmallIntegerField(help_text=_("1 for the first try of the dossier."))
     amount = models.PositiveBigIntegerField()

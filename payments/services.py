@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -37,7 +38,7 @@ from procedures.models import ChannelKind, Fee
 
 from . import signing, states
 from .client import PaymentPlatformClient, PlatformRefused, PlatformUnavailable, QueryResult
-from .models import CallbackLog, Payment, PaymentEvent
+from .models import CallbackLog, Obligation, Payment, PaymentEvent
 from .states import PaymentState
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,10 @@ class NothingToPay(Exception):
     """The dossier owes nothing online (no fee, or already paid)."""
 
 
+class PaymentInProgress(Exception):
+    """Another request is starting a payment of this dossier right now."""
+
+
 @dataclass(frozen=True)
 class FeeLineData:
     code: str
@@ -91,11 +96,58 @@ def fee_lines(dossier: Dossier) -> list[FeeLineData]:
     ]
 
 
+@dataclass(frozen=True)
+class Payable:
+    """What the applicant can pay online now: the fees, or an obligation (fees first)."""
+
+    lines: list[FeeLineData]
+    obligation: Obligation | None = None
+
+    @property
+    def amount(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+
+def payable(dossier: Dossier) -> Payable | None:
+    if dossier.payment_status not in PAYABLE:
+        return None
+    fees_paid = dossier.payments.filter(obligation__isnull=True, state=PaymentState.PAID).exists()
+    if not fees_paid:
+        lines = fee_lines(dossier)
+        if lines:
+            return Payable(lines=lines)
+    obligation = dossier.obligations.filter(paid_at__isnull=True).first()
+    if obligation is not None:
+        line = FeeLineData(
+            code="NVTC", label=obligation.description, label_en="", amount=obligation.amount
+        )
+        return Payable(lines=[line], obligation=obligation)
+    return None
+
+
 def amount_due(dossier: Dossier) -> int:
     """What the applicant can pay online now (0: nothing)."""
-    if dossier.payment_status not in PAYABLE:
-        return 0
-    return sum(line.amount for line in fee_lines(dossier))
+    due = payable(dossier)
+    return due.amount if due else 0
+
+
+def obligation_add(*, dossier: Dossier, officer: User, amount: int, description: str) -> Obligation:
+    """Record the financial obligations an officer asks for, in the caller's transaction
+    (dossiers.services.dossier_request_payment, dossier row locked): payable online."""
+    if amount <= 0:
+        raise ValueError("an obligation has a positive amount")
+    obligation = Obligation.objects.create(
+        dossier=dossier,
+        amount=amount,
+        description=signing.clean_text(description)[:255],
+        requested_at=timezone.now(),
+        requested_by=officer,
+    )
+    if dossier.payment_status in (PaymentStatus.NOT_REQUIRED, PaymentStatus.PAID):
+        dossier_payment.check_transition(dossier.payment_status, PaymentStatus.UNPAID)
+        dossier.payment_status = PaymentStatus.UNPAID
+        dossier.save(update_fields=["payment_status", "updated_at"])
+    return obligation
 
 
 # --- State changes -------------------------------------------------------------------------
@@ -139,6 +191,14 @@ def _transition(
 
 def _sync_dossier(payment: Payment, target: str) -> None:
     dossier = Dossier.objects.select_for_update().get(pk=payment.dossier_id)
+    if target == PaymentStatus.PAID:
+        if payment.obligation_id is not None:
+            Obligation.objects.filter(pk=payment.obligation_id).update(paid_at=payment.paid_at)
+        current = dossier.payment_status
+        dossier.payment_status = PaymentStatus.PENDING  # payable() looks at what is left
+        if payable(dossier) is not None:  # the fees are paid, an obligation is still open
+            target = PaymentStatus.UNPAID
+        dossier.payment_status = current
     if dossier.payment_status == target:
         return
     dossier_payment.check_transition(dossier.payment_status, target)
@@ -162,7 +222,7 @@ def _paid_on_timeline(payment: Payment) -> None:
         agency=dossier.competent_agency,
         from_status=dossier.status,
         to_status=dossier.status,
-        note=_("Fees paid online: %(amount)s (transaction %(transaction)s).")
+        note=_("Paid online: %(amount)s (transaction %(transaction)s).")
         % {
             "amount": _amount_text(payment.amount),
             "transaction": payment.platform_transaction_id,
@@ -194,6 +254,7 @@ def payment_start(
 
     A payment already pending on the platform is reconciled first, then reused (its page
     is still open), so a second click never charges twice. Raises NothingToPay,
+    PaymentInProgress (another click is starting one),
     PermissionError (not the applicant), PlatformUnavailable or PlatformRefused (the
     payment is then failed and the applicant may try again)."""
     if dossier.applicant_id != payer.pk:
@@ -207,6 +268,10 @@ def payment_start(
     with transaction.atomic(durable=True):
         dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
         stuck = _open_payment(dossier)
+        if stuck is not None and stuck.created_at > timezone.now() - dt.timedelta(
+            seconds=3 * settings.PAYMENT_TIMEOUT_SECONDS + 5
+        ):
+            raise PaymentInProgress(dossier.code)  # another click is talking to the platform
         if stuck is not None:  # an INIT that never finished (crash between the two steps)
             stuck = Payment.objects.select_for_update().get(pk=stuck.pk)
             stuck.failure_reason = "interrupted"
@@ -218,21 +283,23 @@ def payment_start(
                 extra_fields=("failure_reason",),
             )
             dossier.refresh_from_db()
-        lines = fee_lines(dossier)
-        amount = sum(line.amount for line in lines)
-        if dossier.payment_status not in PAYABLE or amount <= 0:
+        due = payable(dossier)
+        if due is None or due.amount <= 0:
             raise NothingToPay(dossier.code)
+        if due.obligation is None:
+            description = _("Fees of dossier %(code)s") % {"code": dossier.code}
+        else:
+            description = _("Financial obligations of dossier %(code)s") % {"code": dossier.code}
         attempt = dossier.payments.count() + 1
         payment = Payment.objects.create(
             dossier=dossier,
+            obligation=due.obligation,
             # unique on the platform even if the portal's database were restored from a backup
             reference=f"{dossier.code}-{attempt:02d}-{secrets.token_hex(3).upper()}",
             attempt=attempt,
-            amount=amount,
-            lines=[line.__dict__ for line in lines],
-            description=signing.clean_text(_("Fees of dossier %(code)s") % {"code": dossier.code})[
-                :255
-            ],
+            amount=due.amount,
+            lines=[line.__dict__ for line in due.lines],
+            description=signing.clean_text(description)[:255],
             create_time=signing.format_time(timezone.now()),
             payer=payer,
             payer_name=payer.display_name,
@@ -243,7 +310,7 @@ def payment_start(
             action="payment.start",
             obj=payment,
             ip_address=client_ip or None,
-            details={"dossier": dossier.code, "amount": amount},
+            details={"dossier": dossier.code, "amount": due.amount},
         )
     try:
         result = client.init(
@@ -270,6 +337,8 @@ def payment_start(
         raise
     with transaction.atomic(durable=True):
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.state != PaymentState.CREATED:  # given up meanwhile as interrupted
+            raise PaymentInProgress(dossier.code)
         payment.platform_transaction_id = result.transaction_id
         payment.payment_url = result.payment_url
         _transition(
@@ -532,8 +601,6 @@ def payment_query(
 def payments_reconcile(*, client: PaymentPlatformClient | None = None) -> int:
     """Query every payment pending longer than PAYMENT_RECONCILE_AFTER_MINUTES; returns how
     many were settled."""
-    import datetime as dt
-
     before = timezone.now() - dt.timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
     pending = Payment.objects.filter(state=PaymentState.PENDING, created_at__lt=before)
     settled = 0

@@ -45,6 +45,11 @@ def pay(request: HttpRequest, code: str) -> HttpResponse:
             client_ip=client_ip(request) or "",
             language=get_language() or "vi",
         )
+    except services.PaymentInProgress:
+        messages.info(
+            request, _("Your payment is being prepared. Please wait a moment and try again.")
+        )
+        return redirect("dossiers:mine_detail", code=code)
     except services.NothingToPay:
         messages.info(request, _("There is nothing to pay for this dossier."))
         return redirect("dossiers:mine_detail", code=code)

@@ -16,23 +16,26 @@ from ..states import PaymentState
 register = template.Library()
 
 
-def _lines(dossier: Dossier) -> list[dict[str, Any]]:
+def _lines(dossier: Dossier, due: services.Payable | None) -> list[dict[str, Any]]:
+    """What can be paid now, else the procedure's fees (shown beside a paid status)."""
     english = (get_language() or "vi").startswith("en")
     return [
         {"label": (line.label_en if english else "") or line.label, "amount": line.amount}
-        for line in services.fee_lines(dossier)
+        for line in (due.lines if due else services.fee_lines(dossier))
     ]
 
 
 @register.inclusion_tag("payments/_panel.html", takes_context=True)
 def payment_panel(context: template.Context, dossier: Dossier) -> dict[str, Any]:
     payments = list(dossier.payments.order_by("-created_at", "-id"))
+    due = services.payable(dossier)
     return {
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
         "dossier": dossier,
-        "due": services.amount_due(dossier),
-        "lines": _lines(dossier),
+        "due": due.amount if due else 0,
+        "obligation": due is not None and due.obligation is not None,
+        "lines": _lines(dossier, due),
         "latest": payments[0] if payments else None,
         "paid": [p for p in payments if p.state == PaymentState.PAID],
         "states": PaymentState,

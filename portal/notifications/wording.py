@@ -64,7 +64,7 @@ TITLES = {
     "withdrawn": _("Dossier withdrawn"),
     "stopped": _("Processing of your dossier stopped"),
     "transferred": _("Dossier transferred to another agency"),
-    "fee_paid": _("Fees of your dossier paid"),
+    "fee_paid": _("Payment for your dossier received"),
 }
 #: kinds whose e-mail carries the receipt (slip 01)
 RECEIPT_KINDS = frozenset({"submitted", "received"})

@@ -42,8 +42,10 @@ def resign(body: bytes, **changes) -> bytes:
 
 
 def pay_and_capture(payment, sink, method: str = "atm") -> bytes:
+    """Pay on the platform; the callback it then sends (the sink keeps the earlier ones)."""
+    before = len(sink.received)
     pay_on_platform(payment.payment_url, method=method)
-    return sink.wait(1)[-1]["body"]
+    return sink.wait(before + 1)[before]["body"]
 
 
 def test_a_dossier_with_fees_is_unpaid_and_one_without_needs_nothing(
@@ -282,3 +284,68 @@ def test_a_wrong_secret_on_our_side_is_refused_by_the_platform(
         start(fee_dossier, citizen_a)
     assert refused.value.code == "03"
     assert Payment.objects.get().state == PaymentState.FAILED
+
+
+def test_obligations_requested_by_the_officer_are_payable_online(
+    client, submit, citizen_a, birth_version, agency_hk, officer_hk, payment_settings, sink
+):
+    """A free procedure; the agency asks for financial obligations (status 6) and the
+    applicant pays them online the same way."""
+    from dossiers.services import (
+        dossier_receive,
+        dossier_request_payment,
+        dossier_start_processing,
+    )
+    from dossiers.states.business import Status
+
+    dossier = submit(citizen_a)
+    assert dossier.payment_status == PaymentStatus.NOT_REQUIRED
+    dossier_receive(dossier=dossier, officer=officer_hk, agency=agency_hk)
+    dossier_start_processing(dossier=dossier, officer=officer_hk, agency=agency_hk)
+    dossier_request_payment(
+        dossier=dossier,
+        officer=officer_hk,
+        agency=agency_hk,
+        amount=120000,
+        description="Lệ phí trước bạ | thuế",
+    )
+    dossier.refresh_from_db()
+    assert (dossier.status, dossier.payment_status) == (Status.PAYMENT_REQUESTED, "unpaid")
+    assert services.amount_due(dossier) == 120000
+    payment = start(dossier, citizen_a)
+    assert payment.obligation is not None
+    assert payment.lines[0]["label"] == "Lệ phí trước bạ / thuế"
+    assert deliver(client, pay_and_capture(payment, sink)).json()["code"] == "00"
+    dossier.refresh_from_db()
+    payment.obligation.refresh_from_db()
+    assert dossier.payment_status == PaymentStatus.PAID
+    assert payment.obligation.paid_at is not None
+    assert services.amount_due(dossier) == 0
+
+
+def test_fees_first_then_an_obligation(
+    client, fee_dossier, citizen_a, agency_hk, officer_hk, payment_settings, sink
+):
+    from dossiers.services import (
+        dossier_receive,
+        dossier_request_payment,
+        dossier_start_processing,
+    )
+
+    fees = start(fee_dossier, citizen_a)
+    deliver(client, pay_and_capture(fees, sink))
+    dossier_receive(dossier=fee_dossier, officer=officer_hk, agency=agency_hk)
+    dossier_start_processing(dossier=fee_dossier, officer=officer_hk, agency=agency_hk)
+    dossier_request_payment(
+        dossier=fee_dossier, officer=officer_hk, agency=agency_hk, amount=30000, description="Thuế"
+    )
+    fee_dossier.refresh_from_db()
+    assert fee_dossier.payment_status == PaymentStatus.UNPAID
+    assert services.amount_due(fee_dossier) == 30000  # the fees are not asked again
+    second = start(fee_dossier, citizen_a)
+    assert second.amount == 30000
+    body = pay_and_capture(second, sink)
+    assert json.loads(body)["reference"] == second.reference
+    assert deliver(client, body).json()["code"] == "00"
+    fee_dossier.refresh_from_db()
+    assert fee_dossier.payment_status == PaymentStatus.PAID

@@ -100,7 +100,7 @@ def test_paid_journey(
     assert receipt.content.startswith(b"%PDF")
     detail = applicant.get(reverse("dossiers:mine_detail", args=[dossier.code])).content.decode()
     assert "Paid." in detail
-    assert "Fees paid online" in detail  # the timeline
+    assert "Paid online" in detail  # the timeline
     assert "Pay now" not in detail
     # the applicant is told, with the receipt attached and linked
     (message,) = [
