@@ -104,7 +104,9 @@ def test_paid_journey(
     assert "Pay now" not in detail
     # the applicant is told, with the receipt attached and linked
     (message,) = [
-        m for m in mail.outbox if f"[{dossier.code}]" in m.subject and "paid" in m.subject
+        m
+        for m in mail.outbox
+        if f"[{dossier.code}]" in m.subject and "Payment for your dossier received" in m.subject
     ]
     assert message.attachments[0][0] == f"{payment.reference}-receipt.pdf"
     assert receipt_url in message.body
