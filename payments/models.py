@@ -77,7 +77,7 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["dossier"],
-                condition=models.Q(state__in=[s.value for s in OPEN]),
+                condition=models.Q(state__in=sorted(s.value for s in OPEN)),
                 name="one_open_payment_per_dossier",
             )
         ]
