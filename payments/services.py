@@ -397,14 +397,14 @@ def _log(
     reason: str,
     answer: CallbackAnswer,
 ) -> None:
-    reference = str((message or {}).get("reference", ""))[:128]
+    reference = _storable(str((message or {}).get("reference", "")))[:128]
     CallbackLog.objects.create(
         payment=payment,
         received_at=timezone.now(),
         reference=reference,
         remote_addr=remote_addr or None,
-        body=body.decode("utf-8", errors="replace")[:4000],
-        signature=str((message or {}).get("secure_hash", ""))[:128] if verified else "",
+        body=_storable(body.decode("utf-8", errors="replace"))[:4000],
+        signature=str((message or {}).get("secure_hash", ""))[:128].lower() if verified else "",
         verified=verified,
         outcome=outcome,
         reason=reason,
@@ -421,6 +421,11 @@ def _log(
             reason=reason,
             details={"body_sha256": hashlib.sha256(body).hexdigest()},
         )
+
+
+def _storable(text: str) -> str:
+    """Text any database keeps (PostgreSQL refuses NUL characters)."""
+    return text.replace("\x00", "\ufffd")
 
 
 def _parse(body: bytes) -> dict[str, Any] | None:
