@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier, DossierEvent
+from dossiers.states import business
 from dossiers.states import payment as dossier_payment
 from dossiers.states.payment import PaymentStatus
 from portal.audit import audit_record
@@ -109,8 +110,8 @@ class Payable:
 
 
 def payable(dossier: Dossier) -> Payable | None:
-    if dossier.payment_status not in PAYABLE:
-        return None
+    if dossier.payment_status not in PAYABLE or dossier.status in business.FINAL:
+        return None  # nothing owed, or refused / withdrawn / stopped / returned
     fees_paid = dossier.payments.filter(obligation__isnull=True, state=PaymentState.PAID).exists()
     if not fees_paid:
         lines = fee_lines(dossier)

@@ -9,6 +9,7 @@ from django import template
 from django.utils.translation import get_language
 
 from dossiers.models import Dossier
+from dossiers.states.business import FINAL
 
 from .. import services
 from ..states import PaymentState
@@ -56,3 +57,9 @@ def payment_summary(dossier: Dossier) -> dict[str, Any]:
 def vnd(amount: int | None) -> str:
     """50000 -> "50.000 VND"."""
     return f"{int(amount or 0):,}".replace(",", ".") + " VND"
+
+
+@register.filter
+def awaits_payment(dossier: Dossier) -> bool:
+    """Unpaid (or failed) and still open: no query, for lists."""
+    return dossier.payment_status in {"unpaid", "failed"} and dossier.status not in FINAL

@@ -349,3 +349,13 @@ def test_fees_first_then_an_obligation(
     assert deliver(client, body).json()["code"] == "00"
     fee_dossier.refresh_from_db()
     assert fee_dossier.payment_status == PaymentStatus.PAID
+
+
+def test_a_withdrawn_dossier_is_not_payable(fee_dossier, citizen_a, payment_settings):
+    from dossiers.services import dossier_withdraw
+
+    dossier_withdraw(dossier=fee_dossier, applicant=citizen_a)
+    fee_dossier.refresh_from_db()
+    assert services.amount_due(fee_dossier) == 0
+    with pytest.raises(services.NothingToPay):
+        start(fee_dossier, citizen_a)

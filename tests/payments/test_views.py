@@ -65,7 +65,7 @@ def test_detail_submitted_and_list_show_the_fees_and_pay_now(applicant, dossier)
         assert "58.000 VND" in page
         assert "Pay now" in page
         assert reverse("payments:pay", args=[dossier.code]) in page
-    assert "Fees unpaid: pay now" in applicant.get(reverse("dossiers:mine")).content.decode()
+    assert "Payment due: pay now" in applicant.get(reverse("dossiers:mine")).content.decode()
 
 
 def test_a_free_dossier_shows_no_fees(applicant, submit, citizen_a, birth_version):
@@ -121,7 +121,7 @@ def test_declined_then_pay_later_from_my_dossiers(applicant, dossier, payment_se
     assert "Payment not completed" in page
     assert "The payment was refused." in page
     assert "Nothing was charged." in page
-    assert "Fees unpaid: pay now" in applicant.get(reverse("dossiers:mine")).content.decode()
+    assert "Payment due: pay now" in applicant.get(reverse("dossiers:mine")).content.decode()
     detail = applicant.get(reverse("dossiers:mine_detail", args=[dossier.code])).content.decode()
     assert "Your last payment did not go through." in detail
     second = start_and_pay(applicant, dossier, sink)
