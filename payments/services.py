@@ -322,7 +322,8 @@ def payment_start(
             create_time=payment.create_time,
             client_ip=client_ip or "127.0.0.1",
             return_url=_absolute(reverse("payments:return")),
-            callback_url=_absolute(reverse("payments:callback")),
+            callback_url=settings.PAYMENT_CALLBACK_BASE_URL.rstrip("/")
+            + reverse("payments:callback"),
         )
     except (PlatformUnavailable, PlatformRefused) as exc:
         with transaction.atomic(durable=True):

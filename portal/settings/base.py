@@ -307,5 +307,9 @@ CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
     "task": "payments.tasks.payments_reconcile",
     "schedule": env.float("PAYMENT_RECONCILE_EVERY_SECONDS", default=300.0),
 }
+#: where browsers reach the platform's payment page, when it differs from the API's address
+PAYMENT_PAGE_URL = env.str("PAYMENT_PAGE_URL", default=PAYMENT_PLATFORM_URL)
+#: where the platform reaches the portal's callback (default: the public PORTAL_BASE_URL)
+PAYMENT_CALLBACK_BASE_URL = env.str("PAYMENT_CALLBACK_BASE_URL", default=PORTAL_BASE_URL)
 # "Pay now" answers with a redirect to the platform: the form's target must allow it
-CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(PAYMENT_PLATFORM_URL)
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(PAYMENT_PAGE_URL)

@@ -27,6 +27,7 @@ def portal(live_server, national_settings, national_services_factory, settings, 
     wait for a lock; tests/payments/test_end_to_end.py covers the callback path.)"""
     platform = national_services_factory(NATIONAL_MOCKS_PAYMENT_CALLBACK_LOST="1")
     settings.PORTAL_BASE_URL = live_server.url
+    settings.PAYMENT_CALLBACK_BASE_URL = live_server.url
     settings.PAYMENT_PLATFORM_URL = f"{platform.url}/payment"
     policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
     policy["DIRECTIVES"]["form-action"].append(settings.PAYMENT_PLATFORM_URL)

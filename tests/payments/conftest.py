@@ -115,6 +115,7 @@ def payment_settings(settings, payment_platform, sink):
     settings.PAYMENT_PARTNER_CODE = PARTNER
     settings.PAYMENT_SECRET = SECRET
     settings.PORTAL_BASE_URL = sink.url
+    settings.PAYMENT_CALLBACK_BASE_URL = sink.url
     return settings
 
 

@@ -21,6 +21,7 @@ def test_the_platform_calls_the_portal_back(
 ):
     settings.PAYMENT_PLATFORM_URL = f"{payment_platform.url}/payment"
     settings.PORTAL_BASE_URL = live_server.url
+    settings.PAYMENT_CALLBACK_BASE_URL = live_server.url
     dossier = submit(citizen_a)
     payment = services.payment_start(dossier=dossier, payer=citizen_a, client_ip="203.0.113.7")
     redirect = pay_on_platform(payment.payment_url)
