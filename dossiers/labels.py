@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "bundle_progress": _("All linked parts reached this step"),
     "rating_response": _("The agency responded to the applicant's rating"),
     "review_reopened": _("Reopened for review after the applicant's rating"),
+    "fee_paid": _("Paid online"),
 }
 
 

@@ -42,6 +42,7 @@ from .routing import resolve_competent_agency
 from .states import TransitionNotAllowed, business, delivery
 from .states.business import Status
 from .states.delivery import DeliveryMethod, DeliveryStatus
+from .states.payment import PaymentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ def dossier_submit(
                 data=data,
                 language=language,
                 status=Status.SUBMITTED,
+                payment_status=_initial_payment_status(version),
                 target_agency=target,
                 submitted_at=now,
                 submission_key=submission_key,
@@ -181,6 +183,16 @@ def dossier_submit(
             raise AlreadySubmitted(existing) from None
         raise
     return dossier
+
+
+def _initial_payment_status(version: ProcedureVersion) -> str:
+    """Unpaid when the online channel of the version has a fee to pay (payments/)."""
+    from procedures.models import ChannelKind, Fee
+
+    fees = Fee.objects.filter(channel__version=version, channel__kind=ChannelKind.ONLINE)
+    return (
+        PaymentStatus.UNPAID if fees.filter(amount__gt=0).exists() else PaymentStatus.NOT_REQUIRED
+    )
 
 
 def dossier_route(*, dossier_id: int) -> Dossier:
@@ -902,6 +914,10 @@ def dossier_request_payment(
             permission="request_payment",
             note=f"{description}: {amount:,} VND".replace(",", "."),
         )
+        # payable online like the fees (payments depends on dossiers: imported here)
+        from payments.services import obligation_add
+
+        obligation_add(dossier=dossier, officer=officer, amount=amount, description=description)
     return dossier
 
 

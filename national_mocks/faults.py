@@ -1,7 +1,8 @@
 """Per-service fault injection for load tests: delay, jitter, random errors, outage.
 
 Each mocked registry is a named service (SERVICES: "population", "sso", "ministry",
-"business", "insurance", "vehicles" (vehicles and driving licences), "edocuments");
+"business", "insurance", "vehicles" (vehicles and driving licences), "edocuments",
+"payment");
 `NATIONAL_MOCKS_DOWN` lists the ones that answer 503.
 """
 
@@ -18,7 +19,16 @@ from .config import CONFIG
 
 _rng = random.SystemRandom()
 
-SERVICES = ("population", "sso", "ministry", "business", "insurance", "vehicles", "edocuments")
+SERVICES = (
+    "population",
+    "sso",
+    "ministry",
+    "business",
+    "insurance",
+    "vehicles",
+    "edocuments",
+    "payment",
+)
 
 
 def is_down(service: str) -> bool:

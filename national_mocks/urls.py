@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import ministry, population, registries, views
+from . import ministry, payment, population, registries, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -45,6 +45,9 @@ urlpatterns = [
     path("sso/", include("national_mocks.sso.urls")),
     path("ministry/v1/dossiers", ministry.receive, name="ministry-receive"),
     path("ministry/v1/received", ministry.received, name="ministry-received"),
+    path("payment/v1/init", payment.init, name="payment-init"),
+    path("payment/v1/query", payment.query, name="payment-query"),
+    path("payment/v1/pay/<str:transaction_id>", payment.pay, name="payment-pay"),
 ]
 
 handler404 = "national_mocks.views.not_found"

@@ -20,6 +20,7 @@ def index(request: HttpRequest) -> JsonResponse:
             "vehicles": f"{base}/transport/v1/people/<identification_number>/vehicles",
             "edocuments": f"{base}/documents/v1/owners/<owner>/documents",
             "sso": f"{CONFIG.issuer}/.well-known/openid-configuration",
+            "payment": f"{base}/payment/v1/init",
         }
     )
 

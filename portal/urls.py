@@ -89,6 +89,7 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("api/tracking/", TrackingView.as_view(), name="api-tracking"),
     path("api/interop/", include("interop.urls")),
+    path("", include("payments.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

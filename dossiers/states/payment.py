@@ -18,12 +18,14 @@ class PaymentStatus(models.TextChoices):
 
 
 P = PaymentStatus
+# pending -> unpaid: the payer cancelled on the payment platform, or the attempt expired;
+# not_required/paid -> unpaid: the agency asks for financial obligations (status 6)
 TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
-    P.NOT_REQUIRED: frozenset(),
+    P.NOT_REQUIRED: frozenset({P.UNPAID}),
     P.UNPAID: frozenset({P.PENDING, P.PAID}),
-    P.PENDING: frozenset({P.PAID, P.FAILED}),
+    P.PENDING: frozenset({P.PAID, P.FAILED, P.UNPAID}),
     P.FAILED: frozenset({P.PENDING}),
-    P.PAID: frozenset({P.REFUNDED}),
+    P.PAID: frozenset({P.REFUNDED, P.UNPAID}),
     P.REFUNDED: frozenset(),
 }
 

@@ -98,6 +98,12 @@ class EmailChannel(Channel):
 
             dossier = event.dossier
             message.attach(f"{dossier.code}-receipt.pdf", receipt_pdf(dossier), "application/pdf")
+        if notice.kind == "fee_paid":
+            from payments.documents import latest_receipt
+
+            attachment = latest_receipt(event.dossier)
+            if attachment is not None:
+                message.attach(*attachment, "application/pdf")
         message.send()
 
 

@@ -31,6 +31,7 @@ ACTION_KINDS = {
     "resubmitted": "resubmitted",
     "payment_confirmed": "payment_confirmed",
     "extended": "extended",
+    "fee_paid": "fee_paid",
 }
 #: entries the applicant is not told about (see the package docstring)
 INTERNAL_ACTIONS = frozenset(
@@ -63,6 +64,7 @@ TITLES = {
     "withdrawn": _("Dossier withdrawn"),
     "stopped": _("Processing of your dossier stopped"),
     "transferred": _("Dossier transferred to another agency"),
+    "fee_paid": _("Payment for your dossier received"),
 }
 #: kinds whose e-mail carries the receipt (slip 01)
 RECEIPT_KINDS = frozenset({"submitted", "received"})
@@ -143,6 +145,22 @@ def _context(event: DossierEvent, kind: str) -> dict[str, Any]:
         "url": settings.PORTAL_BASE_URL.rstrip("/")
         + reverse("dossiers:mine_detail", kwargs={"code": dossier.code}),
         "attach_receipt": kind in RECEIPT_KINDS,
+        **(_paid(dossier) if kind == "fee_paid" else {}),
+    }
+
+
+def _paid(dossier: Any) -> dict[str, str]:
+    """The amount, transaction and receipt of the dossier's latest paid payment (payments/)."""
+    payment = dossier.payments.filter(state="paid").order_by("-paid_at", "-id").first()
+    if payment is None:
+        return {}
+    path = reverse(
+        "payments:receipt", kwargs={"code": dossier.code, "reference": payment.reference}
+    )
+    return {
+        "paid_amount": f"{payment.amount:,}".replace(",", ".") + " VND",
+        "transaction": payment.platform_transaction_id,
+        "payment_receipt_url": settings.PORTAL_BASE_URL.rstrip("/") + path,
     }
 
 

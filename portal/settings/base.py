@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "prefill",
     "feedback",
     "interop",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -302,3 +303,23 @@ CELERY_BEAT_SCHEDULE["complaint-overdue-alerts"] = {
     "task": "feedback.tasks.complaint_overdue_alerts",
     "schedule": 600.0,
 }
+
+# --- Online payment of fees (payments/; the mock platform is in national_mocks/payment.py) ----
+PAYMENT_PLATFORM_URL = env.str("PAYMENT_PLATFORM_URL", default=f"{NATIONAL_SERVICES_URL}/payment")
+PAYMENT_PARTNER_CODE = env.str("PAYMENT_PARTNER_CODE", default="DVCQG")
+PAYMENT_SECRET = env.str("PAYMENT_SECRET", default="demo-payment-secret")
+PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=5.0)
+#: accepted age (either way) of the platform's signed times: callbacks, query answers
+PAYMENT_MAX_SKEW_SECONDS = env.int("PAYMENT_MAX_SKEW_SECONDS", default=600)
+#: a payment still pending after this long is reconciled by QUERY (beat task)
+PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=10)
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "payments.tasks.payments_reconcile",
+    "schedule": env.float("PAYMENT_RECONCILE_EVERY_SECONDS", default=300.0),
+}
+#: where browsers reach the platform's payment page, when it differs from the API's address
+PAYMENT_PAGE_URL = env.str("PAYMENT_PAGE_URL", default=PAYMENT_PLATFORM_URL)
+#: where the platform reaches the portal's callback (default: the public PORTAL_BASE_URL)
+PAYMENT_CALLBACK_BASE_URL = env.str("PAYMENT_CALLBACK_BASE_URL", default=PORTAL_BASE_URL)
+# "Pay now" answers with a redirect to the platform: the form's target must allow it
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(PAYMENT_PAGE_URL)

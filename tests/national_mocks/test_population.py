@@ -242,6 +242,7 @@ def test_down_service_answers_503_and_health_says_so(population_down):
         "insurance": "up",
         "vehicles": "up",
         "edocuments": "up",
+        "payment": "up",
     }
 
 

@@ -1,0 +1,134 @@
+"""Pay now, the page the payer returns to, the platform's callback, the receipt and the
+officer's callback log. Views stay thin: selectors read, services write."""
+
+from __future__ import annotations
+
+import json
+from typing import cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from dossiers import selectors as dossier_selectors
+from dossiers.backoffice import _officer_required
+from portal.audit import audit_record
+from portal.models import User
+from portal.otp import client_ip
+
+from . import selectors, services, signing
+from .client import PlatformRefused, PlatformUnavailable
+from .documents import payment_receipt_pdf
+from .states import PaymentState
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (the views are behind login_required)."""
+    return cast(User, request.user)
+
+
+@login_required
+@require_POST
+def pay(request: HttpRequest, code: str) -> HttpResponse:
+    """Pay now: start (or resume) the payment, then off to the platform's page."""
+    dossier = dossier_selectors.dossier_of_applicant(user=_user(request), code=code)
+    try:
+        payment = services.payment_start(
+            dossier=dossier,
+            payer=_user(request),
+            client_ip=client_ip(request) or "",
+            language=get_language() or "vi",
+        )
+    except services.PaymentInProgress:
+        messages.info(
+            request, _("Your payment is being prepared. Please wait a moment and try again.")
+        )
+        return redirect("dossiers:mine_detail", code=code)
+    except services.NothingToPay:
+        messages.info(request, _("There is nothing to pay for this dossier."))
+        return redirect("dossiers:mine_detail", code=code)
+    except (PlatformUnavailable, PlatformRefused):
+        messages.error(
+            request,
+            _(
+                "The payment service cannot be reached right now. Nothing was charged. "
+                "Please try again in a few minutes."
+            ),
+        )
+        return redirect("dossiers:mine_detail", code=code)
+    return redirect(payment.payment_url)
+
+
+@login_required
+@require_GET
+def payment_return(request: HttpRequest) -> HttpResponse:
+    """Where the platform sends the payer back. The callback settles the payment; if it has
+    not arrived yet and the return is correctly signed, ask the platform (QUERY) now."""
+    reference = request.GET.get("reference", "")
+    payment = selectors.payment_of_applicant(user=_user(request), reference=reference)
+    params = {key: request.GET.get(key, "") for key in (*signing.RETURN_FIELDS, "secure_hash")}
+    if payment.state == PaymentState.PENDING and signing.verify(
+        params, signing.RETURN_FIELDS, settings.PAYMENT_SECRET
+    ):
+        payment = services.payment_query(payment=payment, source="return")
+    return render(
+        request,
+        "payments/return.html",
+        {"payment": payment, "dossier": payment.dossier, "states": PaymentState},
+    )
+
+
+@csrf_exempt
+@require_POST
+def callback(request: HttpRequest) -> JsonResponse:
+    """The platform's server-to-server callback (IPN): signed, not a browser."""
+    answer = services.payment_callback(body=request.body, remote_addr=client_ip(request))
+    response = JsonResponse(answer.body, status=answer.status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def receipt(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    dossier = dossier_selectors.dossier_of_applicant(user=_user(request), code=code)
+    payment = selectors.payments_of_dossier(dossier=dossier).filter(reference=reference).first()
+    if payment is None or payment.state != PaymentState.PAID:
+        raise Http404
+    response = HttpResponse(payment_receipt_pdf(payment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{payment.reference}-receipt.pdf"'
+    return response
+
+
+@_officer_required
+def backoffice_payments(request: HttpRequest, code: str) -> HttpResponse:
+    """The officer's view of a dossier's payments and every callback received for them."""
+    dossier = dossier_selectors.dossier_for_officer(user=_user(request), code=code)
+    agency = dossier.competent_agency
+    audit_record(
+        actor=_user(request),
+        action="payment.view_log",
+        obj=dossier,
+        agency_code=agency.code if agency else "",
+        reason="back-office payment check",
+    )
+    callbacks = list(selectors.callback_log_of_dossier(dossier=dossier)[:200])
+    for entry in callbacks:
+        try:
+            entry.pretty_body = json.dumps(json.loads(entry.body), ensure_ascii=False, indent=1)  # type: ignore[attr-defined]
+        except ValueError:
+            entry.pretty_body = entry.body  # type: ignore[attr-defined]
+    return render(
+        request,
+        "payments/backoffice_log.html",
+        {
+            "dossier": dossier,
+            "payments": selectors.payments_of_dossier(dossier=dossier).prefetch_related("events"),
+            "callbacks": callbacks,
+        },
+    )
