@@ -305,6 +305,26 @@ def reference_data() -> tuple[dict[str, Any], list[Any]]:
     return versions, users
 
 
+def connection_reuse(up: Any, owner: str, pairs: int = 100) -> dict[str, float]:
+    """The client's cost per lookup with a new connection vs the thread's kept-alive one,
+    interleaved, on the e-document store (no injected delay)."""
+    import requests
+
+    from prefill.national_client import NationalDataClient
+
+    new, reused = [], []
+    NationalDataClient(base_url=up.url).list_documents(owner)  # open the kept-alive one
+    for _ in range(pairs):
+        started = time.perf_counter()
+        with NationalDataClient(base_url=up.url, session=requests.Session()) as client:
+            client.list_documents(owner)
+        new.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        NationalDataClient(base_url=up.url).list_documents(owner)
+        reused.append((time.perf_counter() - started) * 1000)
+    return {"n": pairs, "new": percentile(new, 50), "reused": percentile(reused, 50)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=int, default=200, help="timed renders per scenario")
@@ -452,6 +472,8 @@ def run(args: argparse.Namespace, tmp: Path, up: Any, down: Any) -> int:
                 "licence": national.get_driving_licences(user.personal_id)[0]["number"],
             }
 
+    reuse = connection_reuse(up, users[0].personal_id)
+
     probe = Probe()
     install_probes(probe)
 
@@ -528,6 +550,11 @@ def run(args: argparse.Namespace, tmp: Path, up: Any, down: Any) -> int:
         profile(args.profile, scenarios, prepare, render)
     cache.clear()
     report(args, scenarios, database_url, elapsed_all)
+    print(
+        "one lookup without delay (e-document store), median of "
+        f"{reuse['n']}: new connection each time {reuse['new']:.1f} ms, "
+        f"kept-alive connection of the thread's session {reuse['reused']:.1f} ms"
+    )
     print(
         f"load average (1 min) before / after the timed part: {load_before[0]:.1f} / "
         f"{load_after[0]:.1f} (other users' processes share the {os.cpu_count()} cores)"
