@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 
 from prefill import national_client
 from prefill.national_client import NationalDataClient, thread_session
@@ -84,9 +85,7 @@ def test_each_thread_has_its_own_session():
 
 
 def test_a_session_given_to_the_client_is_the_callers_and_closed_with_it(registry_url):
-    url, seen = registry_url
-    import requests
-
+    url, _seen = registry_url
     own = requests.Session()
     with NationalDataClient(base_url=url, session=own) as client:
         assert client.session is own
