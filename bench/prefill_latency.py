@@ -35,8 +35,10 @@ What it does:
 - sequential requests, one at a time: latency without load, not throughput.
 
 Reported per scenario: p50 / p95 / max of the render time, and (from wrappers around
-`prefill_fetch_many`, each source's fetch and each audit row, measurement only) where the
-time went. PASS/FAIL against the targets is printed; nothing is asserted.
+`prefill_fetch_many`, each source's fetch and the audit rows, every SQL query, and the
+process's CPU time; measurement only) where the time went; then the client's cost per lookup
+with a new vs a kept-alive connection, and the load average. PASS/FAIL against the targets is
+printed; nothing is asserted.
 
 Not part of the test suite; see docs/benchmarks.md.
 """
