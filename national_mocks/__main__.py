@@ -23,7 +23,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from .wsgi import application  # forces the mocks' own settings module
 
-    server = ThreadedWSGIServer((args.host, args.port), WSGIRequestHandler, ipv6=":" in args.host)
+    class Handler(WSGIRequestHandler):
+        # Send each write at once: the server writes the headers and the body separately, and
+        # on a kept-alive connection Nagle's algorithm held the body back until the client's
+        # delayed ACK of the headers (~40 ms per answer). Real servers set TCP_NODELAY too.
+        disable_nagle_algorithm = True
+
+    server = ThreadedWSGIServer((args.host, args.port), Handler, ipv6=":" in args.host)
     server.set_app(application)
     port = server.server_address[1]
     print(f"national mocks listening on http://{args.host}:{port}", file=sys.stderr, flush=True)

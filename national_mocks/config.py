@@ -22,18 +22,32 @@ Environment variables (all optional):
 - NATIONAL_MOCKS_ENTERPRISES_FILE: the demo enterprises (JSON),
   default national_mocks/data/enterprises.json
 - fault injection: NATIONAL_MOCKS_DELAY_MS, NATIONAL_MOCKS_JITTER_MS,
-  NATIONAL_MOCKS_ERROR_RATE (0..1), NATIONAL_MOCKS_DOWN (comma list of service names, or "all")
+  NATIONAL_MOCKS_ERROR_RATE (0..1), NATIONAL_MOCKS_DOWN (comma list of service names, or "all"),
+  NATIONAL_MOCKS_SERVICE_DELAYS ("population:150,insurance:150": the delay of those services in
+  milliseconds, instead of NATIONAL_MOCKS_DELAY_MS; the other services keep that one)
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
+
+#: the named services (fault injection applies per service; see faults.py)
+SERVICES = (
+    "population",
+    "sso",
+    "ministry",
+    "business",
+    "insurance",
+    "vehicles",
+    "edocuments",
+    "payment",
+)
 
 DEFAULT_SECRET_KEY = "insecure-national-mocks-demo-key-7c1e0b5d9a2f4e68b3d1"  # noqa: S105 - demo default, overridable
 DEFAULT_CLIENTS = "national-portal:demo-data-exchange-secret"
@@ -66,6 +80,11 @@ class Config:
     jitter_ms: int
     error_rate: float
     down: list[str]
+    service_delays: dict[str, int] = field(default_factory=dict)
+
+    def delay_for(self, service: str) -> int:
+        """The added latency of one service, in milliseconds (before jitter)."""
+        return self.service_delays.get(service, self.delay_ms)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Config:
@@ -102,7 +121,34 @@ class Config:
             jitter_ms=int(get("JITTER_MS", "0")),
             error_rate=float(get("ERROR_RATE", "0")),
             down=as_list("DOWN"),
+            service_delays=parse_service_delays(get("SERVICE_DELAYS", "")),
         )
+
+
+def parse_service_delays(text: str) -> dict[str, int]:
+    """`"population:150, insurance:150"` -> {"population": 150, "insurance": 150}."""
+    delays: dict[str, int] = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, _, value = item.partition(":")
+        name = name.strip()
+        if name not in SERVICES:
+            raise ValueError(
+                f"NATIONAL_MOCKS_SERVICE_DELAYS: unknown service {name!r} "
+                f"(one of {', '.join(SERVICES)})"
+            )
+        try:
+            delay = int(value.strip())
+        except ValueError:
+            delay = -1
+        if delay < 0:
+            raise ValueError(
+                f"NATIONAL_MOCKS_SERVICE_DELAYS: {item!r} is not service:milliseconds "
+                "(a whole number, 0 or more)"
+            )
+        delays[name] = delay
+    return delays
 
 
 CONFIG = Config.from_env()

@@ -2,8 +2,8 @@
 
 Each mocked registry is a named service (SERVICES: "population", "sso", "ministry",
 "business", "insurance", "vehicles" (vehicles and driving licences), "edocuments",
-"payment");
-`NATIONAL_MOCKS_DOWN` lists the ones that answer 503.
+"payment"); `NATIONAL_MOCKS_DOWN` lists the ones that answer 503; `NATIONAL_MOCKS_SERVICE_DELAYS`
+gives some of them a delay of their own (else `NATIONAL_MOCKS_DELAY_MS`).
 """
 
 from __future__ import annotations
@@ -15,20 +15,11 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from .config import CONFIG
+from .config import CONFIG, SERVICES
 
 _rng = random.SystemRandom()
 
-SERVICES = (
-    "population",
-    "sso",
-    "ministry",
-    "business",
-    "insurance",
-    "vehicles",
-    "edocuments",
-    "payment",
-)
+__all__ = ["SERVICES", "inject_faults", "is_down", "national_service", "unavailable"]
 
 
 def is_down(service: str) -> bool:
@@ -44,7 +35,7 @@ def unavailable(service: str) -> JsonResponse:
 
 def inject_faults(service: str) -> HttpResponse | None:
     """Sleep as configured; return a 503 response if the call should fail, else None."""
-    delay_ms = float(CONFIG.delay_ms)
+    delay_ms = float(CONFIG.delay_for(service))
     if CONFIG.jitter_ms > 0:
         delay_ms += _rng.uniform(0, CONFIG.jitter_ms)
     if delay_ms > 0:

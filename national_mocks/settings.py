@@ -10,7 +10,10 @@ DEBUG = CONFIG.debug
 ALLOWED_HOSTS = CONFIG.allowed_hosts
 
 INSTALLED_APPS: list[str] = []
-MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "national_mocks.keepalive.content_length",
+]
 ROOT_URLCONF = "national_mocks.urls"
 WSGI_APPLICATION = "national_mocks.wsgi.application"
 DATABASES: dict[str, dict[str, str]] = {}
