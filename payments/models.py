@@ -48,7 +48,7 @@ class Payment(models.Model):
     attempt = models.PositiveSmallIntegerField(help_text=_("1 for the first try of the dossier."))
     amount = models.PositiveBigIntegerField()
     currency = models.CharField(max_length=3, default="VND")
-    lines = models.JSONField(default=list, help_text=_("[{code, label, label_en, amount}]"))
+    lines = models.JSONField(default=list, help_text="[{code, label, label_en, amount}]")
     description = models.CharField(max_length=255)
     state = models.CharField(
         max_length=16, choices=PaymentState.choices, default=PaymentState.CREATED
