@@ -1,35 +1,320 @@
+"""Reads of the procedure catalogue: browse by facets, search, the procedure page."""
+
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from .models import Procedure, ProcedureVersion
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models import Value as V
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, AgencyKind, AgencyLevel
+
+from .models import (
+    ApplicantType,
+    ImplementationLevel,
+    LifeEvent,
+    Procedure,
+    ProcedureVersion,
+    Sector,
+)
+from .search import Document, parse_query, postgres_rank, python_rank
+
+FACETS = ("level", "sector", "agency", "ministry", "audience", "life_event")
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    """The browse filters; each is one value or None, all combinable."""
+
+    level: int | None = None
+    sector: str | None = None  # Sector.code
+    agency: str | None = None  # competent agency kind (AgencyKind)
+    ministry: str | None = None  # Agency.code of the managing ministry
+    audience: str | None = None  # ApplicantType
+    life_event: str | None = None  # LifeEvent.slug
+    essential: bool = False
+
+    def without(self, name: str) -> CatalogueFilters:
+        return replace(self, **{name: None})
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, name) not in (None, "") for name in FACETS) or self.essential
 
 
 def procedures_published() -> QuerySet[Procedure]:
     return Procedure.objects.filter(is_published=True).select_related("sector").order_by("code")
 
 
-def procedures_search(*, query: str = "") -> QuerySet[Procedure]:
+def versions_in_force(on: dt.date | None = None) -> QuerySet[ProcedureVersion]:
+    """Every published version in force on `on` (one per procedure, see version_in_force)."""
+    on = on or timezone.localdate()
+    candidates = ProcedureVersion.objects.filter(is_published=True, effective_from__lte=on).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=on)
+    )
+    latest = candidates.filter(procedure=OuterRef("procedure")).order_by(
+        "-effective_from", "-number"
+    )
+    return candidates.filter(pk=latest.values("pk")[:1])
+
+
+def _levels_in_force(**lookups: Any) -> QuerySet[ImplementationLevel]:
+    return ImplementationLevel.objects.filter(
+        version__in=versions_in_force(), version__procedure=OuterRef("pk"), **lookups
+    )
+
+
+def _filtered(filters: CatalogueFilters) -> QuerySet[Procedure]:
     qs = procedures_published()
-    query = query.strip()
-    if query:
-        qs = qs.filter(
-            Q(name__icontains=query)
-            | Q(name_en__icontains=query)
-            | Q(keywords__icontains=query)
-            | Q(code=query)
-        )
+    if filters.level is not None:
+        qs = qs.filter(Exists(_levels_in_force(level=filters.level)))
+    if filters.agency:
+        qs = qs.filter(Exists(_levels_in_force(competent_agency_kind=filters.agency)))
+    if filters.sector:
+        qs = qs.filter(sector__code=filters.sector)
+    if filters.ministry:
+        qs = qs.filter(ministry__code=filters.ministry)
+    if filters.audience:
+        # JSON list of strings; `contains` is not available on SQLite, the quoted value is exact.
+        qs = qs.filter(applicant_types__icontains=f'"{filters.audience}"')
+    if filters.life_event:
+        qs = qs.filter(life_events__slug=filters.life_event)
+    if filters.essential:
+        qs = qs.filter(essential_service=True)
     return qs
 
 
+def _ranked_ids(qs: QuerySet[Procedure], query: str) -> list[int] | QuerySet[Procedure]:
+    parsed = parse_query(query)
+    if not parsed:
+        return qs
+    if connection.vendor == "postgresql":
+        return postgres_rank(qs, parsed).order_by("-search_score", "code")
+    documents = [
+        Document(pk=pk, name=name, text=text)
+        for pk, name, text in qs.values_list("pk", "search_name", "search_text")
+    ]
+    return [pk for pk, _score in python_rank(parsed, documents)]
+
+
+def _with_online_level(qs: QuerySet[Procedure]) -> QuerySet[Procedure]:
+    in_force = versions_in_force().filter(procedure=OuterRef("pk"))
+    return qs.annotate(online_level=Subquery(in_force.values("online_level")[:1]))
+
+
+def procedure_search(
+    query: str = "", filters: CatalogueFilters | None = None
+) -> QuerySet[Procedure]:
+    """The published procedures that match `query` (typos and missing diacritics tolerated)
+    and every filter, best match first; without a query, essential services first, then by
+    name. Each carries `online_level`, the online level of its version in force. Used by the
+    catalogue page and the API."""
+    filters = filters or CatalogueFilters()
+    qs = _filtered(filters)
+    query = (query or "").strip()[:200]
+    if not query:
+        return _with_online_level(qs.order_by("-essential_service", "name", "code"))
+    exact = qs.filter(code=query)
+    if exact.exists():
+        return _with_online_level(exact)
+    ranked = _ranked_ids(qs, query)
+    if isinstance(ranked, QuerySet):
+        return _with_online_level(ranked)
+    if not ranked:
+        return qs.none()
+    order = Case(
+        *(When(pk=pk, then=V(position)) for position, pk in enumerate(ranked)),
+        output_field=IntegerField(),
+    )
+    return _with_online_level(procedures_published().filter(pk__in=ranked).order_by(order))
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    label: Any
+    options: list[FacetOption] = field(default_factory=list)
+
+
+def catalogue_facets(query: str, filters: CatalogueFilters) -> list[Facet]:
+    """Counts per option of every facet: how many results choosing the option would give,
+    keeping the query and the other filters."""
+    from django.utils.translation import get_language
+
+    english = (get_language() or "vi").startswith("en")
+    text_ids = (
+        list(procedure_search(query, CatalogueFilters()).values_list("pk", flat=True))
+        if (query or "").strip()
+        else None
+    )
+
+    def _matching(filters: CatalogueFilters) -> QuerySet[Procedure]:
+        qs = _filtered(filters).order_by()
+        return qs if text_ids is None else qs.filter(pk__in=text_ids)
+
+    def name(vi: str, en: str) -> str:
+        return en if english and en else vi
+
+    facets: list[Facet] = []
+    in_force = versions_in_force()
+
+    # implementing level
+    base = _matching(filters.without("level"))
+    counts = dict(
+        ImplementationLevel.objects.filter(version__in=in_force, version__procedure__in=base)
+        .values_list("level")
+        .annotate(n=Count("version__procedure", distinct=True))
+    )
+    facets.append(
+        Facet(
+            "level",
+            _("Level"),
+            [
+                FacetOption(
+                    str(level.value),
+                    str(level.label),
+                    counts[level.value],
+                    filters.level == level.value,
+                )
+                for level in AgencyLevel
+                if counts.get(level.value)
+            ],
+        )
+    )
+
+    # competent agency kind
+    base = _matching(filters.without("agency"))
+    counts = dict(
+        ImplementationLevel.objects.filter(version__in=in_force, version__procedure__in=base)
+        .values_list("competent_agency_kind")
+        .annotate(n=Count("version__procedure", distinct=True))
+    )
+    facets.append(
+        Facet(
+            "agency",
+            _("Who decides"),
+            [
+                FacetOption(
+                    kind.value, str(kind.label), counts[kind.value], filters.agency == kind.value
+                )
+                for kind in AgencyKind
+                if counts.get(kind.value)
+            ],
+        )
+    )
+
+    # managing ministry
+    base = _matching(filters.without("ministry"))
+    rows = (
+        Agency.objects.filter(managed_procedures__in=base)
+        .annotate(n=Count("managed_procedures", distinct=True))
+        .order_by("name")
+        .values_list("code", "name", "name_en", "n")
+    )
+    facets.append(
+        Facet(
+            "ministry",
+            _("Ministry"),
+            [
+                FacetOption(code, name(vi, en), n, filters.ministry == code)
+                for code, vi, en, n in rows
+            ],
+        )
+    )
+
+    # sector
+    base = _matching(filters.without("sector"))
+    rows = (
+        Sector.objects.filter(procedures__in=base)
+        .annotate(n=Count("procedures", distinct=True))
+        .values_list("code", "name", "name_en", "n")
+    )
+    options = [
+        FacetOption(code, name(vi, en), n, filters.sector == code) for code, vi, en, n in rows
+    ]
+    facets.append(Facet("sector", _("Sector"), sorted(options, key=lambda o: o.label)))
+
+    # audience
+    base = _matching(filters.without("audience"))
+    totals = base.aggregate(
+        **{
+            kind.value: Count("pk", filter=Q(applicant_types__icontains=f'"{kind.value}"'))
+            for kind in ApplicantType
+        }
+    )
+    facets.append(
+        Facet(
+            "audience",
+            _("For"),
+            [
+                FacetOption(
+                    kind.value, str(kind.label), totals[kind.value], filters.audience == kind.value
+                )
+                for kind in ApplicantType
+                if totals[kind.value]
+            ],
+        )
+    )
+
+    # life event
+    base = _matching(filters.without("life_event"))
+    rows = (
+        LifeEvent.objects.filter(procedures__in=base)
+        .annotate(n=Count("procedures", distinct=True))
+        .order_by("order", "slug")
+        .values_list("slug", "name", "name_en", "n")
+    )
+    facets.append(
+        Facet(
+            "life_event",
+            _("Life event"),
+            [
+                FacetOption(slug, name(vi, en), n, filters.life_event == slug)
+                for slug, vi, en, n in rows
+            ],
+        )
+    )
+    for facet in facets:
+        value = getattr(filters, facet.name)
+        if value not in (None, "") and not any(option.selected for option in facet.options):
+            facet.options.append(FacetOption(str(value), str(value), 0, True))
+    return facets
+
+
 def procedures_featured() -> QuerySet[Procedure]:
-    return procedures_published()[:12]
+    return procedures_published().order_by("-essential_service", "code")[:12]
 
 
 def procedure_detail(*, code: str) -> tuple[Procedure, ProcedureVersion | None]:
-    from django.shortcuts import get_object_or_404
-
-    procedure = get_object_or_404(procedures_published(), code=code)
+    procedure = get_object_or_404(
+        procedures_published().select_related("ministry").prefetch_related("life_events"),
+        code=code,
+    )
     version = procedure.version_in_force()
     if version is not None:
         version = (
@@ -44,4 +329,28 @@ def procedure_detail(*, code: str) -> tuple[Procedure, ProcedureVersion | None]:
             )
             .get()
         )
+        _label_replaceable_components(version)
     return procedure, version
+
+
+def _label_replaceable_components(version: ProcedureVersion) -> None:
+    """Give each component that an earlier result can replace the name of that result
+    (`component.replaceable_label`, in the active language)."""
+    from .models import Result
+
+    components = [
+        component
+        for case in version.cases.all()
+        for component in case.components.all()
+        if component.replaceable_by_result_code
+    ]
+    if not components:
+        return
+    names: dict[str, Result] = {}
+    for result in Result.objects.filter(
+        code__in={c.replaceable_by_result_code for c in components}
+    ).order_by("-version__effective_from"):
+        names.setdefault(result.code, result)
+    for component in components:
+        result = names.get(component.replaceable_by_result_code)
+        component.replaceable_label = result.label if result else ""  # type: ignore[attr-defined]
