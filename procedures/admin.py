@@ -39,6 +39,7 @@ from .services import (
     procedure_search_text_refresh,
     procedure_version_draft,
     procedure_version_publish,
+    search_vocabulary_refresh,
 )
 
 
@@ -177,6 +178,7 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         procedure_search_text_refresh(procedure=form.instance.procedure)
+        search_vocabulary_refresh()
 
     @admin.action(description=_("Publish the selected versions"), permissions=["change"])
     def publish_versions(self, request: HttpRequest, queryset: QuerySet[ProcedureVersion]) -> None:
@@ -307,6 +309,7 @@ class ProcedureAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         procedure_search_text_refresh(procedure=form.instance)
+        search_vocabulary_refresh()
 
     @admin.action(
         description=_("Publish a new version (a copy of the version in force)"),
@@ -358,6 +361,7 @@ class RefreshingAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         for procedure in obj.procedures.all():
             procedure_search_text_refresh(procedure=procedure)
+        search_vocabulary_refresh()
 
 
 @admin.register(Sector)

@@ -312,3 +312,15 @@ class LegalBasis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+
+class SearchWord(models.Model):
+    """A word of the catalogue's folded search text and how many procedures use it: the
+    vocabulary that corrects typos and weighs rare words more (refreshed by the loader and on
+    every save in the admin)."""
+
+    word = models.CharField(max_length=64, primary_key=True)
+    documents = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.word

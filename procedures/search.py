@@ -182,6 +182,8 @@ class Document:
     pk: int
     name: str  # folded name, English name and keywords
     text: str  # folded everything
+    title: str = ""  # folded name alone
+    title_en: str = ""  # folded English name alone
 
 
 def _word_similarity(word: str, vocabulary: Sequence[str]) -> dict[str, float]:
@@ -248,7 +250,12 @@ def python_rank(query: Query, documents: Sequence[Document]) -> list[tuple[int, 
         text_score /= total_weight
         phrase = fuzz.partial_ratio(typed_phrase, doc.name) / 100 if typed_phrase else 0.0
         coverage = matched_typed / len(typed) if typed else 0.0
-        score = 0.45 * name_score + 0.25 * text_score + 0.15 * phrase + 0.15 * coverage
+        title = (
+            max(fuzz.ratio(typed_phrase, t) for t in (doc.title, doc.title_en)) / 100
+            if typed_phrase
+            else 0.0
+        )
+        score = 0.4 * name_score + 0.2 * text_score + 0.15 * phrase + 0.15 * coverage + 0.1 * title
         if score >= 0.25 and coverage >= 0.5:
             ranked.append((doc.pk, score))
     ranked.sort(key=lambda item: (-item[1], item[0]))
@@ -258,52 +265,168 @@ def python_rank(query: Query, documents: Sequence[Document]) -> list[tuple[int, 
 # --- PostgreSQL ranking --------------------------------------------------------------------
 
 
+def _pg_alternatives(words: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
+    """Each word with the catalogue words it may stand for: itself when the catalogue has it,
+    and for a word of 4 letters or more, the vocabulary words of about the same length that are
+    close in pg_trgm similarity (typos)."""
+    from .models import SearchWord
+
+    known = set(SearchWord.objects.filter(word__in=words).values_list("word", flat=True))
+    alternatives: dict[str, list[tuple[str, float]]] = {}
+    for word in words:
+        found = [(word, 1.0)] if word in known else []
+        if len(word) >= 4:
+            similar = (
+                SearchWord.objects.annotate(
+                    sim=Func(
+                        F("word"), Value(word), function="similarity", output_field=FloatField()
+                    ),
+                    size=Func(F("word"), function="length"),
+                )
+                .filter(sim__gte=0.2, size__gte=len(word) - 1, size__lte=len(word) + 1)
+                .exclude(word=word)
+                .order_by("-sim", "-documents")
+                .values_list("word", "sim")[:3]
+            )
+            found += [(candidate, 0.85 * min(1.0, 0.5 + sim)) for candidate, sim in similar]
+        alternatives[word] = found
+    return alternatives
+
+
+def _contains(column: str, word: str) -> Func:
+    """1 when `word` is a whole word of the folded column, else 0."""
+    return Func(
+        Func(Value(" "), F(column), Value(" "), function="CONCAT"),
+        Value(f" {word} "),
+        function="strpos",
+        template="(CASE WHEN strpos(%(expressions)s) > 0 THEN 1.0 ELSE 0.0 END)",
+        output_field=FloatField(),
+    )
+
+
 def postgres_rank(queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
     """`queryset` narrowed to the procedures that match, annotated with `search_score`.
 
-    A procedure matches when one of the words is in its folded text (full text, ``simple``
-    configuration) or the typed words are close to part of its name or text (pg_trgm word
-    similarity, which tolerates typos); the score combines both.
+    Matching: full text (``simple`` configuration over the folded column, an OR of the words
+    and their typo corrections, served by a GIN index) or pg_trgm word similarity of the typed
+    words with the name (``<%``, trigram index). Ranking combines, in SQL: the words found in
+    the name and in the text weighted by rarity (IDF from the vocabulary table), the trigram
+    similarity of the typed words with the name, the similarity with the name alone (folded
+    with unaccent) and ``ts_rank_cd``.
     """
+    from .models import SearchWord
+
     typed = " ".join(query.words) or query.phrase
-    tsquery = " | ".join(query.all_words)
+    alternatives = _pg_alternatives(list(query.all_words))
+    frequency = dict(
+        SearchWord.objects.filter(
+            word__in={w for alts in alternatives.values() for w, _ in alts}
+        ).values_list("word", "documents")
+    )
+    total = max(frequency.values(), default=1)
+    total = max(total, queryset.model.objects.filter(is_published=True).count())
+
+    def idf(word: str) -> float:
+        return math.log(1 + total / (1 + frequency.get(word, 0)))
+
+    name_terms: list[Any] = []
+    text_terms: list[Any] = []
+    covered: list[Any] = []
+    weights = 0.0
+    for word in query.all_words:
+        alts = alternatives.get(word) or []
+        importance = 1.0 if word in query.words else 0.5
+        if not alts:
+            weights += importance * idf(word)
+            continue
+        weight = importance * idf(max(alts, key=lambda a: (a[1], frequency.get(a[0], 0)))[0])
+        weights += weight
+        name_terms.append(
+            weight
+            * Func(*(_contains("search_name", w) * sim for w, sim in alts), function="GREATEST")
+            if len(alts) > 1
+            else weight * alts[0][1] * _contains("search_name", alts[0][0])
+        )
+        text_terms.append(
+            weight
+            * Func(*(_contains("search_text", w) * sim for w, sim in alts), function="GREATEST")
+            if len(alts) > 1
+            else weight * alts[0][1] * _contains("search_text", alts[0][0])
+        )
+        if importance == 1.0:
+            covered.append(
+                Func(*(_contains("search_text", w) for w, _ in alts), function="GREATEST")
+                if len(alts) > 1
+                else _contains("search_text", alts[0][0])
+            )
+    weights = weights or 1.0
+    all_words = sorted(
+        {w for alts in alternatives.values() for w, _ in alts} | set(query.all_words)
+    )
     vector = Func(
         F("search_text"),
         function="to_tsvector",
         template="to_tsvector('simple'::regconfig, %(expressions)s)",
     )
     ts_query = Func(
-        Value(tsquery),
+        Value(" | ".join(all_words)),
         function="to_tsquery",
         template="to_tsquery('simple'::regconfig, %(expressions)s)",
     )
-    typed_value = Func(Value(typed), function="unaccent")
+    typed_value = Value(typed)
+
+    # the name alone, folded in SQL as in Python: unaccent, lower case, syllable-final y -> i
+    def folded(column: str) -> Func:
+        return Func(
+            Func(Func(F(column), function="lower"), function="unaccent"),
+            Value(r"([bcdghklmnpqrstvx])y\M"),
+            Value(r"\1i"),
+            Value("g"),
+            function="regexp_replace",
+        )
+
+    zero = Value(0.0, output_field=FloatField())
+    n_typed = max(1, len(query.words))
     return (
-        queryset.annotate(
+        queryset.filter(
+            Q(_BoolOp(vector, ts_query, op="@@"))
+            | Q(_BoolOp(typed_value, F("search_name"), op="<%%"))
+        )
+        .annotate(
+            search_name_words=ExpressionWrapper(
+                sum(name_terms, zero) / weights, output_field=FloatField()
+            ),
+            search_text_words=ExpressionWrapper(
+                sum(text_terms, zero) / weights, output_field=FloatField()
+            ),
+            search_coverage=ExpressionWrapper(
+                sum(covered, zero) / n_typed, output_field=FloatField()
+            ),
+            search_similarity=Func(
+                typed_value, F("search_name"), function="word_similarity", output_field=FloatField()
+            ),
+            search_title=Func(
+                Func(typed_value, folded("name"), function="similarity"),
+                Func(typed_value, folded("name_en"), function="similarity"),
+                function="GREATEST",
+                output_field=FloatField(),
+            ),
             search_fts=Func(
                 vector, ts_query, Value(32), function="ts_rank_cd", output_field=FloatField()
             ),
-            search_name_similarity=Func(
-                typed_value, F("search_name"), function="word_similarity", output_field=FloatField()
-            ),
-            search_text_similarity=Func(
-                typed_value, F("search_text"), function="word_similarity", output_field=FloatField()
-            ),
-        )
-        .filter(
-            Q(_BoolOp(vector, ts_query, op="@@"))
-            | Q(_BoolOp(typed_value, F("search_name"), op="<%%"))
-            | Q(_BoolOp(typed_value, F("search_text"), op="<%%"))
         )
         .annotate(
             search_score=ExpressionWrapper(
-                0.5 * F("search_name_similarity")
-                + 0.2 * F("search_text_similarity")
-                + 0.3 * Func(F("search_fts") * 4, Value(1.0), function="LEAST"),
+                0.35 * F("search_name_words")
+                + 0.15 * F("search_text_words")
+                + 0.15 * F("search_similarity")
+                + 0.15 * F("search_coverage")
+                + 0.15 * F("search_title")
+                + 0.05 * Func(F("search_fts") * 4, Value(1.0), function="LEAST"),
                 output_field=FloatField(),
             )
         )
-        .filter(search_score__gte=0.2)
+        .filter(search_score__gte=0.25, search_coverage__gte=0.5)
     )
 
 

@@ -34,7 +34,7 @@ from .models import (
     ProcedureVersion,
     Sector,
 )
-from .search import Document, parse_query, postgres_rank, python_rank
+from .search import Document, fold, parse_query, postgres_rank, python_rank
 
 FACETS = ("level", "sector", "agency", "ministry", "audience", "life_event")
 
@@ -108,8 +108,10 @@ def _ranked_ids(qs: QuerySet[Procedure], query: str) -> list[int] | QuerySet[Pro
     if connection.vendor == "postgresql":
         return postgres_rank(qs, parsed).order_by("-search_score", "code")
     documents = [
-        Document(pk=pk, name=name, text=text)
-        for pk, name, text in qs.values_list("pk", "search_name", "search_text")
+        Document(pk=pk, name=name, text=text, title=fold(title), title_en=fold(title_en))
+        for pk, name, text, title, title_en in qs.values_list(
+            "pk", "search_name", "search_text", "name", "name_en"
+        )
     ]
     return [pk for pk, _score in python_rank(parsed, documents)]
 

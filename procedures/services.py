@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ class CatalogueDataError(ValueError):
 
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+#: procedures/data/<code>-<slug>.json, one procedure each (other files, like schema.json, are not)
+DATA_FILE_NAME = re.compile(r"^\d\.\d{6}-[\w-]+\.json$")
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -174,8 +177,28 @@ def procedure_search_text_refresh(*, procedure: Procedure) -> None:
     )
 
 
+def search_vocabulary_refresh() -> int:
+    """Rebuild the vocabulary of the published catalogue (words and how many procedures use
+    them), which the PostgreSQL search uses to correct typos and weigh rare words."""
+    from collections import Counter
+
+    from .models import SearchWord
+
+    counts: Counter[str] = Counter()
+    for text in Procedure.objects.filter(is_published=True).values_list("search_text", flat=True):
+        counts.update({word for word in text.split() if len(word) <= 64})
+    with transaction.atomic():
+        SearchWord.objects.all().delete()
+        SearchWord.objects.bulk_create(
+            (SearchWord(word=word, documents=n) for word, n in counts.items()), batch_size=1000
+        )
+    return len(counts)
+
+
 @transaction.atomic
-def procedure_import(*, data: dict[str, Any]) -> tuple[Procedure, list[str]]:
+def procedure_import(
+    *, data: dict[str, Any], refresh_vocabulary: bool = True
+) -> tuple[Procedure, list[str]]:
     """Create or update one procedure from its reviewed data file.
 
     A version that dossiers already use is never rewritten: its dossiers keep what they were
@@ -223,6 +246,8 @@ def procedure_import(*, data: dict[str, Any]) -> tuple[Procedure, list[str]]:
             version.save()
         _replace_version_children(version, version_data)
     procedure_search_text_refresh(procedure=procedure)
+    if refresh_vocabulary:
+        search_vocabulary_refresh()
     return procedure, warnings
 
 
@@ -230,8 +255,13 @@ def procedures_load(*, directory: Path = DATA_DIR) -> list[Procedure]:
     """Load every reviewed procedure file of `directory` (each file is its own transaction)."""
     loaded = []
     for path in sorted(directory.glob("*.json")):
-        procedure, _ = procedure_import(data=json.loads(path.read_text(encoding="utf-8")))
+        if not DATA_FILE_NAME.match(path.name):
+            continue  # e.g. schema.json
+        procedure, _ = procedure_import(
+            data=json.loads(path.read_text(encoding="utf-8")), refresh_vocabulary=False
+        )
         loaded.append(procedure)
+    search_vocabulary_refresh()
     return loaded
 
 
@@ -301,4 +331,5 @@ def procedure_version_publish(*, version: ProcedureVersion) -> ProcedureVersion:
         version.is_published = True
         version.save(update_fields=["is_published"])
     procedure_search_text_refresh(procedure=version.procedure)
+    search_vocabulary_refresh()
     return version
