@@ -51,9 +51,10 @@ def _replace_version_children(version: ProcedureVersion, data: dict[str, Any]) -
     version.results.all().delete()
     version.legal_bases.all().delete()
     ImplementationLevel.objects.bulk_create(
-        ImplementationLevel(version=version, **level) for level in data.get("levels", [])
+        # with competent_agency_number / competent_agency_code when the data has them
+        ImplementationLevel(version=version, **level)
+        for level in data.get("levels", [])
     )
-    # (levels carry competent_agency_number / competent_agency_code when the data has them)
     for channel_data in data.get("channels", []):
         fees = channel_data.get("fees", [])
         channel = Channel.objects.create(
