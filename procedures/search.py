@@ -186,21 +186,23 @@ class Document:
     title_en: str = ""  # folded English name alone
 
 
-def _word_similarity(word: str, vocabulary: Sequence[str]) -> dict[str, float]:
+def _word_similarity(word: str, vocabulary: Sequence[str], known: bool) -> dict[str, float]:
     """How close each vocabulary word is to `word` (1 = same; typos score less; 0 omitted).
 
-    Typos are only looked for in words of 4 letters or more: a short Vietnamese syllable one
-    letter away from another is a different word ("hon"/"ho", "con"/"cho")."""
+    Typos are looked for in words of 4 letters or more, and in 3-letter words the catalogue
+    does not have: a short syllable one letter away from a known one is often a different word
+    ("hon"/"ho", "con"/"cho")."""
     scores: dict[str, float] = {}
-    if len(word) >= 4:
+    if len(word) >= 4 or (len(word) == 3 and not known):
         for candidate, score, _ in process.extract(
-            word, vocabulary, scorer=fuzz.ratio, score_cutoff=70, limit=None
+            word, vocabulary, scorer=fuzz.ratio, score_cutoff=65, limit=None
         ):
-            if len(candidate) >= 3:
+            if len(candidate) >= 3 and abs(len(candidate) - len(word)) <= 1:
                 scores[candidate] = 0.85 * score / 100
-        for candidate in vocabulary:
-            if candidate.startswith(word) and candidate != word:
-                scores[candidate] = max(scores.get(candidate, 0.0), 0.9)
+        if len(word) >= 4:
+            for candidate in vocabulary:
+                if candidate.startswith(word) and candidate != word:
+                    scores[candidate] = max(scores.get(candidate, 0.0), 0.9)
     scores[word] = 1.0
     return scores
 
@@ -219,7 +221,9 @@ def python_rank(query: Query, documents: Sequence[Document]) -> list[tuple[int, 
     def idf(word: str) -> float:
         return math.log(1 + total / (1 + document_frequency.get(word, 0)))
 
-    typed = [(w, _word_similarity(w, vocabulary), 1.0) for w in query.words]
+    typed = [
+        (w, _word_similarity(w, vocabulary, w in document_frequency), 1.0) for w in query.words
+    ]
     extra = [
         (w, {w: 1.0}, 0.5) for w in query.expansions if w not in query.words and w not in STOPWORDS
     ]
@@ -230,26 +234,28 @@ def python_rank(query: Query, documents: Sequence[Document]) -> list[tuple[int, 
         best = max(similar, key=lambda w: (similar[w], document_frequency.get(w, 0)))
         weights.append(importance * idf(best if document_frequency.get(best) else word))
     total_weight = sum(weights) or 1.0
+    typed_weight = sum(w for (_, _, imp), w in zip(terms, weights, strict=True) if imp == 1.0)
     typed_phrase = " ".join(query.words)
 
     ranked = []
     for doc, name_words, text_words in tokenised:
         name_set, text_set = set(name_words), set(text_words)
         name_score = text_score = 0.0
-        matched_typed = 0
+        matched_typed = 0.0
         for (_word, similar, importance), weight in zip(terms, weights, strict=True):
             in_name = max((s for w, s in similar.items() if w in name_set), default=0.0)
             in_text = max((s for w, s in similar.items() if w in text_set), default=0.0)
             name_score += weight * in_name
             text_score += weight * in_text
             if importance == 1.0 and in_text:
-                matched_typed += 1
+                matched_typed += weight
         if not text_score:
             continue
         name_score /= total_weight
         text_score /= total_weight
         phrase = fuzz.partial_ratio(typed_phrase, doc.name) / 100 if typed_phrase else 0.0
-        coverage = matched_typed / len(typed) if typed else 0.0
+        # the share of what was typed that the procedure has, rare words counting more
+        coverage = matched_typed / typed_weight if typed_weight else 0.0
         title = (
             max(fuzz.ratio(typed_phrase, t) for t in (doc.title, doc.title_en)) / 100
             if typed_phrase
@@ -275,7 +281,7 @@ def _pg_alternatives(words: Sequence[str]) -> dict[str, list[tuple[str, float]]]
     alternatives: dict[str, list[tuple[str, float]]] = {}
     for word in words:
         found = [(word, 1.0)] if word in known else []
-        if len(word) >= 4:
+        if len(word) >= 4 or (len(word) == 3 and word not in known):
             similar = (
                 SearchWord.objects.annotate(
                     sim=Func(
@@ -332,12 +338,13 @@ def postgres_rank(queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
     name_terms: list[Any] = []
     text_terms: list[Any] = []
     covered: list[Any] = []
-    weights = 0.0
+    weights = typed_weight = 0.0
     for word in query.all_words:
         alts = alternatives.get(word) or []
         importance = 1.0 if word in query.words else 0.5
         if not alts:
             weights += importance * idf(word)
+            typed_weight += idf(word) if importance == 1.0 else 0.0
             continue
         weight = importance * idf(max(alts, key=lambda a: (a[1], frequency.get(a[0], 0)))[0])
         weights += weight
@@ -354,10 +361,14 @@ def postgres_rank(queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
             else weight * alts[0][1] * _contains("search_text", alts[0][0])
         )
         if importance == 1.0:
+            typed_weight += weight
             covered.append(
-                Func(*(_contains("search_text", w) for w, _ in alts), function="GREATEST")
-                if len(alts) > 1
-                else _contains("search_text", alts[0][0])
+                weight
+                * (
+                    Func(*(_contains("search_text", w) for w, _ in alts), function="GREATEST")
+                    if len(alts) > 1
+                    else _contains("search_text", alts[0][0])
+                )
             )
     weights = weights or 1.0
     all_words = sorted(
@@ -386,7 +397,7 @@ def postgres_rank(queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
         )
 
     zero = Value(0.0, output_field=FloatField())
-    n_typed = max(1, len(query.words))
+    typed_weight = typed_weight or 1.0
     return (
         queryset.filter(
             Q(_BoolOp(vector, ts_query, op="@@"))
@@ -400,7 +411,7 @@ def postgres_rank(queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
                 sum(text_terms, zero) / weights, output_field=FloatField()
             ),
             search_coverage=ExpressionWrapper(
-                sum(covered, zero) / n_typed, output_field=FloatField()
+                sum(covered, zero) / typed_weight, output_field=FloatField()
             ),
             search_similarity=Func(
                 typed_value, F("search_name"), function="word_similarity", output_field=FloatField()

@@ -101,11 +101,13 @@ def _filtered(filters: CatalogueFilters) -> QuerySet[Procedure]:
     return qs
 
 
-def _ranked_ids(qs: QuerySet[Procedure], query: str) -> list[int] | QuerySet[Procedure]:
+def _ranked_ids(
+    qs: QuerySet[Procedure], query: str, engine: str | None
+) -> list[int] | QuerySet[Procedure]:
     parsed = parse_query(query)
     if not parsed:
         return qs
-    if connection.vendor == "postgresql":
+    if (engine or connection.vendor) == "postgresql":
         return postgres_rank(qs, parsed).order_by("-search_score", "code")
     documents = [
         Document(pk=pk, name=name, text=text, title=fold(title), title_en=fold(title_en))
@@ -122,12 +124,15 @@ def _with_online_level(qs: QuerySet[Procedure]) -> QuerySet[Procedure]:
 
 
 def procedure_search(
-    query: str = "", filters: CatalogueFilters | None = None
+    query: str = "", filters: CatalogueFilters | None = None, *, engine: str | None = None
 ) -> QuerySet[Procedure]:
     """The published procedures that match `query` (typos and missing diacritics tolerated)
     and every filter, best match first; without a query, essential services first, then by
     name. Each carries `online_level`, the online level of its version in force. Used by the
-    catalogue page and the API."""
+    catalogue page and the API.
+
+    `engine` ("postgresql" or "python") forces a ranker; by default PostgreSQL ranks in SQL
+    and other databases (SQLite) in Python."""
     filters = filters or CatalogueFilters()
     qs = _filtered(filters)
     query = (query or "").strip()[:200]
@@ -136,7 +141,7 @@ def procedure_search(
     exact = qs.filter(code=query)
     if exact.exists():
         return _with_online_level(exact)
-    ranked = _ranked_ids(qs, query)
+    ranked = _ranked_ids(qs, query, engine)
     if isinstance(ranked, QuerySet):
         return _with_online_level(ranked)
     if not ranked:
