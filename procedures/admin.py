@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -249,15 +250,14 @@ class CaseAdmin(VersionPartAdmin):
 class VersionInline(admin.TabularInline):
     model = ProcedureVersion
     extra = 0
-    fields = [
+    fields = readonly_fields = (
         "number",
         "effective_from",
         "effective_to",
         "is_published",
         "online_level",
         "edit_link",
-    ]
-    readonly_fields = fields
+    )
     can_delete = False
     show_change_link = False
 
@@ -348,7 +348,7 @@ class ProcedureAdmin(admin.ModelAdmin):
                 "title": _("Publish a new version"),
                 "form": form,
                 "procedures": queryset,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
                 "opts": self.model._meta,
             },
         )

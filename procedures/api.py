@@ -105,8 +105,10 @@ class VersionSerializer(serializers.ModelSerializer):
 class ProcedureListSerializer(serializers.ModelSerializer):
     sector = serializers.CharField(source="sector.name")
     sector_code = serializers.CharField(source="sector.code")
-    life_events = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    ministry = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    life_events: serializers.Field = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
+    ministry: serializers.Field = serializers.SlugRelatedField(slug_field="code", read_only=True)
     online_level = serializers.CharField(
         read_only=True, allow_null=True, help_text="Online level of the version in force."
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -38,12 +38,10 @@ class CatalogueForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["life_event"].choices = _ANY + [
-            (event.slug, event.label) for event in LifeEvent.objects.all()
-        ]
-        self.fields["sector"].choices = _ANY + [
-            (sector.code, sector.label) for sector in Sector.objects.all()
-        ]
+        life_event = cast(forms.ChoiceField, self.fields["life_event"])
+        sector = cast(forms.ChoiceField, self.fields["sector"])
+        life_event.choices = _ANY + [(e.slug, e.label) for e in LifeEvent.objects.all()]
+        sector.choices = _ANY + [(s.code, s.label) for s in Sector.objects.all()]
 
     def clean_ministry(self) -> str:
         from agencies.models import Agency

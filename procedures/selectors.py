@@ -52,7 +52,8 @@ class CatalogueFilters:
     essential: bool = False
 
     def without(self, name: str) -> CatalogueFilters:
-        return replace(self, **{name: None})
+        changes: dict[str, Any] = {name: None}
+        return replace(self, **changes)
 
     @property
     def active(self) -> bool:
@@ -256,13 +257,14 @@ def catalogue_facets(query: str, filters: CatalogueFilters) -> list[Facet]:
 
     # sector
     base = _matching(filters.without("sector"))
-    rows = (
+    sector_rows = (
         Sector.objects.filter(procedures__in=base)
         .annotate(n=Count("procedures", distinct=True))
         .values_list("code", "name", "name_en", "n")
     )
     options = [
-        FacetOption(code, name(vi, en), n, filters.sector == code) for code, vi, en, n in rows
+        FacetOption(code, name(vi, en), n, filters.sector == code)
+        for code, vi, en, n in sector_rows
     ]
     facets.append(Facet("sector", _("Sector"), sorted(options, key=lambda o: o.label)))
 
@@ -290,7 +292,7 @@ def catalogue_facets(query: str, filters: CatalogueFilters) -> list[Facet]:
 
     # life event
     base = _matching(filters.without("life_event"))
-    rows = (
+    event_rows = (
         LifeEvent.objects.filter(procedures__in=base)
         .annotate(n=Count("procedures", distinct=True))
         .order_by("order", "slug")
@@ -302,7 +304,7 @@ def catalogue_facets(query: str, filters: CatalogueFilters) -> list[Facet]:
             _("Life event"),
             [
                 FacetOption(slug, name(vi, en), n, filters.life_event == slug)
-                for slug, vi, en, n in rows
+                for slug, vi, en, n in event_rows
             ],
         )
     )
@@ -359,5 +361,5 @@ def _label_replaceable_components(version: ProcedureVersion) -> None:
     ).order_by("-version__effective_from"):
         names.setdefault(result.code, result)
     for component in components:
-        result = names.get(component.replaceable_by_result_code)
-        component.replaceable_label = result.label if result else ""  # type: ignore[attr-defined]
+        found = names.get(component.replaceable_by_result_code)
+        component.replaceable_label = found.label if found else ""  # type: ignore[attr-defined]
