@@ -271,32 +271,46 @@ def python_rank(query: Query, documents: Sequence[Document]) -> list[tuple[int, 
 # --- PostgreSQL ranking --------------------------------------------------------------------
 
 
-def _pg_alternatives(words: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
-    """Each word with the catalogue words it may stand for: itself when the catalogue has it,
-    and for a word of 4 letters or more, the vocabulary words of about the same length that are
-    close in pg_trgm similarity (typos)."""
-    from .models import SearchWord
+_ALTERNATIVES_SQL = """
+SELECT q.w, s.word, similarity(s.word, q.w), s.documents,
+       (SELECT count(*) FROM procedures_procedure WHERE is_published)
+FROM unnest(%s::text[]) AS q(w)
+JOIN procedures_searchword AS s
+  ON s.word = q.w
+  OR ((length(q.w) >= 4 OR (length(q.w) = 3 AND NOT EXISTS (
+          SELECT 1 FROM procedures_searchword AS k WHERE k.word = q.w)))
+      AND length(s.word) BETWEEN length(q.w) - 1 AND length(q.w) + 1
+      AND similarity(s.word, q.w) >= 0.2)
+"""
 
-    known = set(SearchWord.objects.filter(word__in=words).values_list("word", flat=True))
-    alternatives: dict[str, list[tuple[str, float]]] = {}
-    for word in words:
-        found = [(word, 1.0)] if word in known else []
-        if len(word) >= 4 or (len(word) == 3 and word not in known):
-            similar = (
-                SearchWord.objects.annotate(
-                    sim=Func(
-                        F("word"), Value(word), function="similarity", output_field=FloatField()
-                    ),
-                    size=Func(F("word"), function="length"),
-                )
-                .filter(sim__gte=0.2, size__gte=len(word) - 1, size__lte=len(word) + 1)
-                .exclude(word=word)
-                .order_by("-sim", "-documents")
-                .values_list("word", "sim")[:3]
-            )
-            found += [(candidate, 0.85 * min(1.0, 0.5 + sim)) for candidate, sim in similar]
-        alternatives[word] = found
-    return alternatives
+
+def _pg_alternatives(
+    words: Sequence[str],
+) -> tuple[dict[str, list[tuple[str, float]]], dict[str, int], int]:
+    """In one query: each word with the catalogue words it may stand for (itself when the
+    catalogue has it; for a word of 4 letters or more, or a 3-letter word the catalogue does
+    not have, the vocabulary words of about the same length close in pg_trgm similarity:
+    typos, best 3), how many procedures use each, and how many procedures are published."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_ALTERNATIVES_SQL, [list(words)])
+        rows = cursor.fetchall()
+    alternatives: dict[str, list[tuple[str, float]]] = {word: [] for word in words}
+    frequency: dict[str, int] = {}
+    total = 1
+    candidates: dict[str, list[tuple[float, int, str]]] = {word: [] for word in words}
+    for word, candidate, sim, documents, published in rows:
+        frequency[candidate] = documents
+        total = max(total, published)
+        if candidate == word:
+            alternatives[word].append((word, 1.0))
+        else:
+            candidates[word].append((sim, documents, candidate))
+    for word, found in candidates.items():
+        for sim, _documents, candidate in sorted(found, reverse=True)[:3]:
+            alternatives[word].append((candidate, 0.85 * min(1.0, 0.5 + sim)))
+    return alternatives, frequency, total
 
 
 def _contains(column: str, word: str) -> Func:
@@ -320,17 +334,8 @@ def postgres_rank(queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
     similarity of the typed words with the name, the similarity with the name alone (folded
     with unaccent) and ``ts_rank_cd``.
     """
-    from .models import SearchWord
-
     typed = " ".join(query.words) or query.phrase
-    alternatives = _pg_alternatives(list(query.all_words))
-    frequency = dict(
-        SearchWord.objects.filter(
-            word__in={w for alts in alternatives.values() for w, _ in alts}
-        ).values_list("word", "documents")
-    )
-    total = max(frequency.values(), default=1)
-    total = max(total, queryset.model.objects.filter(is_published=True).count())
+    alternatives, frequency, total = _pg_alternatives(list(query.all_words))
 
     def idf(word: str) -> float:
         return math.log(1 + total / (1 + frequency.get(word, 0)))
