@@ -186,14 +186,13 @@ class Document:
     title_en: str = ""  # folded English name alone
 
 
-def _word_similarity(word: str, vocabulary: Sequence[str], known: bool) -> dict[str, float]:
+def _word_similarity(word: str, vocabulary: Sequence[str], frequency: int) -> dict[str, float]:
     """How close each vocabulary word is to `word` (1 = same; typos score less; 0 omitted).
 
-    Typos are looked for in words of 4 letters or more, and in 3-letter words the catalogue
-    does not have: a short syllable one letter away from a known one is often a different word
-    ("hon"/"ho", "con"/"cho")."""
+    Typos are looked for in words of 3 letters or more that at most one procedure uses (a word
+    many procedures use is taken as typed), among words of about the same length."""
     scores: dict[str, float] = {}
-    if len(word) >= 4 or (len(word) == 3 and not known):
+    if len(word) >= 3 and frequency <= 1:
         for candidate, score, _ in process.extract(
             word, vocabulary, scorer=fuzz.ratio, score_cutoff=65, limit=None
         ):
@@ -222,7 +221,7 @@ def python_rank(query: Query, documents: Sequence[Document]) -> list[tuple[int, 
         return math.log(1 + total / (1 + document_frequency.get(word, 0)))
 
     typed = [
-        (w, _word_similarity(w, vocabulary, w in document_frequency), 1.0) for w in query.words
+        (w, _word_similarity(w, vocabulary, document_frequency.get(w, 0)), 1.0) for w in query.words
     ]
     extra = [
         (w, {w: 1.0}, 0.5) for w in query.expansions if w not in query.words and w not in STOPWORDS
@@ -277,8 +276,9 @@ SELECT q.w, s.word, similarity(s.word, q.w), s.documents,
 FROM unnest(%s::text[]) AS q(w)
 JOIN procedures_searchword AS s
   ON s.word = q.w
-  OR ((length(q.w) >= 4 OR (length(q.w) = 3 AND NOT EXISTS (
-          SELECT 1 FROM procedures_searchword AS k WHERE k.word = q.w)))
+  OR (length(q.w) >= 3
+      AND NOT EXISTS (
+          SELECT 1 FROM procedures_searchword AS k WHERE k.word = q.w AND k.documents > 1)
       AND length(s.word) BETWEEN length(q.w) - 1 AND length(q.w) + 1
       AND similarity(s.word, q.w) >= 0.2)
 """
@@ -288,9 +288,9 @@ def _pg_alternatives(
     words: Sequence[str],
 ) -> tuple[dict[str, list[tuple[str, float]]], dict[str, int], int]:
     """In one query: each word with the catalogue words it may stand for (itself when the
-    catalogue has it; for a word of 4 letters or more, or a 3-letter word the catalogue does
-    not have, the vocabulary words of about the same length close in pg_trgm similarity:
-    typos, best 3), how many procedures use each, and how many procedures are published."""
+    catalogue has it; for a word of 3 letters or more that at most one procedure uses, the
+    vocabulary words of about the same length close in pg_trgm similarity: typos, best 3),
+    how many procedures use each, and how many procedures are published."""
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -102,21 +103,34 @@ def _filtered(filters: CatalogueFilters) -> QuerySet[Procedure]:
     return qs
 
 
-def _ranked_ids(
-    qs: QuerySet[Procedure], query: str, engine: str | None
-) -> list[int] | QuerySet[Procedure]:
+#: A search returns at most this many procedures (nobody reads further; the page shows 20).
+MAX_MATCHES = 200
+_CODE = re.compile(r"\d\.\d{6}")
+
+
+def search_ranked_ids(query: str, *, engine: str | None = None) -> list[int] | None:
+    """Ids of the published procedures that match `query`, best first (at most MAX_MATCHES);
+    None without a query. A procedure code finds that procedure. `engine` ("postgresql" or
+    "python") forces a ranker; by default PostgreSQL ranks in SQL, SQLite in Python."""
+    query = (query or "").strip()[:200]
+    if not query:
+        return None
+    published = procedures_published().order_by()
+    if _CODE.fullmatch(query):
+        return list(published.filter(code=query).values_list("pk", flat=True))
     parsed = parse_query(query)
     if not parsed:
-        return qs
+        return []
     if (engine or connection.vendor) == "postgresql":
-        return postgres_rank(qs, parsed).order_by("-search_score", "code")
+        ranked = postgres_rank(published, parsed).order_by("-search_score", "code")
+        return list(ranked.values_list("pk", flat=True)[:MAX_MATCHES])
     documents = [
         Document(pk=pk, name=name, text=text, title=fold(title), title_en=fold(title_en))
-        for pk, name, text, title, title_en in qs.values_list(
+        for pk, name, text, title, title_en in published.values_list(
             "pk", "search_name", "search_text", "name", "name_en"
         )
     ]
-    return [pk for pk, _score in python_rank(parsed, documents)]
+    return [pk for pk, _score in python_rank(parsed, documents)[:MAX_MATCHES]]
 
 
 def _with_online_level(qs: QuerySet[Procedure]) -> QuerySet[Procedure]:
@@ -125,33 +139,32 @@ def _with_online_level(qs: QuerySet[Procedure]) -> QuerySet[Procedure]:
 
 
 def procedure_search(
-    query: str = "", filters: CatalogueFilters | None = None, *, engine: str | None = None
+    query: str = "",
+    filters: CatalogueFilters | None = None,
+    *,
+    engine: str | None = None,
+    ranked_ids: list[int] | None = None,
 ) -> QuerySet[Procedure]:
     """The published procedures that match `query` (typos and missing diacritics tolerated)
     and every filter, best match first; without a query, essential services first, then by
     name. Each carries `online_level`, the online level of its version in force. Used by the
     catalogue page and the API.
 
-    `engine` ("postgresql" or "python") forces a ranker; by default PostgreSQL ranks in SQL
-    and other databases (SQLite) in Python."""
+    `ranked_ids`: the result of :func:`search_ranked_ids` for this query when the caller has
+    it already (the page shares it with the facet counts)."""
     filters = filters or CatalogueFilters()
     qs = _filtered(filters)
-    query = (query or "").strip()[:200]
-    if not query:
+    if ranked_ids is None:
+        ranked_ids = search_ranked_ids(query, engine=engine)
+    if ranked_ids is None:
         return _with_online_level(qs.order_by("-essential_service", "name", "code"))
-    exact = qs.filter(code=query)
-    if exact.exists():
-        return _with_online_level(exact)
-    ranked = _ranked_ids(qs, query, engine)
-    if isinstance(ranked, QuerySet):
-        return _with_online_level(ranked)
-    if not ranked:
+    if not ranked_ids:
         return qs.none()
     order = Case(
-        *(When(pk=pk, then=V(position)) for position, pk in enumerate(ranked)),
+        *(When(pk=pk, then=V(position)) for position, pk in enumerate(ranked_ids)),
         output_field=IntegerField(),
     )
-    return _with_online_level(procedures_published().filter(pk__in=ranked).order_by(order))
+    return _with_online_level(qs.filter(pk__in=ranked_ids).order_by(order))
 
 
 @dataclass
@@ -169,17 +182,15 @@ class Facet:
     options: list[FacetOption] = field(default_factory=list)
 
 
-def catalogue_facets(query: str, filters: CatalogueFilters) -> list[Facet]:
+def catalogue_facets(
+    query: str, filters: CatalogueFilters, *, ranked_ids: list[int] | None = None
+) -> list[Facet]:
     """Counts per option of every facet: how many results choosing the option would give,
     keeping the query and the other filters."""
     from django.utils.translation import get_language
 
     english = (get_language() or "vi").startswith("en")
-    text_ids = (
-        list(procedure_search(query, CatalogueFilters()).values_list("pk", flat=True))
-        if (query or "").strip()
-        else None
-    )
+    text_ids = ranked_ids if ranked_ids is not None else search_ranked_ids(query)
 
     def _matching(filters: CatalogueFilters) -> QuerySet[Procedure]:
         qs = _filtered(filters).order_by()

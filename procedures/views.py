@@ -10,7 +10,12 @@ from dossiers.eforms import get_definition
 
 from .forms import CatalogueForm
 from .models import ChannelKind
-from .selectors import catalogue_facets, procedure_detail, procedure_search
+from .selectors import (
+    catalogue_facets,
+    procedure_detail,
+    procedure_search,
+    search_ranked_ids,
+)
 
 PAGE_SIZE = 20
 
@@ -30,9 +35,10 @@ def _query_string(params: QueryDict, **changes: Any) -> str:
 def catalogue(request: HttpRequest) -> HttpResponse:
     form = CatalogueForm(request.GET)
     query, filters = form.query_and_filters()
-    results = procedure_search(query, filters)
+    ranked_ids = search_ranked_ids(query)  # once, for the results and the facet counts
+    results = procedure_search(query, filters, ranked_ids=ranked_ids)
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    facets = catalogue_facets(query, filters)
+    facets = catalogue_facets(query, filters, ranked_ids=ranked_ids)
     active = []
     for facet in facets:
         choices = {
