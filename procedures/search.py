@@ -26,16 +26,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import (
-    BooleanField,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    Func,
-    Q,
-    QuerySet,
-    Value,
-)
 from rapidfuzz import fuzz, process
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -313,36 +303,66 @@ def _pg_alternatives(
     return alternatives, frequency, total
 
 
-def _contains(column: str, word: str) -> Func:
-    """1 when `word` is a whole word of the folded column, else 0."""
-    return Func(
-        Func(Value(" "), F(column), Value(" "), function="CONCAT"),
-        Value(f" {word} "),
-        function="strpos",
-        template="(CASE WHEN strpos(%(expressions)s) > 0 THEN 1.0 ELSE 0.0 END)",
-        output_field=FloatField(),
+def _any_word(column: str, alternatives: Sequence[tuple[str, float]]) -> tuple[str, list[Any]]:
+    """SQL: the best weight of the alternatives found as whole words of the folded column."""
+    cases = ", ".join(
+        f"CASE WHEN strpos(' ' || {column} || ' ', %s) > 0 THEN %s ELSE 0.0 END"
+        for _ in alternatives
     )
+    params: list[Any] = []
+    for word, weight in alternatives:
+        params += [f" {word} ", weight]
+    return f"GREATEST({cases}, 0.0)", params
 
 
-def postgres_rank(queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
-    """`queryset` narrowed to the procedures that match, annotated with `search_score`.
+#: The name folded in SQL as in Python: unaccent, lower case, syllable-final y -> i.
+_FOLDED = "regexp_replace(unaccent(lower({column})), '([bcdghklmnpqrstvx])y\\M', '\\1i', 'g')"
+
+_RANK_SQL = """
+WITH matched AS (
+    SELECT p.id, p.code,
+           ({name_words}) / %s AS name_words,
+           ({text_words}) / %s AS text_words,
+           ({coverage}) / %s AS coverage,
+           word_similarity(%s, p.search_name) AS similarity,
+           GREATEST(similarity(%s, {folded_name}), similarity(%s, {folded_name_en})) AS title,
+           ts_rank_cd(to_tsvector('simple'::regconfig, p.search_text), q.query, 32) AS fts
+    FROM procedures_procedure AS p, to_tsquery('simple'::regconfig, %s) AS q(query)
+    WHERE p.is_published
+      AND (to_tsvector('simple'::regconfig, p.search_text) @@ q.query OR %s <%% p.search_name)
+), scored AS (
+    SELECT id, code, coverage,
+           0.35 * name_words + 0.15 * text_words + 0.15 * similarity + 0.15 * coverage
+           + 0.15 * title + 0.05 * LEAST(fts * 4, 1.0) AS score
+    FROM matched
+)
+SELECT id FROM scored WHERE score >= 0.25 AND coverage >= 0.5
+ORDER BY score DESC, code LIMIT %s
+"""
+
+
+def postgres_rank(query: Query, *, limit: int = 200) -> list[int]:
+    """Ids of the published procedures that match, best first, ranked in one SQL query.
 
     Matching: full text (``simple`` configuration over the folded column, an OR of the words
     and their typo corrections, served by a GIN index) or pg_trgm word similarity of the typed
-    words with the name (``<%``, trigram index). Ranking combines, in SQL: the words found in
-    the name and in the text weighted by rarity (IDF from the vocabulary table), the trigram
-    similarity of the typed words with the name, the similarity with the name alone (folded
-    with unaccent) and ``ts_rank_cd``.
+    words with the name (``<%``, trigram index). Ranking combines: the words found in the name
+    and in the text weighted by rarity (IDF from the vocabulary table), the trigram word
+    similarity of the typed words with the name, the trigram similarity with the name alone
+    (folded with unaccent) and ``ts_rank_cd``.
     """
+    from django.db import connection
+
     typed = " ".join(query.words) or query.phrase
     alternatives, frequency, total = _pg_alternatives(list(query.all_words))
 
     def idf(word: str) -> float:
         return math.log(1 + total / (1 + frequency.get(word, 0)))
 
-    name_terms: list[Any] = []
-    text_terms: list[Any] = []
-    covered: list[Any] = []
+    name_sql, text_sql, covered_sql = [], [], []
+    name_params: list[Any] = []
+    text_params: list[Any] = []
+    covered_params: list[Any] = []
     weights = typed_weight = 0.0
     for word in query.all_words:
         alts = alternatives.get(word) or []
@@ -353,105 +373,41 @@ def postgres_rank(queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
             continue
         weight = importance * idf(max(alts, key=lambda a: (a[1], frequency.get(a[0], 0)))[0])
         weights += weight
-        name_terms.append(
-            weight
-            * Func(*(_contains("search_name", w) * sim for w, sim in alts), function="GREATEST")
-            if len(alts) > 1
-            else weight * alts[0][1] * _contains("search_name", alts[0][0])
-        )
-        text_terms.append(
-            weight
-            * Func(*(_contains("search_text", w) * sim for w, sim in alts), function="GREATEST")
-            if len(alts) > 1
-            else weight * alts[0][1] * _contains("search_text", alts[0][0])
-        )
+        sql, params = _any_word("p.search_name", alts)
+        name_sql.append(f"%s * {sql}")
+        name_params += [weight, *params]
+        sql, params = _any_word("p.search_text", alts)
+        text_sql.append(f"%s * {sql}")
+        text_params += [weight, *params]
         if importance == 1.0:
             typed_weight += weight
-            covered.append(
-                weight
-                * (
-                    Func(*(_contains("search_text", w) for w, _ in alts), function="GREATEST")
-                    if len(alts) > 1
-                    else _contains("search_text", alts[0][0])
-                )
-            )
-    weights = weights or 1.0
+            sql, params = _any_word("p.search_text", [(w, 1.0) for w, _ in alts])
+            covered_sql.append(f"%s * {sql}")
+            covered_params += [weight, *params]
     all_words = sorted(
         {w for alts in alternatives.values() for w, _ in alts} | set(query.all_words)
     )
-    vector = Func(
-        F("search_text"),
-        function="to_tsvector",
-        template="to_tsvector('simple'::regconfig, %(expressions)s)",
+    sql = _RANK_SQL.format(
+        name_words=" + ".join(name_sql) or "0.0",
+        text_words=" + ".join(text_sql) or "0.0",
+        coverage=" + ".join(covered_sql) or "0.0",
+        folded_name=_FOLDED.format(column="p.name"),
+        folded_name_en=_FOLDED.format(column="p.name_en"),
     )
-    ts_query = Func(
-        Value(" | ".join(all_words)),
-        function="to_tsquery",
-        template="to_tsquery('simple'::regconfig, %(expressions)s)",
-    )
-    typed_value = Value(typed)
-
-    # the name alone, folded in SQL as in Python: unaccent, lower case, syllable-final y -> i
-    def folded(column: str) -> Func:
-        return Func(
-            Func(Func(F(column), function="lower"), function="unaccent"),
-            Value(r"([bcdghklmnpqrstvx])y\M"),
-            Value(r"\1i"),
-            Value("g"),
-            function="regexp_replace",
-        )
-
-    zero = Value(0.0, output_field=FloatField())
-    typed_weight = typed_weight or 1.0
-    return (
-        queryset.filter(
-            Q(_BoolOp(vector, ts_query, op="@@"))
-            | Q(_BoolOp(typed_value, F("search_name"), op="<%%"))
-        )
-        .annotate(
-            search_name_words=ExpressionWrapper(
-                sum(name_terms, zero) / weights, output_field=FloatField()
-            ),
-            search_text_words=ExpressionWrapper(
-                sum(text_terms, zero) / weights, output_field=FloatField()
-            ),
-            search_coverage=ExpressionWrapper(
-                sum(covered, zero) / typed_weight, output_field=FloatField()
-            ),
-            search_similarity=Func(
-                typed_value, F("search_name"), function="word_similarity", output_field=FloatField()
-            ),
-            search_title=Func(
-                Func(typed_value, folded("name"), function="similarity"),
-                Func(typed_value, folded("name_en"), function="similarity"),
-                function="GREATEST",
-                output_field=FloatField(),
-            ),
-            search_fts=Func(
-                vector, ts_query, Value(32), function="ts_rank_cd", output_field=FloatField()
-            ),
-        )
-        .annotate(
-            search_score=ExpressionWrapper(
-                0.35 * F("search_name_words")
-                + 0.15 * F("search_text_words")
-                + 0.15 * F("search_similarity")
-                + 0.15 * F("search_coverage")
-                + 0.15 * F("search_title")
-                + 0.05 * Func(F("search_fts") * 4, Value(1.0), function="LEAST"),
-                output_field=FloatField(),
-            )
-        )
-        .filter(search_score__gte=0.25, search_coverage__gte=0.5)
-    )
-
-
-class _BoolOp(Func):
-    """`left <op> right` as a boolean expression (PostgreSQL operators)."""
-
-    output_field = BooleanField()
-
-    def __init__(self, left: Any, right: Any, *, op: str) -> None:
-        super().__init__(left, right)
-        self.template = "(%(expressions)s)"
-        self.arg_joiner = f" {op} "
+    params = [
+        *name_params,
+        weights or 1.0,
+        *text_params,
+        weights or 1.0,
+        *covered_params,
+        typed_weight or 1.0,
+        typed,
+        typed,
+        typed,
+        " | ".join(all_words),
+        typed,
+        limit,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]

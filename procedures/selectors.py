@@ -122,8 +122,7 @@ def search_ranked_ids(query: str, *, engine: str | None = None) -> list[int] | N
     if not parsed:
         return []
     if (engine or connection.vendor) == "postgresql":
-        ranked = postgres_rank(published, parsed).order_by("-search_score", "code")
-        return list(ranked.values_list("pk", flat=True)[:MAX_MATCHES])
+        return postgres_rank(parsed, limit=MAX_MATCHES)
     documents = [
         Document(pk=pk, name=name, text=text, title=fold(title), title_en=fold(title_en))
         for pk, name, text, title, title_en in published.values_list(
