@@ -36,6 +36,7 @@ from .models import (
     Sector,
     Step,
 )
+from .selectors import catalogue_changed
 from .services import (
     procedure_search_text_refresh,
     procedure_version_draft,
@@ -221,6 +222,14 @@ class VersionPartAdmin(admin.ModelAdmin):
 
     def get_model_perms(self, request: HttpRequest) -> dict[str, bool]:
         return {}  # not listed on the admin index: opened from the version's page
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        catalogue_changed()  # the procedure page shows fees and documents
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        catalogue_changed()
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return not (obj is not None and _locked(obj.version)) and super().has_change_permission(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,6 +31,7 @@ from agencies.models import Agency, AgencyKind, AgencyLevel
 
 from .models import (
     ApplicantType,
+    ChannelKind,
     ImplementationLevel,
     LifeEvent,
     Procedure,
@@ -103,6 +106,35 @@ def _filtered(filters: CatalogueFilters) -> QuerySet[Procedure]:
     return qs
 
 
+_REVISION_KEY = "procedures:catalogue-revision"
+#: How long a search, the facet counts or a procedure page stay cached (seconds); any change
+#: to the catalogue (loader, admin) changes the revision, so this only bounds memory.
+CACHE_SECONDS = 600
+
+
+def catalogue_revision() -> str:
+    """A token that changes whenever the catalogue changes (see catalogue_changed)."""
+    from django.core.cache import cache
+
+    revision = cache.get(_REVISION_KEY)
+    if revision is None:
+        cache.add(_REVISION_KEY, uuid.uuid4().hex, None)
+        revision = cache.get(_REVISION_KEY) or "none"
+    return str(revision)
+
+
+def catalogue_changed() -> None:
+    """Forget every cached search, facet count and procedure page."""
+    from django.core.cache import cache
+
+    cache.set(_REVISION_KEY, uuid.uuid4().hex, None)
+
+
+def _cache_key(kind: str, *parts: Any) -> str:
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"procedures:{kind}:{catalogue_revision()}:{timezone.localdate()}:{digest}"
+
+
 #: A search returns at most this many procedures (nobody reads further; the page shows 20).
 MAX_MATCHES = 200
 _CODE = re.compile(r"\d\.\d{6}")
@@ -112,9 +144,20 @@ def search_ranked_ids(query: str, *, engine: str | None = None) -> list[int] | N
     """Ids of the published procedures that match `query`, best first (at most MAX_MATCHES);
     None without a query. A procedure code finds that procedure. `engine` ("postgresql" or
     "python") forces a ranker; by default PostgreSQL ranks in SQL, SQLite in Python."""
+    from django.core.cache import cache
+
     query = (query or "").strip()[:200]
     if not query:
         return None
+    key = _cache_key("search", query, engine or connection.vendor)
+    ranked = cache.get(key)
+    if ranked is None:
+        ranked = _search_ranked_ids(query, engine=engine)
+        cache.set(key, ranked, CACHE_SECONDS)
+    return list(ranked)
+
+
+def _search_ranked_ids(query: str, *, engine: str | None) -> list[int]:
     published = procedures_published().order_by()
     if _CODE.fullmatch(query):
         return list(published.filter(code=query).values_list("pk", flat=True))
@@ -185,7 +228,21 @@ def catalogue_facets(
     query: str, filters: CatalogueFilters, *, ranked_ids: list[int] | None = None
 ) -> list[Facet]:
     """Counts per option of every facet: how many results choosing the option would give,
-    keeping the query and the other filters."""
+    keeping the query and the other filters (cached per catalogue revision and language)."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    key = _cache_key("facets", (query or "").strip(), filters, get_language())
+    facets = cache.get(key)
+    if facets is None:
+        facets = _catalogue_facets(query, filters, ranked_ids=ranked_ids)
+        cache.set(key, facets, CACHE_SECONDS)
+    return facets
+
+
+def _catalogue_facets(
+    query: str, filters: CatalogueFilters, *, ranked_ids: list[int] | None
+) -> list[Facet]:
     from django.utils.translation import get_language
 
     english = (get_language() or "vi").startswith("en")
@@ -330,26 +387,38 @@ def procedures_featured() -> QuerySet[Procedure]:
 
 
 def procedure_detail(*, code: str) -> tuple[Procedure, ProcedureVersion | None]:
-    procedure = get_object_or_404(
-        procedures_published().select_related("ministry").prefetch_related("life_events"),
-        code=code,
-    )
-    version = procedure.version_in_force()
-    if version is not None:
-        version = (
-            ProcedureVersion.objects.filter(pk=version.pk)
-            .prefetch_related(
-                "levels",
-                "channels__fees",
-                Prefetch("cases__components"),
-                "steps",
-                "results",
-                "legal_bases",
-            )
-            .get()
+    """The published procedure and its version in force (2 queries; the parts of the version
+    are fetched by :func:`procedure_version_details`, only when the page is not cached)."""
+    procedure = get_object_or_404(procedures_published().select_related("ministry"), code=code)
+    return procedure, procedure.version_in_force()
+
+
+def procedure_version_details(version: ProcedureVersion) -> ProcedureVersion:
+    """The version with everything the procedure page shows, in a few queries."""
+    details = (
+        ProcedureVersion.objects.filter(pk=version.pk)
+        .prefetch_related(
+            "levels",
+            "channels__fees",
+            Prefetch("cases__components"),
+            "steps",
+            "results",
+            "legal_bases",
         )
-        _label_replaceable_components(version)
-    return procedure, version
+        .get()
+    )
+    _label_replaceable_components(details)
+    kinds = {channel.kind for channel in details.channels.all()}
+    details.in_person = ChannelKind.IN_PERSON in kinds  # type: ignore[attr-defined]
+    details.by_post = ChannelKind.POST in kinds  # type: ignore[attr-defined]
+    return details
+
+
+def procedure_page_cache_key(procedure: Procedure, version: ProcedureVersion | None) -> str:
+    """Fragments of the procedure page are cached under this key, per language."""
+    from django.utils.translation import get_language
+
+    return _cache_key("page", procedure.pk, version.pk if version else None, get_language())
 
 
 def _label_replaceable_components(version: ProcedureVersion) -> None:

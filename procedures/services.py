@@ -28,6 +28,7 @@ from .models import (
     Step,
 )
 from .search import fold_join
+from .selectors import catalogue_changed
 
 
 class CatalogueDataError(ValueError):
@@ -193,6 +194,8 @@ def search_vocabulary_refresh() -> int:
         SearchWord.objects.bulk_create(
             (SearchWord(word=word, documents=n) for word, n in counts.items()), batch_size=1000
         )
+        transaction.on_commit(catalogue_changed)
+    catalogue_changed()
     return len(counts)
 
 

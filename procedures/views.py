@@ -5,15 +5,18 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 
 from dossiers.eforms import get_definition
 
 from .forms import CatalogueForm
-from .models import ChannelKind
 from .selectors import (
+    CACHE_SECONDS,
     catalogue_facets,
     procedure_detail,
+    procedure_page_cache_key,
     procedure_search,
+    procedure_version_details,
     search_ranked_ids,
 )
 
@@ -84,15 +87,18 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     procedure, version = procedure_detail(code=code)
     has_eform = version is not None and get_definition(version.form_key) is not None
-    kinds = {channel.kind for channel in version.channels.all()} if version else set()
+    # Everything but the start button (which carries the person's CSRF token) is cached per
+    # catalogue revision and language; the parts of the version are read only on a miss.
+    details = SimpleLazyObject(lambda: procedure_version_details(version)) if version else None
     return render(
         request,
         "procedures/detail.html",
         {
             "procedure": procedure,
             "version": version,
+            "details": details,
             "has_eform": has_eform,
-            "in_person": ChannelKind.IN_PERSON in kinds,
-            "by_post": ChannelKind.POST in kinds,
+            "cache_key": procedure_page_cache_key(procedure, version),
+            "cache_seconds": CACHE_SECONDS,
         },
     )

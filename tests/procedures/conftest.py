@@ -33,3 +33,13 @@ def real_catalogue(django_db_setup, django_db_blocker):
         procedures = procedures_load()
         yield {procedure.code: procedure for procedure in procedures}
         transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Searches, facet counts and procedure pages are cached per catalogue revision."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -88,3 +88,22 @@ def test_unknown_or_unpublished_procedures_are_not_found(real_catalogue, client)
 def test_detail_page_queries_are_bounded(real_catalogue, english, django_assert_max_num_queries):
     with django_assert_max_num_queries(16):
         _page(english, "2.000986")
+
+
+@pytest.mark.django_db
+def test_the_page_is_cached_until_the_catalogue_changes(
+    real_catalogue, english, django_assert_max_num_queries
+):
+    from procedures.services import procedure_search_text_refresh, search_vocabulary_refresh
+
+    assert "Parents must register the birth within 60 days" in _page(english, "1.001193")
+    with django_assert_max_num_queries(3):  # the procedure and its version in force
+        second = _page(english, "1.001193")
+    assert "Parents must register the birth within 60 days" in second  # from the cache
+    procedure = Procedure.objects.get(code="1.001193")
+    version = procedure.version_in_force()
+    version.conditions_en = "Register within 60 days; changed by the administrator."
+    version.save()
+    procedure_search_text_refresh(procedure=procedure)
+    search_vocabulary_refresh()  # what every admin save and the loader do
+    assert "changed by the administrator" in _page(english, "1.001193")
