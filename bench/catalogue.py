@@ -134,6 +134,44 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 @contextlib.contextmanager
+def redis_server(port: int, directory: str) -> Iterator[str]:
+    """A private redis-server for the cache, as production has (never the machine's Redis)."""
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            directory,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        import redis
+
+        client = redis.Redis(port=port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("redis-server did not start") from None
+                time.sleep(0.1)
+        yield f"rediscache://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextlib.contextmanager
 def gunicorn(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         [
@@ -199,6 +237,21 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--redis-port", type=int, default=6392)
+    parser.add_argument(
+        "--cache",
+        choices=["redis", "none"],
+        default="redis",
+        help="redis: a private redis-server as the cache (production); none: DummyCache, so "
+        "every request does the full work",
+    )
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=0,
+        help="CONN_MAX_AGE of the web workers (0, production's default: a new PostgreSQL "
+        "connection per request)",
+    )
     parser.add_argument("--json", action="store_true", help="also print the raw figures")
     args = parser.parse_args()
 
@@ -212,7 +265,7 @@ def main() -> int:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "catalogue-bench-not-a-secret-" + "x" * 32,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CACHE_URL": "locmemcache://",
+        "CACHE_URL": "locmemcache://",  # replaced below
         "PORTAL_VAR_DIR": var_dir,
         "PYTHONPATH": str(REPO_DIR),
     }
@@ -235,7 +288,15 @@ def main() -> int:
     }
     info = machine()
     results = []
-    with gunicorn(env, args.port, args.workers):
+    with contextlib.ExitStack() as stack:
+        if args.cache == "redis":
+            env["CACHE_URL"] = stack.enter_context(redis_server(args.redis_port, var_dir))
+        else:
+            env["CACHE_URL"] = "dummycache://"
+        if args.conn_max_age:
+            separator = "&" if "?" in database_url else "?"
+            env["DATABASE_URL"] = f"{database_url}{separator}conn_max_age={args.conn_max_age}"
+        stack.enter_context(gunicorn(env, args.port, args.workers))
         base = f"http://127.0.0.1:{args.port}"
         for name, paths in scenarios.items():
             say(f"{name}: warm-up")
@@ -248,7 +309,9 @@ def main() -> int:
         f"load average before the run {info['load average before']}"
     )
     print(
-        f"gunicorn {args.workers} sync workers, production settings; {args.requests} requests per "
+        f"gunicorn {args.workers} sync workers, production settings, cache {args.cache}, "
+        f"CONN_MAX_AGE {args.conn_max_age}; "
+        f"{args.requests} requests per "
         f"scenario, {args.concurrency} concurrent clients on the same machine; "
         f"{len(codes)} procedures\n"
     )

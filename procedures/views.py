@@ -44,6 +44,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     facets = catalogue_facets(query, filters, ranked_ids=ranked_ids)
     active = []
     for facet in facets:
+        facet.errors = form.errors.get(facet.name, [])  # type: ignore[attr-defined]
         choices = {
             str(value): label
             for value, label in getattr(form.fields.get(facet.name), "choices", [])
