@@ -186,7 +186,11 @@ def _word_similarity(word: str, vocabulary: Sequence[str], frequency: int) -> di
         for candidate, score, _ in process.extract(
             word, vocabulary, scorer=fuzz.ratio, score_cutoff=65, limit=None
         ):
-            if len(candidate) >= 3 and abs(len(candidate) - len(word)) <= 1:
+            if (
+                len(candidate) >= 3
+                and abs(len(candidate) - len(word)) <= 1
+                and candidate not in STOPWORDS
+            ):
                 scores[candidate] = 0.85 * score / 100
         if len(word) >= 4:
             for candidate in vocabulary:
@@ -260,6 +264,9 @@ def python_rank(query: Query, documents: Sequence[Document]) -> list[tuple[int, 
 # --- PostgreSQL ranking --------------------------------------------------------------------
 
 
+#: Typo alternatives kept per word on PostgreSQL (a short syllable has many neighbours).
+MAX_ALTERNATIVES = 8
+
 _ALTERNATIVES_SQL = """
 SELECT q.w, s.word, similarity(s.word, q.w), s.documents,
        (SELECT count(*) FROM procedures_procedure WHERE is_published)
@@ -293,13 +300,17 @@ def _pg_alternatives(
     for word, candidate, sim, documents, published in rows:
         frequency[candidate] = documents
         total = max(total, published)
+        if candidate in STOPWORDS and candidate != word:
+            continue
         if candidate == word:
             alternatives[word].append((word, 1.0))
         else:
             candidates[word].append((sim, documents, candidate))
     for word, found in candidates.items():
-        for sim, _documents, candidate in sorted(found, reverse=True)[:3]:
-            alternatives[word].append((candidate, 0.85 * min(1.0, 0.5 + sim)))
+        for sim, _documents, candidate in sorted(found, reverse=True)[:MAX_ALTERNATIVES]:
+            # a different length is a less likely typo than a different letter
+            penalty = 1.0 if len(candidate) == len(word) else 0.9
+            alternatives[word].append((candidate, penalty * 0.85 * min(1.0, 0.5 + sim)))
     return alternatives, frequency, total
 
 

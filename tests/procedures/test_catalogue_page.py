@@ -101,7 +101,7 @@ def test_page_browse_by_life_event_in_english(real_catalogue, english):
     body = response.content.decode()
     assert "Browse by life event" in body
     assert "Having a baby" in body
-    assert f'href="?life_event=having_a_baby"' in body
+    assert 'href="?life_event=having_a_baby"' in body
 
     response = english.get(URL, {"life_event": "having_a_baby", "agency": "social_insurance"})
     body = response.content.decode()
@@ -112,7 +112,7 @@ def test_page_browse_by_life_event_in_english(real_catalogue, english):
     )
     # active filters can be removed one by one, keeping the other
     assert 'href="?agency=social_insurance"' in body
-    assert "<details class=\"filters-panel\" open>" in body
+    assert '<details class="filters-panel" open>' in body
 
 
 @pytest.mark.django_db
@@ -159,7 +159,9 @@ def test_api_search_and_filters(real_catalogue, client):
     assert first["code"] == "3.000347"
     assert first["life_events"] == ["vehicles_and_driving"]
     assert first["ministry"] == "000.00.00.G01"
-    response = client.get("/api/procedures/", {"life_event": "having_a_baby", "audience": "citizen"})
+    response = client.get(
+        "/api/procedures/", {"life_event": "having_a_baby", "audience": "citizen"}
+    )
     assert {r["code"] for r in response.json()["results"]} == _codes(
         life_event="having_a_baby", audience="citizen"
     )

@@ -46,9 +46,7 @@ def test_a_procedure_with_an_eform_has_a_start_button(real_catalogue, english):
 
 
 @pytest.mark.django_db
-def test_without_an_eform_the_page_says_how_to_apply_in_person_or_by_post(
-    real_catalogue, english
-):
+def test_without_an_eform_the_page_says_how_to_apply_in_person_or_by_post(real_catalogue, english):
     procedure = next(
         p
         for p in Procedure.objects.all()

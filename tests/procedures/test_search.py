@@ -72,7 +72,8 @@ QUESTIONS = [
     ("doi bang lai xe", ("form_key", "driving_licence_renewal")),
     ("renew my driving licence", ("form_key", "driving_licence_renewal")),
     ("mo ho kinh doanh", ("form_key", "household_business")),
-    ("register a company", ("name", "doanh nghiep")),
+    ("register a company", ("name", "dang ki thanh lap cong ti")),
+    ("thanh lap cong ty tnhh", ("name", "cong ti trach nhiem huu han")),
     ("dang ky thuong tru", ("form_key", "permanent_residence")),
     ("dang ki tam tru cho sinh vien", ("form_key", "temporary_residence")),
     ("khai bao tam vang", ("form_key", "temporary_absence")),
@@ -83,6 +84,12 @@ QUESTIONS = [
     ("tro cap that nghiep", ("name", "that nghiep")),
     ("thong bao luu tru cho khach", ("name", "thong bao luu tru")),
     ("lien thong khai sinh thuong tru bao hiem y te", ("form_key", "birth_bundle")),
+    ("dang ky xe may moi mua", ("name", "dang ki xe lan dau")),
+    ("xin giay phep xay nha", ("name", "giay phep xay dung")),
+    ("lap dien moi cho nha", ("name", "cap dien moi")),
+    ("lam lai bang lai xe bi mat", ("name", "cap lai giay phep lai xe")),
+    ("chung thuc ban sao", ("name", "chung thuc ban sao")),
+    ("register a trademark", ("name", "dang ki nhan hieu")),
 ]
 
 
