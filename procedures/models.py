@@ -41,6 +41,21 @@ class Sector(BilingualMixin, models.Model):
         return self.name
 
 
+class LifeEvent(BilingualMixin, models.Model):
+    """A moment of life (having a baby, moving house, starting a business, ...) to browse by."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=255)
+    name_en = models.CharField(max_length=255, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ApplicantType(models.TextChoices):
     CITIZEN = "citizen", _("Citizen")
     BUSINESS = "business", _("Business")
@@ -55,6 +70,28 @@ class Procedure(BilingualMixin, models.Model):
     applicant_types = models.JSONField(default=list)
     keywords = models.CharField(max_length=500, blank=True)
     is_published = models.BooleanField(default=True)
+    life_events = models.ManyToManyField(LifeEvent, blank=True, related_name="procedures")
+    essential_service = models.BooleanField(
+        default=False, help_text=_("One of the 25 essential public services.")
+    )
+    ministry = models.ForeignKey(
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_procedures",
+        limit_choices_to={"level": AgencyLevel.MINISTRY},
+        help_text=_("The central agency that manages this procedure."),
+    )
+    search_text = models.TextField(
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Name, English name, keywords, sector and description without diacritics, "
+            "kept up to date on every save."
+        ),
+    )
+    search_name = models.CharField(max_length=1000, blank=True, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -131,6 +168,22 @@ class ImplementationLevel(models.Model):
     delegated_agency = models.CharField(max_length=255, blank=True)
     coordinating_agencies = models.CharField(max_length=500, blank=True)
     receiving_address = models.CharField(max_length=500, blank=True)
+    competent_agency_number = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text=_(
+            "For a provincial department: its 2-digit number in agencies/data/ministries.json "
+            '("02" Department of Justice, "11" provincial police).'
+        ),
+    )
+    competent_agency_code = models.CharField(
+        max_length=24,
+        blank=True,
+        help_text=_('For a ministry: its electronic agency id ("000.00.00.G01").'),
+    )
+
+    class Meta:
+        ordering = ["level", "id"]
 
     def __str__(self) -> str:
         return f"{self.version} level {self.level}"
@@ -259,3 +312,15 @@ class LegalBasis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+
+class SearchWord(models.Model):
+    """A word of the catalogue's folded search text and how many procedures use it: the
+    vocabulary that corrects typos and weighs rare words more (refreshed by the loader and on
+    every save in the admin)."""
+
+    word = models.CharField(max_length=64, primary_key=True)
+    documents = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.word

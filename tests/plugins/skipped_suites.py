@@ -16,6 +16,7 @@ import pytest
 SUITES = {
     "integration": "needs PostgreSQL (DATABASE_URL=postgres://...) and Redis (REDIS_URL)",
     "e2e": "needs chromium (PORTAL_CHROMIUM or `chromium` on PATH)",
+    "postgres": "needs PostgreSQL (DATABASE_URL=postgres://...)",
 }
 
 
