@@ -31,6 +31,10 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+# Keys of the data files (contract.md) that this branch's models do not store yet.
+_UNSTORED_LEVEL_KEYS = ("competent_agency_number", "competent_agency_code")
+
+
 def _replace_version_children(version: ProcedureVersion, data: dict[str, Any]) -> None:
     version.levels.all().delete()
     version.channels.all().delete()
@@ -39,7 +43,11 @@ def _replace_version_children(version: ProcedureVersion, data: dict[str, Any]) -
     version.results.all().delete()
     version.legal_bases.all().delete()
     ImplementationLevel.objects.bulk_create(
-        ImplementationLevel(version=version, **level) for level in data.get("levels", [])
+        ImplementationLevel(
+            version=version,
+            **{key: value for key, value in level.items() if key not in _UNSTORED_LEVEL_KEYS},
+        )
+        for level in data.get("levels", [])
     )
     for channel_data in data.get("channels", []):
         fees = channel_data.get("fees", [])
@@ -161,6 +169,8 @@ def procedures_load(*, directory: Path = DATA_DIR) -> list[Procedure]:
     """Load every reviewed procedure file of `directory` (each file is its own transaction)."""
     loaded = []
     for path in sorted(directory.glob("*.json")):
+        if path.name == "schema.json":  # the JSON Schema of the data files, not a procedure
+            continue
         procedure, _ = procedure_import(data=json.loads(path.read_text(encoding="utf-8")))
         loaded.append(procedure)
     return loaded
