@@ -371,9 +371,7 @@ def test_every_step_of_the_form(site, browser_page, viewport, shot, form_key):
             continue_(page)
             assert page.locator("input[name$='-current_step']").count() == 0
             audit.check(page, f"{step}-exit-page")
-            page.get_by_role(
-                "link", name=re.compile("Thay đổi câu trả lời|Change my answer")
-            ).click()
+            page.get_by_role("link", name=re.compile("Sửa câu trả lời|Change my answer")).click()
             assert step_name(page) == step
         if step == "review":
             continue_(page)  # without agreeing to the declaration

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from dossiers.models import Dossier
 from procedures.services import procedures_load
 from tests.conftest import PDF_BYTES
-from tests.e2e.a11y import PHONE, axe_violations, describe, step_name
+from tests.e2e.a11y import PHONE, step_name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -54,9 +54,7 @@ def test_birth_registration_without_javascript(portal, no_js, shot):
 
     # Find the procedure: search from the home page, open it from the results.
     page.goto(f"{base}/")
-    page.get_by_label(re.compile("Ông/bà cần làm gì|What do you need to do", re.I)).fill(
-        "khai sinh"
-    )
+    page.get_by_role("searchbox").fill("khai sinh")
     page.get_by_role("button", name=re.compile("^(Tìm kiếm|Search)$")).click()
     assert "/procedures/" in page.url
     page.get_by_role("link", name=re.compile("^Đăng ký khai sinh$")).click()
@@ -141,5 +139,4 @@ def test_birth_registration_without_javascript(portal, no_js, shot):
     assert dossier.data["child"]["full_name"] == "Trần Minh Anh"
     assert dossier.commune.name == "Phường Hoàn Kiếm"
     assert dossier.attachments.count() == 1
-    violations = axe_violations(page)
-    assert not violations, describe(violations)
+    # (axe itself needs JavaScript: the same pages are checked in test_accessibility.py.)
