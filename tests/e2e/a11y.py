@@ -140,3 +140,25 @@ def step_name(page) -> str:
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+_CONTRAST = """
+(element) => {
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  let background = null;
+  for (let node = element; node && node.nodeType === 1; node = node.parentElement) {
+    const value = rgb(getComputedStyle(node).backgroundColor);
+    if (value.length === 3 || (value.length === 4 && value[3] === 1)) { background = value; break; }
+  }
+  background = background || [255, 255, 255];
+  const [a, b] = [luminance(rgb(getComputedStyle(element).color)), luminance(background)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+"""
+
+
+def contrast(page, selector: str) -> float:
+    """The WCAG contrast ratio of the first element's text against its background."""
+    return float(page.locator(selector).first.evaluate(_CONTRAST))

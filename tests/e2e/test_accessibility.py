@@ -25,7 +25,7 @@ from dossiers.wizard import ADD_ROW
 from procedures.models import Procedure
 from procedures.services import DATA_DIR, procedure_import, procedures_load
 from tests.conftest import PDF_BYTES, otp_device
-from tests.e2e.a11y import DESKTOP, PHONE, Audit, step_name
+from tests.e2e.a11y import DESKTOP, PHONE, Audit, contrast, step_name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -354,6 +354,9 @@ def test_every_step_of_the_form(site, browser_page, viewport, shot, form_key):
         step = step_name(page)
         seen.append(step)
         audit.check(page, step, focus=not seen[:-1])
+        if page.locator(".prefill-source").count():  # where the value came from, readable
+            assert contrast(page, ".prefill-source") >= 4.5
+            assert contrast(page, ".prefill-source .tag") >= 4.5
         if not first_error_seen and step != "review":
             # Continue without answering: where the page has a required question, the error
             # summary is shown, focused, and links to the field.
@@ -452,6 +455,10 @@ def test_citizen_dossier_pages_and_back_office_queue(
     officer.goto(f"{base}/backoffice/?queue=processing")
     assert officer.locator(".deadline-late").count()
     assert officer.locator(".deadline-due_soon").count()
+    # The deadline colours are readable text (4.5:1), and say it in words too.
+    for selector in (".deadline-late", ".deadline-due_soon", ".deadline-on_time", ".deadline-link"):
+        assert contrast(officer, selector) >= 4.5, selector
+    assert re.search("late|quá hạn", officer.locator(".deadline-late").inner_text())
     audit.check(officer, "backoffice-queue", focus=True)
     officer.goto(f"{base}/backoffice/?deadline=late")
     audit.check(officer, "backoffice-queue-late")
