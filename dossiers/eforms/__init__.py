@@ -7,7 +7,7 @@ summarise the answers on "Check your answers", and how to turn the answers into 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -81,7 +81,8 @@ class LockableForm(forms.Form):
                 # Radios, check boxes and lists cannot be read-only in HTML (nor carry
                 # aria-readonly): offer only the verified answer.
                 wanted = {str(v) for v in value} if isinstance(value, list) else {str(value)}
-                kept = [(key, label) for key, label in field.choices if str(key) in wanted]
+                choices = list(cast("list[tuple[Any, Any]]", field.choices))
+                kept = [(key, label) for key, label in choices if str(key) in wanted]
                 if kept:
                     field.choices = kept
                 continue
