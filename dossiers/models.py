@@ -107,6 +107,9 @@ class Dossier(models.Model):
     returned_at = models.DateTimeField(null=True, blank=True)
 
     submission_key = models.UUIDField(unique=True, null=True, blank=True)
+    #: the national sources whose data prefilled the e-form (index group 5: "dossiers using
+    #: population data")
+    prefilled_from = models.JSONField(default=list, blank=True)
     verification_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     result_file = models.FileField(upload_to="results/%Y/%m/", blank=True)
     result_sha256 = models.CharField(max_length=64, blank=True)

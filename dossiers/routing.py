@@ -91,6 +91,51 @@ def provincial_social_insurance(routing_input: RoutingInput) -> Agency | None:
     )
 
 
+def _competent_level(version: ProcedureVersion):
+    return version.levels.order_by("level").last()
+
+
+@registry.register(AgencyKind.PROVINCE_DEPARTMENT)
+def province_department(routing_input: RoutingInput) -> Agency | None:
+    """A provincial department (Department of Justice, provincial police...): its number in
+    agencies/data/ministries.json is named by the procedure's implementation level."""
+    if routing_input.commune is None:
+        return None
+    level = _competent_level(routing_input.version)
+    number = getattr(level, "competent_agency_number", "") if level else ""
+    if not number:
+        return None
+    province_code = routing_input.commune.province.code
+    return _active(
+        Agency.objects.filter(
+            code=f"000.00.{number}.H{province_code}",
+            province_id=routing_input.commune.province_id,
+        )
+    )
+
+
+@registry.register(AgencyKind.MINISTRY)
+def ministry(routing_input: RoutingInput) -> Agency | None:
+    """A ministry or one of its central units, named by code on the implementation level."""
+    level = _competent_level(routing_input.version)
+    code = getattr(level, "competent_agency_code", "") if level else ""
+    if not code:
+        return None
+    return _active(Agency.objects.filter(code=code))
+
+
+@registry.register(AgencyKind.SERVICE_CENTRE)
+def service_centre(routing_input: RoutingInput) -> Agency | None:
+    """The provincial Public Administration Service Centre (number 20)."""
+    if routing_input.commune is None:
+        return None
+    return _active(
+        Agency.objects.filter(
+            kind=AgencyKind.SERVICE_CENTRE, province_id=routing_input.commune.province_id
+        )
+    )
+
+
 def resolve_competent_agency(
     *, version: ProcedureVersion, commune: Commune | None, kind: str | None = None
 ) -> Agency | None:

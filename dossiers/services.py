@@ -133,6 +133,7 @@ def dossier_submit(
     email: str = "",
     phone: str = "",
     draft: FormDraft | None = None,
+    prefilled_from: list[str] | None = None,
 ) -> Dossier:
     """Submit an online dossier. A second call with the same submission key changes nothing
     and raises AlreadySubmitted with the dossier of the first call."""
@@ -165,6 +166,7 @@ def dossier_submit(
                 target_agency=target,
                 submitted_at=now,
                 submission_key=submission_key,
+                prefilled_from=sorted(prefilled_from or []),
             )
             for item in attachments:
                 _attach(dossier, item, item.kind)
@@ -340,6 +342,10 @@ def rollup_bundle(part: Dossier) -> None:
         return
     bundle = Dossier.objects.select_for_update().get(pk=part.parent_id)
     parts = list(bundle.parts.all())
+    ended = {Status.REFUSED, Status.WITHDRAWN, Status.STOPPED}
+    if parts and all(Status(p.status) in ended for p in parts):
+        _end_bundle(bundle, parts)
+        return
     target = _bundle_target(parts)
     if target is None or Status(bundle.status) not in BUNDLE_PROGRESS:
         return
@@ -371,6 +377,33 @@ def rollup_bundle(part: Dossier) -> None:
             note=_("All parts have reached this step."),
             at=now,
         )
+
+
+def _end_bundle(bundle: Dossier, parts: list[Dossier]) -> None:
+    """Every part was refused, withdrawn or stopped: the bundle ends too (refused if no part
+    was ever received, else stopped), so the applicant is not left with an open dossier."""
+    if Status(bundle.status) in {Status.REFUSED, Status.WITHDRAWN, Status.STOPPED}:
+        return
+    statuses = {Status(p.status) for p in parts}
+    if statuses == {Status.WITHDRAWN}:
+        final = Status.WITHDRAWN
+    elif bundle.status == Status.SUBMITTED:
+        final = Status.REFUSED
+    else:
+        final = Status.STOPPED
+    if final not in business.TRANSITIONS.get(Status(bundle.status), frozenset()):
+        return
+    now = timezone.now()
+    source = bundle.status
+    bundle.status = final
+    bundle.save(update_fields=["status", "updated_at"])
+    _event(
+        bundle,
+        action="bundle_progress",
+        from_status=source,
+        note=_("No part of the bundle can go on: each was refused, withdrawn or stopped."),
+        at=now,
+    )
 
 
 @outbox_handler("dossier.route")

@@ -29,8 +29,17 @@ def _timeline(dossier: Dossier) -> list[dict]:
 
 @login_required
 def submitted(request, code: str):
+    from django.utils import timezone
+
+    from .services import dossier_due_at
+
     dossier = selectors.dossier_of_applicant(user=request.user, code=code)
-    return render(request, "dossiers/submitted.html", {"dossier": dossier})
+    # The clock starts at reception; until then, the date the result is due if the dossier is
+    # received today (working days, holidays and the lunch break counted).
+    expected = dossier.due_at or dossier_due_at(dossier, timezone.now())
+    return render(
+        request, "dossiers/submitted.html", {"dossier": dossier, "expected_due": expected}
+    )
 
 
 @login_required

@@ -507,6 +507,7 @@ class EFormWizard(WizardView):
                 email=submission.email,
                 phone=submission.phone,
                 draft=self.draft,
+                prefilled_from=self._prefill().used,
             )
         except AlreadySubmitted as exc:
             dossier = exc.dossier

@@ -8,6 +8,7 @@ carry the source name and the outcome, never the identification number or the re
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -50,11 +51,12 @@ def _fetch(source_key: str, subject_id: str) -> tuple[str, dict[str, Any] | None
 
 
 def prefill_fetch_many(
-    *, actor: User, lookups: list[Lookup], purpose: str
+    *, actor: User, lookups: list[Lookup], purpose: str, timeout: float | None = None
 ) -> dict[Lookup, PrefillResult]:
-    """Fetch several records at once. A page waits at most the slowest source's timeout; a
-    source whose circuit is open is not called at all."""
-    timeout = float(settings.PREFILL_TIMEOUT_SECONDS)
+    """Fetch several records at once. A page waits at most the slowest source's timeout (or
+    `timeout`, what is left of a page's budget); a source whose circuit is open is not called
+    at all."""
+    timeout = float(settings.PREFILL_TIMEOUT_SECONDS) if timeout is None else max(timeout, 0.0)
     futures = {}
     results: dict[Lookup, PrefillResult] = {}
     outcomes: dict[Lookup, str] = {}
@@ -65,10 +67,11 @@ def prefill_fetch_many(
             outcomes[lookup] = "circuit_open"
             continue
         futures[lookup] = _pool.submit(_fetch, lookup.source, lookup.subject_id)
+    deadline = time.monotonic() + timeout + 0.5  # the HTTP timeout fires first
     for lookup, future in futures.items():
         breaker = CircuitBreaker(lookup.source)
         try:
-            outcome, record = future.result(timeout=timeout + 0.5)
+            outcome, record = future.result(timeout=max(deadline - time.monotonic(), 0.0))
         except FutureTimeout:
             outcome, record = "unavailable", None
         if outcome == "unavailable":

@@ -4,7 +4,10 @@ subject's id comes from another's record), once per draft."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
 
 from portal.models import User
 from prefill.registry import registry as source_registry
@@ -83,6 +86,8 @@ def resolve_prefill(form: DataForm, *, user: User, version: ProcedureVersion) ->
     }
     store_owner = user.personal_id if form.wants_store(version) else ""
     first_round = True
+    started = time.monotonic()
+    budget = float(settings.PREFILL_TIMEOUT_SECONDS)
     while lookups_needed or (first_round and store_owner):
         batch: dict[str, Lookup] = {}
         for name, spec in list(lookups_needed.items()):
@@ -102,7 +107,12 @@ def resolve_prefill(form: DataForm, *, user: User, version: ProcedureVersion) ->
         if not batch and store_lookup is None:
             break
         lookups = list(batch.values()) + ([store_lookup] if store_lookup else [])
-        results = prefill_fetch_many(actor=user, lookups=lookups, purpose=purpose)
+        # one budget for the page: a second round (a spouse found in the first record) gets
+        # only what the first left, so a page never waits longer than the slowest timeout
+        remaining = budget - (time.monotonic() - started)
+        results = prefill_fetch_many(
+            actor=user, lookups=lookups, purpose=purpose, timeout=remaining
+        )
         for name, lookup in batch.items():
             result = results[lookup]
             if result.unavailable:

@@ -190,3 +190,30 @@ def test_withdrawing_a_bundle_withdraws_its_parts_and_a_withdrawn_bundle_is_not_
     dossier_withdraw(dossier=early, applicant=citizen_a)
     dossier_route(dossier_id=early.pk)
     assert early.parts.count() == 0
+
+
+def test_a_bundle_whose_every_part_is_refused_is_refused_too(
+    bundle_version, agencies, hoan_kiem, citizen_a, django_capture_on_commit_callbacks
+):
+    from dossiers.services import dossier_refuse
+
+    case = bundle_version.cases.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        bundle = dossier_submit(
+            applicant=citizen_a,
+            version=bundle_version,
+            case=case,
+            commune=hoan_kiem,
+            data=BIRTH_DATA,
+            subject_name="Trần Minh An",
+            submission_key=uuid.uuid4(),
+            attachments=[
+                NewAttachment(case.components.get(code="GCS"), pdf_upload(), "application/pdf")
+            ],
+        )
+    parts = list(bundle.parts.order_by("id"))
+    for index, (part, agency) in enumerate(zip(parts, agencies, strict=True)):
+        dossier_refuse(dossier=part, officer=officer(agency), agency=agency, reason="Thiếu giấy tờ")
+        bundle.refresh_from_db()
+        assert bundle.status == (Status.REFUSED if index == 2 else Status.SUBMITTED)
+    assert bundle.events.last().action == "bundle_progress"

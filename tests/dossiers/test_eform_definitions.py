@@ -120,6 +120,27 @@ def test_definition_is_valid_against_the_schema(path):
 
 
 @pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
+def test_the_engine_accepts_the_definition(path):
+    from dossiers.eforms.engine import DataForm
+    from dossiers.eforms.validation import definition_problems
+
+    definition = _load(path)
+    assert definition_problems(definition) == []
+    compiled = DataForm(definition)
+    assert compiled.wizard_step_names[-1] == "review"
+
+
+@pytest.mark.django_db
+def test_load_eforms_stores_every_definition():
+    from django.core.management import call_command
+
+    from dossiers.models import EForm
+
+    call_command("load_eforms")
+    assert set(EForm.objects.values_list("key", flat=True)) == EXPECTED_KEYS
+
+
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
 def test_conditions_only_look_back_at_fields_that_exist(path):
     definition = _load(path)
     seen: dict[str, set[str]] = {}
@@ -289,7 +310,7 @@ def test_every_text_field_says_what_to_type(path):
 def _procedure_versions() -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """form_key -> [(procedure code, version)] from procedures/data."""
     out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for path in sorted(PROCEDURES.glob("*.json")):
+    for path in _procedure_files():
         procedure = _load(path)
         for version in procedure.get("versions", []):
             if version.get("form_key"):
@@ -297,8 +318,12 @@ def _procedure_versions() -> dict[str, list[tuple[str, dict[str, Any]]]]:
     return out
 
 
+def _procedure_files() -> list[Path]:
+    return [p for p in sorted(PROCEDURES.glob("*.json")) if p.name != "schema.json"]
+
+
 def _procedure_codes() -> set[str]:
-    return {_load(p)["code"] for p in PROCEDURES.glob("*.json")}
+    return {_load(p)["code"] for p in _procedure_files()}
 
 
 def _versions_of(definition: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

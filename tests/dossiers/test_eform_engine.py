@@ -529,6 +529,10 @@ def test_documents_follow_the_case_and_a_stored_result_is_reused(
         response = post(client, wizard, "review", {"declaration": "on"})
     assert response.status_code == 302, response.content.decode()[:2000]
     dossier = Dossier.objects.get()
+    confirmation = client.get(response["Location"]).content.decode()
+    assert dossier.code in confirmation
+    assert "Result expected by" in confirmation  # the due date if received today
+    assert dossier.prefilled_from == ["population"]
     assert dossier.case.code == "TH1"
     attachment = Attachment.objects.get(dossier=dossier)
     assert attachment.kind == AttachmentKind.REUSED

@@ -22,6 +22,9 @@ from tests.conftest import pdf_upload
 pytestmark = pytest.mark.django_db
 
 
+TYPED_INPUTS = {"text", "date", "number", "email", "tel"}
+
+
 class _FormValues(HTMLParser):
     """The values a browser would post from the page's form: text inputs, checked radios and
     boxes, selected options and text areas (not buttons)."""
@@ -32,6 +35,7 @@ class _FormValues(HTMLParser):
         self._select: str | None = None
         self._textarea: str | None = None
         self.names: set[str] = set()
+        self.typed: dict[str, str] = {}  # text boxes: name -> value shown
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -42,6 +46,8 @@ class _FormValues(HTMLParser):
             kind = a.get("type", "text")
             if kind in ("submit", "button", "file"):
                 return
+            if kind in TYPED_INPUTS:
+                self.typed[name] = a.get("value", "")
             if kind in ("radio", "checkbox"):
                 if "checked" in a:
                     self.values.setdefault(name, []).append(a.get("value", "on"))
@@ -54,6 +60,7 @@ class _FormValues(HTMLParser):
         elif tag == "textarea":
             self._textarea = name
             self.values[name] = [""]
+            self.typed[name] = ""
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "select":
@@ -64,6 +71,7 @@ class _FormValues(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._textarea:
             self.values[self._textarea] = [self.values[self._textarea][0] + data]
+            self.typed[self._textarea] = self.values[self._textarea][0].strip()
 
 
 def page_values(html: str) -> _FormValues:
@@ -103,6 +111,15 @@ def payload_for(url: str, step: str, html: str, answer: Any) -> dict[str, Any]:
     return payload
 
 
+def result_rows(dossier: Dossier) -> list[tuple[str, str]]:
+    """The rows of the electronic result, as the engine writes them from the answers."""
+    from dossiers.eforms import get_definition
+
+    definition = get_definition(dossier.procedure_version.form_key)
+    assert definition is not None
+    return definition.result_fields(dossier.data)
+
+
 class Journey:
     """Walks an e-form page by page with the answers given per wizard step."""
 
@@ -113,6 +130,22 @@ class Journey:
         self.url = response["Location"]
         self.seen: list[str] = []
         self.pages: dict[str, str] = {}
+        self.text_boxes: dict[str, str] = {}  # every text box shown, as first shown
+        self.result: dict[str, str] = {}
+
+    @property
+    def typed_share(self) -> float:
+        """The share of the text boxes on the pages seen that came empty: neither a national
+        record nor a sensible default filled them (a repeating group counts its first row)."""
+        empty = [name for name, value in self.text_boxes.items() if not value.strip()]
+        return len(empty) / len(self.text_boxes)
+
+    @property
+    def typed_steps(self) -> set[str]:
+        """The pages with a text box that came empty."""
+        return {
+            name.split("-", 1)[0] for name, value in self.text_boxes.items() if not value.strip()
+        }
 
     def walk(
         self,
@@ -129,7 +162,10 @@ class Journey:
             if step == stop_before:
                 return html
             self.seen.append(step)
-            self.pages[step] = html
+            self.pages.setdefault(step, html)
+            for name, value in page_values(html).typed.items():
+                if name.startswith(f"{step}-"):
+                    self.text_boxes.setdefault(name, value)
             answer = answers.get(step, {})
             if isinstance(answer, list) and len(answer) > 1:
                 self._add_another(step, html, answer)
@@ -170,7 +206,9 @@ class Journey:
         )
         match = resolve(response["Location"])
         assert match.view_name == "dossiers:submitted", response["Location"]
-        return Dossier.objects.get(code=match.kwargs["code"])
+        dossier = Dossier.objects.get(code=match.kwargs["code"])
+        self.result = dict(result_rows(dossier))
+        return dossier
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -192,6 +230,8 @@ def english(client, settings):
 @pytest.fixture
 def lan(client, english, national_settings, catalogue, citizen_a):
     """Nguyễn Thị Lan (married, Hoàn Kiếm, Hà Nội), signed in."""
+    citizen_a.phone = "0912345678"  # as the SSO gives it
+    citizen_a.save(update_fields=["phone"])
     client.force_login(citizen_a)
     return citizen_a
 
@@ -200,7 +240,11 @@ def lan(client, english, national_settings, catalogue, citizen_a):
 def mai(client, english, national_settings, catalogue):
     """Phạm Thị Mai (single, born 1992), signed in."""
     user = User.objects.create_user(
-        username="sso-mai", personal_id="048092005566", full_name="Phạm Thị Mai"
+        username="sso-mai",
+        personal_id="048092005566",
+        full_name="Phạm Thị Mai",
+        email="mai.pham@example.vn",
+        phone="0935123456",
     )
     client.force_login(user)
     return user
@@ -209,6 +253,8 @@ def mai(client, english, national_settings, catalogue):
 @pytest.fixture
 def hung(client, english, national_settings, catalogue, citizen_b):
     """Lê Văn Hùng (a company's representative, Hồ Chí Minh City), signed in."""
+    citizen_b.phone = "0903456789"
+    citizen_b.save(update_fields=["phone"])
     client.force_login(citizen_b)
     return citizen_b
 
@@ -270,6 +316,13 @@ def test_birth_bundle(client, lan, catalogue):
     assert dossier.data["household"]["head_identification_number"] == "001088004321"
     assert dossier.data["health_insurance"]["registered_hospital"]
     assert dossier.attachments.get().component.code == "GCS"
+    assert journey.typed_share <= 0.30
+    assert journey.typed_steps == {"child"}  # the parents, household and clinic are known
+    assert (
+        journey.result["Nơi thường trú"] == "Số 12 phố Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội"
+    )
+    assert journey.result["Họ, chữ đệm, tên chủ hộ"] == "Trần Văn Minh"
+    assert journey.result["Quan hệ với chủ hộ"] == "Con"
 
 
 def test_death_registration_abroad_exits_then_registers_at_home(client, lan, catalogue):
@@ -294,6 +347,11 @@ def test_death_registration_abroad_exits_then_registers_at_home(client, lan, cat
     assert dossier.data["declarant"]["identification_number"] == "001190012345"
     assert dossier.data["death"]["cause"] == "Bệnh"
     assert dossier.commune.code == "00070"
+    # Only the death itself is typed: the declarant and the addresses come from the registry.
+    assert journey.typed_steps == {"deceased", "death"}
+    assert journey.result["Họ, chữ đệm, tên người chết"] == "Nguyễn Văn Tuấn"
+    assert journey.result["Ngày, tháng, năm chết"] == "01/11/2026"
+    assert journey.result["Quan hệ với người đã chết"] == "Con"
 
 
 def test_death_bundle_with_another_beneficiary_paid_by_bank(client, lan, catalogue):
@@ -320,6 +378,7 @@ def test_death_bundle_with_another_beneficiary_paid_by_bank(client, lan, catalog
     assert {"beneficiary_other", "bank"} <= set(journey.seen)
     assert dossier.data["beneficiary_other"]["identification_number"] == "036165002345"
     assert dossier.data["allowance"]["social_insurance_number"] == "0123456789"
+    assert journey.typed_steps == {"deceased", "death", "allowance", "beneficiary_other", "bank"}
 
 
 def test_death_bundle_without_social_insurance_skips_the_allowance_pages(client, lan, catalogue):
@@ -367,6 +426,11 @@ def test_marriage_registration_for_a_single_woman(client, mai, catalogue):
     assert dossier.data["wife"]["marital_status"] == "single"
     assert dossier.data["husband"]["full_name"] == "Hoàng Văn Nam"
     assert dossier.subject_name == "Hoàng Văn Nam"
+    assert journey.typed_share <= 0.30
+    assert journey.typed_steps == {"husband"}  # the other spouse only
+    assert journey.result["Họ, chữ đệm, tên chồng"] == "Hoàng Văn Nam"
+    assert journey.result["Họ, chữ đệm, tên vợ"] == "Phạm Thị Mai"
+    assert journey.result["Ngày, tháng, năm sinh của vợ"] == "25/08/1992"
 
 
 def test_marriage_exit_pages_under_age_and_already_married(client, lan, catalogue):
@@ -419,6 +483,10 @@ def test_marital_status_confirmation_for_marriage_with_residence_periods(client,
     assert len(dossier.data["periods"]) == 2
     assert dossier.data["intended_spouse"]["full_name"] == "Hoàng Văn Nam"
     assert dossier.data["person"]["marital_status"] == "single"
+    assert "intended_spouse_passport" not in journey.seen  # a Vietnamese spouse
+    assert journey.typed_steps == {"intended_spouse", "periods"}
+    assert journey.result["Tình trạng hôn nhân"] == "Chưa kết hôn"
+    assert journey.result["Kết hôn với"] == "Hoàng Văn Nam"
 
 
 def test_permanent_residence_in_a_rented_home_with_family(client, lan, catalogue):
@@ -428,7 +496,11 @@ def test_permanent_residence_in_a_rented_home_with_family(client, lan, catalogue
             "basis": {"basis": "rented"},
             "rented": {"landlord_name": "Phạm Văn Dũng", "floor_area": "45"},
             "members_question": {"with_others": "no"},
-            "consent": {"head_full_name": "Phạm Văn Dũng", "consent": "not_yet"},
+            "consent": {
+                "head_full_name": "Phạm Văn Dũng",
+                "relationship_to_head": "lodger",
+                "consent": "not_yet",
+            },
         }
     )
     assert "The head of household and the owner must agree" in consent_page.content.decode()
@@ -452,7 +524,7 @@ def test_permanent_residence_in_a_rented_home_with_family(client, lan, catalogue
             ],
             "consent": {
                 "head_full_name": "Phạm Văn Dũng",
-                "relationship_to_head": "Ở nhờ",
+                "relationship_to_head": "lodger",
                 "consent": "app",
             },
             # the catalogue's TH2 lists the declaration as CT01-DY: asked as an upload
@@ -464,6 +536,7 @@ def test_permanent_residence_in_a_rented_home_with_family(client, lan, catalogue
     assert not {"owned", "relatives"} & set(journey.seen)
     assert dossier.case.code == "TH2"
     assert [m["relationship"] for m in dossier.data["members"]] == ["spouse", "child"]
+    assert journey.typed_steps == {"rented", "members", "consent"}
 
 
 def test_temporary_residence(client, lan, catalogue):
@@ -485,6 +558,7 @@ def test_temporary_residence(client, lan, catalogue):
     assert "members" not in journey.seen
     assert dossier.data["stay"]["purpose_other"] == "Chữa bệnh dài ngày"
     assert dossier.case.code == "TH1"
+    assert journey.typed_share <= 0.30
 
 
 def test_temporary_absence_with_a_destination_elsewhere(client, lan, catalogue):
@@ -502,6 +576,7 @@ def test_temporary_absence_with_a_destination_elsewhere(client, lan, catalogue):
     assert dossier.case.code == "TH2"
     assert dossier.commune.code == "00070"  # where she lives decides, not where she goes
     assert dossier.data["dest_commune"]["commune"] == "00004"
+    assert journey.typed_share <= 0.30
 
 
 def test_criminal_record_with_residence_history(client, lan, catalogue):
@@ -528,6 +603,7 @@ def test_criminal_record_with_residence_history(client, lan, catalogue):
     assert dossier.data["certificate"]["copies"] == 2
     assert len(dossier.data["residence_history"]) == 2
     assert dossier.case.code == "TH1"
+    assert journey.typed_share <= 0.30
 
 
 def test_criminal_record_copies_are_between_one_and_ten(client, lan, catalogue):
@@ -546,10 +622,9 @@ def test_household_business_set_up_by_a_family(client, hung, catalogue):
     journey = Journey(client, _code(catalogue, "household_business"))
     dossier = journey.submit(
         {
+            "business_lines": {"lines": ["retail", "food"]},
             "business": {
                 "name": "Hộ kinh doanh Tạp hóa Minh Hùng",
-                "lines": ["retail", "food"],
-                "lines_detail": "Bán lẻ thực phẩm, đồ uống",
                 "capital": "50000000",
                 "employees": "2",
             },
@@ -576,17 +651,23 @@ def test_household_business_set_up_by_a_family(client, hung, catalogue):
     )
     assert dossier.subject_name == "Hộ kinh doanh Tạp hóa Minh Hùng"
     assert dossier.data["representative"]["identification_number"] == "079085001122"
-    assert dossier.data["business"]["lines"] == ["retail", "food"]
+    assert dossier.data["business_lines"]["lines"] == ["retail", "food"]
+    assert "lines_detail" not in dossier.data["business"]  # asked only for "something else"
     assert dossier.data["owners"][0]["tax_code"] == "0312345673"
+    assert journey.typed_steps == {"business", "owners"}  # the representative is known
 
 
 def test_driving_licence_renewal_prefills_the_licence_and_locks_it(client, lan, catalogue):
     journey = Journey(client, _code(catalogue, "driving_licence_renewal"))
+    lost = journey.walk({"licence": {"classes": "A1"}, "reason": {"reason": "lost"}})
+    page = lost.content.decode()
+    assert "A lost licence is re-issued by another procedure" in page
+    assert reverse("procedures:detail", args=["3.000348"]) in page  # the procedure instead
     dossier = journey.submit(
         {
             "licence": {"classes": "A1"},  # a list in the registry: not prefilled (see report)
-            "reason": {"reason": "lost"},
-            "reason_details": {"lost_circumstances": "Mất ví ở chợ Đồng Xuân tháng 9/2026"},
+            "reason": {"reason": "changed_details"},
+            "reason_details": {"changed_what": "Họ tên đã được cải chính"},
             "delivery_province": HA_NOI,
             "delivery_commune": {**HOAN_KIEM, "delivery_detail": "Số 12 phố Hàng Bạc"},
             "documents": {"gksk": pdf_upload("kham-suc-khoe.pdf"), "gplx": pdf_upload("gplx.pdf")},
@@ -598,8 +679,9 @@ def test_driving_licence_renewal_prefills_the_licence_and_locks_it(client, lan, 
     assert "from the national driving licence database" in licence_page
     assert "018046741236" in licence_page
     assert dossier.data["licence"]["number"] == "018046741236"
-    assert dossier.data["reason_details"]["lost_circumstances"].startswith("Mất ví")
+    assert dossier.data["reason_details"]["changed_what"] == "Họ tên đã được cải chính"
     assert dossier.case.code == "TH1"
+    assert journey.typed_share <= 0.30
 
 
 def test_driving_licence_renewal_stops_when_the_licence_database_is_down(
