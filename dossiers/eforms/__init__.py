@@ -7,7 +7,7 @@ summarise the answers on "Check your answers", and how to turn the answers into 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -73,10 +73,21 @@ class LockableForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.locked = {k: v for k, v in (locked or {}).items() if k in self.fields}
         self.locked_sources = locked_sources or {}
-        for name in self.locked:
-            widget = self.fields[name].widget
-            widget.attrs["readonly"] = "readonly"
-            widget.attrs["aria-readonly"] = "true"
+        for name, value in self.locked.items():
+            field = self.fields[name]
+            if isinstance(field, forms.ChoiceField) and not isinstance(
+                field.widget, forms.TextInput
+            ):
+                # Radios, check boxes and lists cannot be read-only in HTML (nor carry
+                # aria-readonly): offer only the verified answer.
+                wanted = {str(v) for v in value} if isinstance(value, list) else {str(value)}
+                choices = list(cast("list[tuple[Any, Any]]", field.choices))
+                kept = [(key, label) for key, label in choices if str(key) in wanted]
+                if kept:
+                    field.choices = kept
+                continue
+            field.widget.attrs["readonly"] = "readonly"
+            field.widget.attrs["aria-readonly"] = "true"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

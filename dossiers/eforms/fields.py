@@ -151,7 +151,9 @@ def build_field(spec: dict[str, Any]) -> forms.Field:
     }
     if "initial" in spec:
         common["initial"] = spec["initial"]
-    choices = [(c["value"], bilingual(c["label"])) for c in spec.get("choices", [])]
+    choices: list[tuple[str, Any]] = [
+        (c["value"], bilingual(c["label"])) for c in spec.get("choices", [])
+    ]
     field: forms.Field
     if kind in ("text", "textarea"):
         max_length = spec.get("max_length", 255 if kind == "text" else 2000)
