@@ -148,8 +148,19 @@ def _ministry(code: str | None) -> Agency | None:
 
 
 def _life_events(slugs: list[str]) -> list[LifeEvent]:
+    from .life_events import LIFE_EVENTS
+
     events = list(LifeEvent.objects.filter(slug__in=slugs))
     missing = set(slugs) - {event.slug for event in events}
+    known = {slug: (name, name_en) for slug, name, name_en in LIFE_EVENTS}
+    for slug in sorted(missing & set(known)):
+        name, name_en = known[slug]
+        events.append(
+            LifeEvent.objects.get_or_create(slug=slug, defaults={"name": name, "name_en": name_en})[
+                0
+            ]
+        )
+    missing -= set(known)
     if missing:
         raise CatalogueDataError(f"unknown life event(s): {', '.join(sorted(missing))}")
     return events

@@ -103,10 +103,12 @@ def test_paid_journey(
     assert "Paid online" in detail  # the timeline
     assert "Pay now" not in detail
     # the applicant is told, with the receipt attached and linked
+    from django.utils import translation
+
+    with translation.override(dossier.language):
+        subject = str(translation.gettext("Payment for your dossier received"))
     (message,) = [
-        m
-        for m in mail.outbox
-        if f"[{dossier.code}]" in m.subject and "Payment for your dossier received" in m.subject
+        m for m in mail.outbox if f"[{dossier.code}]" in m.subject and subject in m.subject
     ]
     assert message.attachments[0][0] == f"{payment.reference}-receipt.pdf"
     assert receipt_url in message.body
