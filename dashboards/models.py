@@ -131,6 +131,42 @@ class AreaFact(Counters):
         return f"{self.month} {self.province_id} {self.ministry_id} {self.procedure_id}"
 
 
+class AreaMonthFact(Counters):
+    """AreaFact summed over procedures: a few thousand rows for the whole country, read by
+    the national page, the rankings and the province and ministry totals."""
+
+    month = models.DateField()
+    province = models.ForeignKey(
+        Province, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    ministry = models.ForeignKey(
+        Agency, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    channel = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "province", "ministry"])]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.province_id} {self.ministry_id} {self.channel}"
+
+
+class ProcedureMonthFact(Counters):
+    """AreaFact summed over the whole country per procedure (national procedure tables)."""
+
+    month = models.DateField()
+    procedure = models.ForeignKey(
+        "procedures.Procedure", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    channel = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["procedure", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.procedure_id} {self.channel}"
+
+
 class DossierBucket(models.Model):
     """Which MonthlyFact bucket a dossier was last counted in (to recompute the old bucket too
     when its agency or key changes)."""

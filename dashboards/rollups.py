@@ -51,9 +51,11 @@ from .models import (
     ATTACHMENT_COUNTERS,
     FACT_COUNTERS,
     AreaFact,
+    AreaMonthFact,
     DossierBucket,
     DraftFact,
     MonthlyFact,
+    ProcedureMonthFact,
 )
 
 FINISHED = (Status.RESULT_READY, Status.RETURNED)
@@ -319,12 +321,27 @@ def _area_recompute(
         "procedure_id": procedure,
         "channel": channel,
     }
-    AreaFact.objects.filter(**filters).delete()
-    sums = MonthlyFact.objects.filter(**filters).aggregate(
+    _replace_sum(AreaFact, MonthlyFact, filters)
+    _replace_sum(
+        AreaMonthFact,
+        AreaFact,
+        {"month": month, "province_id": province, "ministry_id": ministry, "channel": channel},
+    )
+    _replace_sum(
+        ProcedureMonthFact,
+        AreaFact,
+        {"month": month, "procedure_id": procedure, "channel": channel},
+    )
+
+
+def _replace_sum(target: type, source: type, filters: dict[str, Any]) -> None:
+    """Replace target's row for `filters` by the sum of source's rows that match."""
+    target.objects.filter(**filters).delete()  # type: ignore[attr-defined]
+    sums = source.objects.filter(**filters).aggregate(  # type: ignore[attr-defined]
         n=Count("id"), **{name: Sum(name) for name in (*FACT_COUNTERS, *ATTACHMENT_COUNTERS)}
     )
     if sums.pop("n"):
-        AreaFact.objects.create(**filters, **sums)
+        target.objects.create(**filters, **sums)  # type: ignore[attr-defined]
 
 
 def dossier_bucket(dossier: Dossier) -> Bucket:
@@ -459,33 +476,26 @@ def rollups_rebuild_sql(*, as_of: dt.datetime) -> int:
 
 
 def _areas_rebuild() -> None:
-    AreaFact.objects.all().delete()
+    _rebuild_sum(AreaFact, MonthlyFact, ("month", "province_id", "ministry_id", "procedure_id", "channel"))
+    _rebuild_sum(AreaMonthFact, AreaFact, ("month", "province_id", "ministry_id", "channel"))
+    _rebuild_sum(ProcedureMonthFact, AreaFact, ("month", "procedure_id", "channel"))
+
+
+def _rebuild_sum(target: type, source: type, keys: tuple[str, ...]) -> None:
+    """target := source GROUP BY keys (one INSERT ... SELECT on PostgreSQL)."""
+    target.objects.all().delete()  # type: ignore[attr-defined]
     sums = {name: Sum(name) for name in (*FACT_COUNTERS, *ATTACHMENT_COUNTERS)}
-    grouped = (
-        MonthlyFact.objects.order_by()
-        .values("month", "province_id", "ministry_id", "procedure_id", "channel")
-        .annotate(**sums)
-    )
+    grouped = source.objects.order_by().values(*keys).annotate(**sums)  # type: ignore[attr-defined]
     if connection.vendor == "postgresql":
-        cols = ", ".join(
-            [
-                "month",
-                "province_id",
-                "ministry_id",
-                "procedure_id",
-                "channel",
-                *FACT_COUNTERS,
-                *ATTACHMENT_COUNTERS,
-            ]
-        )
+        cols = ", ".join([*keys, *FACT_COUNTERS, *ATTACHMENT_COUNTERS])
         sql, params = _compiled(grouped)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {AreaFact._meta.db_table} ({cols}) {sql}",  # noqa: S608
+                f"INSERT INTO {target._meta.db_table} ({cols}) {sql}",  # type: ignore[attr-defined]  # noqa: S608
                 params,
             )
         return
-    AreaFact.objects.bulk_create([AreaFact(**row) for row in grouped], batch_size=1000)
+    target.objects.bulk_create([target(**row) for row in grouped], batch_size=1000)  # type: ignore[attr-defined]
 
 
 def _buckets_rebuild() -> None:

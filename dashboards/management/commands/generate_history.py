@@ -198,7 +198,8 @@ class Command(BaseCommand):
                 cursor.execute(
                     "TRUNCATE dossiers_dossier, dossiers_dossierevent, dossiers_attachment, "
                     "dossiers_supplementround, dossiers_deadlineextension, feedback_rating, "
-                    "dashboards_monthlyfact, dashboards_areafact, dashboards_dossierbucket "
+                    "dashboards_monthlyfact, dashboards_areafact, dashboards_areamonthfact, "
+                    "dashboards_proceduremonthfact, dashboards_dossierbucket "
                     "CASCADE"
                 )
             # Columns the COPY leaves out get database defaults (this database only).
