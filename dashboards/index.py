@@ -122,8 +122,12 @@ class IndexResult:
                     "points": _str(g.points),
                     "max_points": str(g.max_points),
                     "criteria": [
-                        {**asdict(c), "label": str(c.label), "points": _str(c.points),
-                         "max_points": str(c.max_points)}  # fmt: skip
+                        {
+                            **asdict(c),
+                            "label": str(c.label),
+                            "points": _str(c.points),
+                            "max_points": str(c.max_points),
+                        }
                         for c in g.criteria
                     ],
                 }

@@ -130,7 +130,11 @@ def counter_expressions(as_of: dt.datetime) -> dict[str, Any]:
         "finished_late": _one(finished & Q(GreaterThan(processed_day, due_day))),
         "processing_within": _one(
             processing
-            & (Q(due_at__isnull=True) | Q(due_at__gte=as_of) | Q(status=Status.SUPPLEMENT_REQUESTED))
+            & (
+                Q(due_at__isnull=True)
+                | Q(due_at__gte=as_of)
+                | Q(status=Status.SUPPLEMENT_REQUESTED)
+            )
         ),
         "processing_overdue": _one(
             processing & Q(due_at__lt=as_of) & ~Q(status=Status.SUPPLEMENT_REQUESTED)
@@ -173,9 +177,7 @@ def attachment_expressions() -> dict[str, Any]:
 
 
 def fact_queryset(as_of: dt.datetime, dossiers: QuerySet[Dossier] | None = None) -> QuerySet:
-    qs = (dossiers if dossiers is not None else Dossier.objects.all()).filter(
-        parent__isnull=True
-    )
+    qs = (dossiers if dossiers is not None else Dossier.objects.all()).filter(parent__isnull=True)
     return (
         qs.order_by()
         .annotate(**key_expressions())
@@ -200,18 +202,18 @@ def attachment_queryset(attachments: QuerySet[Attachment] | None = None) -> Quer
 
 
 def agency_areas(agency_ids: Iterable[int | None]) -> dict[int, tuple[int | None, int | None]]:
-    """agency id -> (province id, ministry id). A ministry counts for itself; an agency whose
-    parent is a ministry counts for that ministry."""
+    """agency id -> (province id, ministry id). An agency whose parent is a ministry counts
+    for that ministry; a ministry without one for itself; the rest for their province."""
     ids = {a for a in agency_ids if a is not None}
     areas: dict[int, tuple[int | None, int | None]] = {}
     for pk, province, level, parent, parent_level in Agency.objects.filter(pk__in=ids).values_list(
         "pk", "province_id", "level", "parent_id", "parent__level"
     ):
         ministry = (
-            pk
-            if level == AgencyLevel.MINISTRY
-            else parent
+            parent
             if parent_level == AgencyLevel.MINISTRY
+            else pk
+            if level == AgencyLevel.MINISTRY
             else None
         )
         areas[pk] = (province if ministry is None else None, ministry)
@@ -294,7 +296,9 @@ def bucket_recompute(bucket: Bucket, *, as_of: dt.datetime) -> MonthlyFact | Non
         values = {name: rows[0][name] for name in FACT_COUNTERS}
         for name in ATTACHMENT_COUNTERS:
             values[name] = att[0][name] if att else 0
-        province, ministry = agency_areas([bucket.agency_id]).get(bucket.agency_id or 0, (None, None))
+        province, ministry = agency_areas([bucket.agency_id]).get(
+            bucket.agency_id or 0, (None, None)
+        )
         fact = MonthlyFact.objects.create(
             month=bucket.month,
             agency_id=bucket.agency_id,
@@ -445,7 +449,7 @@ def rollups_rebuild_sql(*, as_of: dt.datetime) -> int:
     )
     zeros = ", ".join("0" for _ in ATTACHMENT_COUNTERS)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {table}")  # noqa: S608
+        cursor.execute(f"TRUNCATE {table}")
         sql, params = _compiled(fact_queryset(as_of))
         cursor.execute(
             f"INSERT INTO {table} ({cols}) SELECT s.*, {zeros} FROM ({sql}) s",  # noqa: S608
@@ -460,23 +464,31 @@ def rollups_rebuild_sql(*, as_of: dt.datetime) -> int:
             "AND f.procedure_id = a.k_procedure AND f.channel = a.k_channel",
             att_params,
         )
-        cursor.execute(
-            f"UPDATE {table} f SET "  # noqa: S608
-            "ministry_id = CASE WHEN a.level = 0 THEN a.id "
-            "WHEN p.level = 0 THEN p.id END, "
-            "province_id = CASE WHEN a.level = 0 OR p.level = 0 THEN NULL "
-            "ELSE a.province_id END "
-            f"FROM {Agency._meta.db_table} a LEFT JOIN {Agency._meta.db_table} p "
-            "ON p.id = a.parent_id WHERE a.id = f.agency_id"
-        )
+        _denormalise_areas(cursor)
         _areas_rebuild()
         _buckets_rebuild()
         drafts_rebuild()
     return count
 
 
+def _denormalise_areas(cursor: Any) -> None:
+    """PostgreSQL: province and ministry of every MonthlyFact row from its agency."""
+    table = MonthlyFact._meta.db_table
+    cursor.execute(
+        f"UPDATE {table} f SET "  # noqa: S608
+        "ministry_id = CASE WHEN p.level = 0 THEN p.id "
+        "WHEN a.level = 0 THEN a.id END, "
+        "province_id = CASE WHEN a.level = 0 OR p.level = 0 THEN NULL "
+        "ELSE a.province_id END "
+        f"FROM {Agency._meta.db_table} a LEFT JOIN {Agency._meta.db_table} p "
+        "ON p.id = a.parent_id WHERE a.id = f.agency_id"
+    )
+
+
 def _areas_rebuild() -> None:
-    _rebuild_sum(AreaFact, MonthlyFact, ("month", "province_id", "ministry_id", "procedure_id", "channel"))
+    _rebuild_sum(
+        AreaFact, MonthlyFact, ("month", "province_id", "ministry_id", "procedure_id", "channel")
+    )
     _rebuild_sum(AreaMonthFact, AreaFact, ("month", "province_id", "ministry_id", "channel"))
     _rebuild_sum(ProcedureMonthFact, AreaFact, ("month", "procedure_id", "channel"))
 
@@ -491,7 +503,7 @@ def _rebuild_sum(target: type, source: type, keys: tuple[str, ...]) -> None:
         sql, params = _compiled(grouped)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {target._meta.db_table} ({cols}) {sql}",  # type: ignore[attr-defined]  # noqa: S608
+                f"INSERT INTO {target._meta.db_table} ({cols}) {sql}",  # type: ignore[attr-defined]
                 params,
             )
         return
@@ -510,7 +522,7 @@ def _buckets_rebuild() -> None:
         sql, params = _compiled(qs)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {DossierBucket._meta.db_table} "  # noqa: S608
+                f"INSERT INTO {DossierBucket._meta.db_table} "
                 f"(dossier_id, month, agency_id, procedure_id, channel) {sql}",
                 params,
             )
@@ -602,4 +614,3 @@ def histogram_quantile(histogram: list[int], q: float) -> int | None:
         if running >= target and count:
             return LOGIN_BUCKETS[index] if index < len(LOGIN_BUCKETS) else LOGIN_BUCKETS[-1]
     return LOGIN_BUCKETS[-1]
-

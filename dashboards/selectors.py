@@ -87,7 +87,9 @@ def period_choices() -> list[tuple[str, str]]:
         for quarter in (4, 3, 2, 1):
             if year < today.year or 3 * quarter - 2 <= today.month:
                 key = f"{year}-Q{quarter}"
-                choices.append((key, str(_("Quarter %(q)s/%(year)s") % {"q": quarter, "year": year})))
+                choices.append(
+                    (key, str(_("Quarter %(q)s/%(year)s") % {"q": quarter, "year": year}))
+                )
         for month in range(12, 0, -1):
             if year < today.year or month <= today.month:
                 key = f"{year}-{month:02d}"
@@ -142,10 +144,10 @@ def national_unit() -> Unit:
 
 
 def _agency_ministry(agency: Agency) -> int | None:
-    if agency.level == AgencyLevel.MINISTRY:
-        return agency.pk
     if agency.parent_id and agency.parent and agency.parent.level == AgencyLevel.MINISTRY:
         return agency.parent_id
+    if agency.level == AgencyLevel.MINISTRY:
+        return agency.pk
     return None
 
 
@@ -362,7 +364,9 @@ def draft_figures(period: Period, procedure_ids: list[int] | None = None) -> Dra
 def _rows_with_rates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         row["online_rate"] = _rate(row.get("online", 0), row["dossiers"])
-        row["on_time_rate"] = _rate(row["finished_early"] + row["finished_on_time"], row["finished"])
+        row["on_time_rate"] = _rate(
+            row["finished_early"] + row["finished_on_time"], row["finished"]
+        )
         row["satisfaction"] = _rate(
             row["rating_very"] + row["rating_satisfied"],
             row["rating_very"] + row["rating_satisfied"] + row["rating_unsatisfied"],
@@ -412,7 +416,9 @@ def agency_table(unit: Unit, period: Period) -> list[dict[str, Any]]:
     else:
         return []
     rows = grouped(qs, "agency_id")
-    names = dict(Agency.objects.filter(pk__in=[r["agency_id"] for r in rows]).values_list("pk", "name"))
+    names = dict(
+        Agency.objects.filter(pk__in=[r["agency_id"] for r in rows]).values_list("pk", "name")
+    )
     for row in rows:
         row["name"] = names.get(row["agency_id"], str(_("Unknown agency")))
         row["unit"] = ("agency", row["agency_id"])
@@ -462,7 +468,9 @@ def index_inputs(unit: Unit, period: Period) -> IndexInputs:
         "procedure_id", "online_level", "has_fee", "fee_online"
     )
     complete_ids = set(
-        versions.annotate(n_cases=Count("cases", distinct=True), n_ch=Count("channels", distinct=True))
+        versions.annotate(
+            n_cases=Count("cases", distinct=True), n_ch=Count("channels", distinct=True)
+        )
         .filter(n_cases__gt=0, n_ch__gt=0)
         .values_list("procedure_id", flat=True)
     )

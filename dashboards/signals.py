@@ -18,6 +18,7 @@ from feedback.models import Rating
 
 logger = logging.getLogger(__name__)
 
+
 def _enabled() -> bool:
     return getattr(settings, "DASHBOARDS_LIVE_ROLLUPS", True)
 
@@ -26,7 +27,9 @@ def _already_scheduled(key: object) -> bool:
     """A refresh with this key waits for the current transaction's commit already."""
     connection = transaction.get_connection()
     return any(
-        getattr(entry[1], "dashboards_key", None) == key for entry in connection.run_on_commit
+        getattr(entry[1], "dashboards_key", None) == key
+        and not getattr(entry[1], "dashboards_done", False)
+        for entry in connection.run_on_commit
     )
 
 
@@ -35,6 +38,7 @@ def schedule_refresh(dossier_id: int | None) -> None:
         return
 
     def run() -> None:
+        run.dashboards_done = True  # type: ignore[attr-defined]
         from .rollups import dossier_refresh
 
         try:
@@ -70,12 +74,15 @@ def _draft_changed(sender: Any, instance: FormDraft, created: bool, **kwargs: An
     update_fields = kwargs.get("update_fields")
     if not _enabled() or _already_scheduled(("draft", instance.pk)):
         return
-    if not created and update_fields is not None and not (
-        {"first_answered_at", "submitted_at", "login_at"} & set(update_fields)
+    if (
+        not created
+        and update_fields is not None
+        and not ({"first_answered_at", "submitted_at", "login_at"} & set(update_fields))
     ):
         return
 
     def run() -> None:
+        run.dashboards_done = True  # type: ignore[attr-defined]
         from .rollups import draft_refresh
 
         try:

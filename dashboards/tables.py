@@ -81,7 +81,9 @@ def channel_name(channel: int) -> str:
 
 def status_table(f: Figures) -> Table:
     t = f.totals
-    table = Table("status", _("Dossiers by status"), [Column(_("Status"), "text"), Column(_("Dossiers"))])
+    table = Table(
+        "status", _("Dossiers by status"), [Column(_("Status"), "text"), Column(_("Dossiers"))]
+    )
     for label, value in (
         (_("Submitted, not yet received"), f.not_yet_received),
         (_("Finished early"), t["finished_early"]),
@@ -166,7 +168,9 @@ def series_table(series: list[dict[str, Any]]) -> Table:
         table.add(
             row["month"].strftime("%m/%Y"),
             row["dossiers"],
-            row["online"] / row["dossiers"] if row.get("online") is not None and row["dossiers"] else None,
+            row["online"] / row["dossiers"]
+            if row.get("online") is not None and row["dossiers"]
+            else None,
             row["finished"],
             (row["finished_early"] + row["finished_on_time"]) / row["finished"]
             if row["finished"]
@@ -175,7 +179,9 @@ def series_table(series: list[dict[str, Any]]) -> Table:
     return table
 
 
-def ranking_table(key: str, title: str, rows: list[dict[str, Any]], link: Callable[[dict[str, Any]], str | None]) -> Table:
+def ranking_table(
+    key: str, title: str, rows: list[dict[str, Any]], link: Callable[[dict[str, Any]], str | None]
+) -> Table:
     table = Table(
         key,
         title,
@@ -203,7 +209,9 @@ def ranking_table(key: str, title: str, rows: list[dict[str, Any]], link: Callab
     return table
 
 
-def procedure_rows_table(rows: list[dict[str, Any]], link: Callable[[dict[str, Any]], str | None]) -> Table:
+def procedure_rows_table(
+    rows: list[dict[str, Any]], link: Callable[[dict[str, Any]], str | None]
+) -> Table:
     table = Table(
         "procedures",
         _("By procedure"),

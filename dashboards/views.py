@@ -104,9 +104,9 @@ def _unit_tables(unit: s.Unit, period: s.Period, procedure: Procedure | None) ->
             "agencies",
             _("Agencies"),
             s.agency_table(unit, period),
-            lambda r: _unit_url("agency", r["agency_id"], period=period.key)
-            if r["agency_id"]
-            else None,
+            lambda r: (
+                _unit_url("agency", r["agency_id"], period=period.key) if r["agency_id"] else None
+            ),
         )
     if procedure is None:
         tables["procedures"] = procedure_rows_table(
@@ -133,7 +133,10 @@ def _unit_tables(unit: s.Unit, period: s.Period, procedure: Procedure | None) ->
         ),
         "months": column_chart(
             _("Dossiers by month"),
-            [Bar(r["month"].strftime("%m/%y"), r["dossiers"], _short(r["dossiers"])) for r in series],
+            [
+                Bar(r["month"].strftime("%m/%y"), r["dossiers"], _short(r["dossiers"]))
+                for r in series
+            ],
         ),
         "time": hbar_chart(
             _("Average processing time (hours)"),
@@ -289,16 +292,23 @@ def export(
 # --- public statistics --------------------------------------------------------------------
 
 
-def _public(request: HttpRequest, unit: s.Unit, procedure: Procedure | None, title: str) -> HttpResponse:
+def _public(
+    request: HttpRequest, unit: s.Unit, procedure: Procedure | None, title: str
+) -> HttpResponse:
     period = s.period_parse(request.GET.get("period"))
     qs = s.facts(unit, period, procedure.pk if procedure else None)
     figures = s.figures(qs)
     series = _series_with_online(qs, period)
-    tables = {t.key: t for t in (status_table(figures), channel_table(figures), series_table(series))}
+    tables = {
+        t.key: t for t in (status_table(figures), channel_table(figures), series_table(series))
+    }
     charts = {
         "months": column_chart(
             _("Dossiers by month"),
-            [Bar(r["month"].strftime("%m/%y"), r["dossiers"], _short(r["dossiers"])) for r in series],
+            [
+                Bar(r["month"].strftime("%m/%y"), r["dossiers"], _short(r["dossiers"]))
+                for r in series
+            ],
         ),
         "status": hbar_chart(
             _("Dossiers by status"),

@@ -132,7 +132,9 @@ def test_satisfaction_never_negative():
 
 def test_publicity_measures_what_the_catalogue_holds():
     # all parts 30/40 -> 1.5; synced 90/100 -> 5.4; publication dates: no data
-    group = group_publicity(IndexInputs(procedures=40, procedures_complete=30, received=100, synced=90))
+    group = group_publicity(
+        IndexInputs(procedures=40, procedures_complete=30, received=100, synced=90)
+    )
     assert points(group) == {
         "published_on_time": None,
         "updated_on_time": None,

@@ -94,7 +94,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("generate_history needs PostgreSQL (COPY).")
-        rng = random.Random(options["seed"])
+        rng = random.Random(options["seed"])  # noqa: S311 - synthetic data, not secrets
         started = time.monotonic()
         if not Agency.objects.exists():
             call_command("load_reference_data")
@@ -223,8 +223,7 @@ class Command(BaseCommand):
                 if column in COLUMNS or column == "id":
                     continue
                 cursor.execute(
-                    f"ALTER TABLE {table} ALTER COLUMN {column} "  # noqa: S608
-                    f"SET DEFAULT {defaults[data_type]}"
+                    f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {defaults[data_type]}"
                 )
 
     def _drop_indexes(self) -> list[str]:
@@ -382,31 +381,35 @@ def _dossier_row(
             else:
                 status = rng.choice((2, 4, 4, 4, 5, 6))
     if version["fee"]:
-        payment = ("paid" if rng.random() < 0.9 else "unpaid") if channel != 2 else (
-            "paid" if rng.random() < 0.75 else "unpaid"
+        payment = (
+            ("paid" if rng.random() < 0.9 else "unpaid")
+            if channel != 2
+            else ("paid" if rng.random() < 0.75 else "unpaid")
         )
     else:
         payment = "not_required"
     sync = "synced" if status != 1 and rng.random() < 0.93 else "pending"
     name = f"{rng.choice(NAMES)} {rng.choice(GIVEN)}"
-    return "\t".join(
-        (
-            f"BENCH-{seq:010d}",
-            str(version["id"]),
-            str(channel),
-            name,
-            str(status),
-            payment,
-            sync,
-            "delivered" if returned_at else "not_ready",
-            str(agency),
-            str(agency),
-            _ts(submitted),
-            _ts(received_at),
-            _ts(due_at),
-            _ts(processed_at),
-            _ts(returned_at),
-            result,
+    return (
+        "\t".join(
+            (
+                f"BENCH-{seq:010d}",
+                str(version["id"]),
+                str(channel),
+                name,
+                str(status),
+                payment,
+                sync,
+                "delivered" if returned_at else "not_ready",
+                str(agency),
+                str(agency),
+                _ts(submitted),
+                _ts(received_at),
+                _ts(due_at),
+                _ts(processed_at),
+                _ts(returned_at),
+                result,
+            )
         )
-    ) + "\n"
-
+        + "\n"
+    )

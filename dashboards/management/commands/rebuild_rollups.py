@@ -6,9 +6,9 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
-from ...rollups import _areas_rebuild, rollups_rebuild
+from ...rollups import _areas_rebuild, _denormalise_areas, rollups_rebuild
 
 
 class Command(BaseCommand):
@@ -18,13 +18,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--areas-only",
             action="store_true",
-            help="Only re-sum the area and procedure tables from the monthly facts.",
+            help="Only re-attribute the monthly facts to provinces and ministries and re-sum the "
+            "area and procedure tables.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         if options["areas_only"]:
             with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        _denormalise_areas(cursor)
                 _areas_rebuild()
             self.stdout.write(f"Area sums rebuilt in {time.monotonic() - started:.1f} s")
             return
