@@ -30,13 +30,13 @@ def _trim(label: str, limit: int) -> str:
 
 
 def hbar_chart(title: str, bars: Sequence[Bar], *, max_value: float | None = None) -> SafeString:
-    """Horizontal bars, one per row, label left and value at the bar's end."""
-    row, label_w, chart_w, pad = 40, 300, 460, 8
+    """Horizontal bars: the label above each bar (never cut), the value at the bar's end."""
+    row, chart_w, value_w, pad = 64, 500, 140, 6
     height = max(1, len(bars)) * row + 2 * pad
     top = max([max_value or 0, *[b.value for b in bars]]) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {label_w + chart_w + 110} {height}" style="{FONT}">',
+        f'viewBox="0 0 {chart_w + value_w} {height}" style="{FONT}">',
         f"<title>{escape(title)}</title>",
     ]
     for index, bar in enumerate(bars):
@@ -44,11 +44,10 @@ def hbar_chart(title: str, bars: Sequence[Bar], *, max_value: float | None = Non
         width = max(0.0, bar.value) / top * chart_w
         colour = BAR_ALT if bar.alt else BAR
         parts.append(
-            f'<text x="{label_w - 10}" y="{y + 26}" text-anchor="end" font-size="18" '
-            f'fill="{INK}">{escape(_trim(bar.label, 28))}</text>'
-            f'<rect x="{label_w}" y="{y + 6}" width="{width:.1f}" height="{row - 12}" '
-            f'fill="{colour}"/>'
-            f'<text x="{label_w + width + 8:.1f}" y="{y + 26}" font-size="18" font-weight="700" '
+            f'<text x="0" y="{y + 20}" font-size="20" fill="{INK}">'
+            f"{escape(_trim(bar.label, 60))}</text>"
+            f'<rect x="0" y="{y + 28}" width="{width:.1f}" height="28" fill="{colour}"/>'
+            f'<text x="{width + 8:.1f}" y="{y + 50}" font-size="22" font-weight="700" '
             f'fill="{INK}">{escape(bar.text)}</text>'
         )
     parts.append("</svg>")
@@ -57,7 +56,7 @@ def hbar_chart(title: str, bars: Sequence[Bar], *, max_value: float | None = Non
 
 def column_chart(title: str, bars: Sequence[Bar]) -> SafeString:
     """Vertical columns (a time series by month), value above each column."""
-    col, chart_h, pad_top, pad_bottom = 56, 220, 34, 40
+    col, chart_h, pad_top, pad_bottom = 64, 260, 36, 44
     width = max(1, len(bars)) * col + 20
     top = max([b.value for b in bars] or [0]) or 1
     parts = [
@@ -74,10 +73,10 @@ def column_chart(title: str, bars: Sequence[Bar]) -> SafeString:
         colour = BAR_ALT if bar.alt else BAR
         parts.append(
             f'<rect x="{x + 6}" y="{y:.1f}" width="{col - 12}" height="{h:.1f}" fill="{colour}"/>'
-            f'<text x="{x + col / 2}" y="{y - 8:.1f}" text-anchor="middle" font-size="15" '
+            f'<text x="{x + col / 2}" y="{y - 8:.1f}" text-anchor="middle" font-size="18" '
             f'font-weight="700" fill="{INK}">{escape(bar.text)}</text>'
-            f'<text x="{x + col / 2}" y="{pad_top + chart_h + 26}" text-anchor="middle" '
-            f'font-size="16" fill="{INK}">{escape(bar.label)}</text>'
+            f'<text x="{x + col / 2}" y="{pad_top + chart_h + 30}" text-anchor="middle" '
+            f'font-size="19" fill="{INK}">{escape(bar.label)}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text is escaped above

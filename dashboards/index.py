@@ -100,9 +100,14 @@ class Group:
 class IndexResult:
     formula_version: str
     groups: list[Group]
+    has_dossiers: bool = True
 
     @property
     def total(self) -> Decimal | None:
+        """None ("no data") for a period without dossiers, even if catalogue criteria can be
+        measured: an index of a period with no service is not a score."""
+        if not self.has_dossiers:
+            return None
         measured = [g.points for g in self.groups if g.points is not None]
         return _round(sum(measured, Decimal(0))) if measured else None
 
@@ -297,4 +302,6 @@ GROUPS = (
 
 
 def index_compute(inputs: IndexInputs) -> IndexResult:
-    return IndexResult(FORMULA_VERSION, [group(inputs) for group in GROUPS])
+    return IndexResult(
+        FORMULA_VERSION, [group(inputs) for group in GROUPS], has_dossiers=inputs.dossiers > 0
+    )

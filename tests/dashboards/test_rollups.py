@@ -40,12 +40,15 @@ def snapshot() -> dict[str, set[tuple]]:
 
     return {
         "monthly": rows(
-            MonthlyFact, ("month", "agency_id", "province_id", "ministry_id", "procedure_id", "channel")
+            MonthlyFact,
+            ("month", "agency_id", "province_id", "ministry_id", "procedure_id", "channel"),
         ),
         "area": rows(AreaFact, ("month", "province_id", "ministry_id", "procedure_id", "channel")),
         "area_month": rows(AreaMonthFact, ("month", "province_id", "ministry_id", "channel")),
         "procedure_month": rows(ProcedureMonthFact, ("month", "procedure_id", "channel")),
-        "buckets": set(DossierBucket.objects.values_list("dossier_id", "month", "agency_id", "channel")),
+        "buckets": set(
+            DossierBucket.objects.values_list("dossier_id", "month", "agency_id", "channel")
+        ),
     }
 
 
@@ -92,7 +95,9 @@ def apply(dossier: Dossier, event: str, agencies) -> None:
         dossier.received_at = dossier.received_at or received
         dossier.status, dossier.processed_at = Status.SUPPLEMENT_REQUESTED, None
     elif event == "transfer":
-        dossier.competent_agency = agencies[1] if dossier.competent_agency == agencies[0] else agencies[0]
+        dossier.competent_agency = (
+            agencies[1] if dossier.competent_agency == agencies[0] else agencies[0]
+        )
     elif event == "pay":
         dossier.payment_status = "paid"
     elif event == "sync":
@@ -231,11 +236,15 @@ def test_live_hook_follows_the_dossier_services(
     with django_capture_on_commit_callbacks(execute=True):
         dossier_receive(dossier=dossier, officer=officer_hk, agency=agency_hk)
     with django_capture_on_commit_callbacks(execute=True):
-        dossier_start_processing(dossier=Dossier.objects.get(pk=dossier.pk), officer=officer_hk, agency=agency_hk)
+        dossier_start_processing(
+            dossier=Dossier.objects.get(pk=dossier.pk), officer=officer_hk, agency=agency_hk
+        )
     fact = MonthlyFact.objects.get(agency=agency_hk)
     assert (fact.received, fact.processing_within, fact.finished) == (1, 1, 0)
     with django_capture_on_commit_callbacks(execute=True):
-        dossier_issue_result(dossier=Dossier.objects.get(pk=dossier.pk), officer=officer_hk, agency=agency_hk)
+        dossier_issue_result(
+            dossier=Dossier.objects.get(pk=dossier.pk), officer=officer_hk, agency=agency_hk
+        )
     fact = MonthlyFact.objects.get(agency=agency_hk)
     assert (fact.finished, fact.processing_within) == (1, 0)
     assert fact.finished_early + fact.finished_on_time == 1

@@ -11,6 +11,7 @@ class Command(BaseCommand):
         call_command("load_reference_data")
         call_command("load_procedures")
         demo_users_create()
+        call_command("seed_dashboard_demo")
         self.stdout.write(
             f"Demo officers: {', '.join(o.username for o in DEMO_OFFICERS)} and admin"
         )
