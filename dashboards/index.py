@@ -66,7 +66,7 @@ class IndexInputs:
 @dataclass
 class Criterion:
     key: str
-    label: str
+    label: Any
     max_points: Decimal
     points: Decimal | None
     numerator: int | None
@@ -82,7 +82,7 @@ class Criterion:
 class Group:
     number: str
     key: str
-    label: str
+    label: Any
     max_points: Decimal
     criteria: list[Criterion] = field(default_factory=list)
 
@@ -149,7 +149,7 @@ def _round(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _d(value: float | int | Decimal) -> Decimal:
+def _d(value: float | int | str | Decimal) -> Decimal:
     return Decimal(str(value))
 
 

@@ -81,7 +81,7 @@ class SecondsBetween(Func):
     output_field = IntegerField()
     arity = 2
 
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def,override]
         end, end_params = compiler.compile(self.source_expressions[0])
         start, start_params = compiler.compile(self.source_expressions[1])
         if connection.vendor == "postgresql":
@@ -275,7 +275,7 @@ def _lock(keys: Iterable[int]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
-def _bucket_filter(model: type, bucket: Bucket) -> QuerySet:
+def _bucket_filter(model: Any, bucket: Bucket) -> QuerySet:
     return model.objects.filter(
         month=bucket.month,
         agency_id=bucket.agency_id,

@@ -111,6 +111,13 @@ class Unit:
     ministry_id: int | None = None
 
     @property
+    def key(self) -> int:
+        """The primary key of a province, ministry or agency unit."""
+        if self.pk is None:
+            raise Http404
+        return self.pk
+
+    @property
     def slug(self) -> str:
         return "national" if self.kind == "national" else f"{self.kind}-{self.pk}"
 
@@ -171,6 +178,8 @@ def unit_visible(user: Any, unit: Unit) -> bool:
 def unit_load(*, kind: str, pk: int | None) -> Unit:
     if kind == "national":
         return national_unit()
+    if pk is None:
+        raise Http404
     if kind == "province":
         province = Province.objects.filter(pk=pk).first()
         if province is None:
@@ -210,15 +219,15 @@ def facts(
     AreaFact for a province or ministry by procedure, MonthlyFact for one agency."""
     detail = by_procedure or procedure_id is not None
     if unit.kind == "agency":
-        qs: QuerySet = MonthlyFact.objects.filter(agency_id=unit.pk)
+        qs: QuerySet = MonthlyFact.objects.filter(agency_id=unit.key)
     elif unit.kind == "national" and detail:
         qs = ProcedureMonthFact.objects.all()
     else:
         qs = (AreaFact if detail else AreaMonthFact).objects.all()
         if unit.kind == "province":
-            qs = qs.filter(province_id=unit.pk)
+            qs = qs.filter(province_id=unit.key)
         elif unit.kind == "ministry":
-            qs = qs.filter(ministry_id=unit.pk)
+            qs = qs.filter(ministry_id=unit.key)
     qs = qs.filter(month__gte=period.start, month__lt=period.end)
     if procedure_id is not None:
         qs = qs.filter(procedure_id=procedure_id)
@@ -410,9 +419,9 @@ def agency_table(unit: Unit, period: Period) -> list[dict[str, Any]]:
     """The agencies of a province or ministry (drill-down from the area)."""
     qs = MonthlyFact.objects.filter(month__gte=period.start, month__lt=period.end).order_by()
     if unit.kind == "province":
-        qs = qs.filter(province_id=unit.pk)
+        qs = qs.filter(province_id=unit.key)
     elif unit.kind == "ministry":
-        qs = qs.filter(ministry_id=unit.pk)
+        qs = qs.filter(ministry_id=unit.key)
     else:
         return []
     rows = grouped(qs, "agency_id")
@@ -451,8 +460,8 @@ def _remit(unit: Unit) -> QuerySet[ProcedureVersion]:
     elif unit.kind == "ministry":
         versions = versions.filter(levels__level=AgencyLevel.MINISTRY)
     elif unit.kind == "agency":
-        level = Agency.objects.filter(pk=unit.pk).values_list("level", flat=True).first()
-        versions = versions.filter(levels__level=level)
+        level = Agency.objects.filter(pk=unit.key).values_list("level", flat=True).first()
+        versions = versions.filter(levels__level=level if level is not None else -1)
     return versions.distinct()
 
 
@@ -535,11 +544,11 @@ def _complaints(unit: Unit, period: Period) -> dict[str, int | None]:
         return {}
     qs = ComplaintFact.objects.filter(month__gte=period.start, month__lt=period.end)
     if unit.kind == "province":
-        qs = qs.filter(province_id=unit.pk)
+        qs = qs.filter(province_id=unit.key)
     elif unit.kind == "ministry":
-        qs = qs.filter(ministry_id=unit.pk)
+        qs = qs.filter(ministry_id=unit.key)
     elif unit.kind == "agency":
-        qs = qs.filter(agency_id=unit.pk)
+        qs = qs.filter(agency_id=unit.key)
     sums = qs.aggregate(
         due=Sum("due"),
         on_time=Sum("answered_on_time"),

@@ -54,9 +54,13 @@ def test_national_official_sees_everything_and_the_rankings(
     response = client.get(reverse("dashboards:unit_national") + "?period=2026")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Ranking of provinces" in page and "Ranking of ministries" in page
-    assert hanoi.name in page and da_nang.name in page and "Bộ Tư pháp" in page
-    assert "<svg" in page and 'role="img"' in page
+    assert "Ranking of provinces" in page
+    assert "Ranking of ministries" in page
+    assert hanoi.name in page
+    assert da_nang.name in page
+    assert "Bộ Tư pháp" in page
+    assert "<svg" in page
+    assert 'role="img"' in page
     for kind, pk in (("province", hanoi.pk), ("province", da_nang.pk)):
         assert client.get(unit_url(kind, pk)).status_code == 200
 
@@ -67,9 +71,8 @@ def test_province_official_sees_own_province_and_communes_only(
     user = official("hanoi.official", ScopeLevel.PROVINCE, province=hanoi)
     client = signed_in(user)
     home = client.get(reverse("dashboards:home"))
-    assert home.status_code == 302 and home["Location"].startswith(
-        unit_url("province", hanoi.pk)[:-12]
-    )
+    assert home.status_code == 302
+    assert home["Location"].startswith(unit_url("province", hanoi.pk)[:-12])
     assert client.get(unit_url("province", hanoi.pk)).status_code == 200
     assert client.get(unit_url("agency", agency_hk.pk)).status_code == 200
     # another province, its communes, the nation and a ministry: 404
@@ -156,14 +159,16 @@ def test_index_page_stores_the_score_with_numbers_and_version(
     response = client.get(reverse("dashboards:index", args=["province", hanoi.pk]) + "?period=2026")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Processing progress" in page and "no data" in page
+    assert "Processing progress" in page
+    assert "no data" in page
     score = IndexScore.objects.get(unit_kind="province", unit_id=hanoi.pk, period="2026")
     assert score.detail["inputs"]["dossiers"] == 6
     assert score.detail["result"]["formula_version"] == score.formula_version
     export = client.get(
         reverse("dashboards:export", args=["province", hanoi.pk, "index", "csv"]) + "?period=2026"
     )
-    assert export.status_code == 200 and "min(6, 6C / 0.5)" in export.content.decode("utf-8-sig")
+    assert export.status_code == 200
+    assert "min(6, 6C / 0.5)" in export.content.decode("utf-8-sig")
 
 
 def test_empty_period_says_no_data(signed_in, national_official, history):
@@ -181,7 +186,8 @@ def test_public_statistics_without_personal_data(client, history, agency_hk, bir
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Public statistics" in page and "Nguyễn Văn Test" not in page
+    assert "Public statistics" in page
+    assert "Nguyễn Văn Test" not in page
     response = client.get(
         reverse("dashboards:public_procedure", args=[birth_version.procedure.code])
     )

@@ -154,14 +154,14 @@ class Command(BaseCommand):
         ):
             level = version.levels.all()[0].level if version.levels.all() else 3
             channels = list(version.channels.all())
-            limit = float(channels[0].time_limit) if channels else 5.0
-            fee = any(f.amount > 0 for c in channels for f in c.fees.all())
+            limit_days = float(channels[0].time_limit) if channels else 5.0
+            has_fee = any(f.amount > 0 for c in channels for f in c.fees.all())
             result.append(
                 {
                     "id": version.pk,
                     "level": level,
-                    "limit_days": max(limit, 0.5),
-                    "fee": fee,
+                    "limit_days": max(limit_days, 0.5),
+                    "fee": has_fee,
                     "online": version.online_level != "information",
                     "e_signed": version.e_signed_result,
                 }

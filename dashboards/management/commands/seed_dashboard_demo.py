@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             demo_otp_device_create(user)
-            scope = {"level": level}
+            scope: dict[str, Any] = {"level": level}
             if province:
                 scope["province"] = Province.objects.get(name=province)
             DashboardScope.objects.get_or_create(user=user, **scope)
@@ -136,7 +136,7 @@ class Command(BaseCommand):
             )
         )
         ratings, attachments = [], []
-        for pk, status, channel, processed in saved:
+        for pk, status, channel, _processed in saved:
             if status == 10 and rng.random() < 0.4:
                 level = 2 if rng.random() < 0.55 else (1 if rng.random() < 0.85 else 0)
                 ratings.append(Rating(dossier_id=pk, level=level))
