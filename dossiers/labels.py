@@ -24,6 +24,8 @@ ACTION_LABELS = {
     "counter_submitted": _("Submitted in person at the counter"),
     "fanned_out": _("Sent to each agency of the linked procedures"),
     "bundle_progress": _("All linked parts reached this step"),
+    "rating_response": _("The agency responded to the applicant's rating"),
+    "review_reopened": _("Reopened for review after the applicant's rating"),
 }
 
 

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from dossiers import backoffice, wizard
 from dossiers import views as dossier_views
 from dossiers.api import BackofficeDossierViewSet, TrackingView
+from feedback import urls as feedback_urls
 from feedback import views as feedback_views
 from procedures import views as procedure_views
 from procedures.api import ProcedureViewSet
@@ -91,5 +92,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    path("feedback/", include(feedback_urls.public_patterns)),
+    path("backoffice/feedback/", include(feedback_urls.backoffice_patterns)),
     path("", include("dashboards.urls")),
 ]

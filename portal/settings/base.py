@@ -299,3 +299,13 @@ PREFILL_CIRCUIT = {
     "window": 60,
     "cooldown": env.int("PREFILL_CIRCUIT_COOLDOWN", default=30),
 }
+
+# --- Feedback and complaints (feedback/) ---------------------------------------------------
+#: the responsible agency answers a complaint within this many working days of routing
+PORTAL_COMPLAINT_ANSWER_WORKING_DAYS = env.int("PORTAL_COMPLAINT_ANSWER_WORKING_DAYS", default=10)
+#: posts of the complaint form (searches included) per signed-in person
+PORTAL_COMPLAINT_RATE = env.str("PORTAL_COMPLAINT_RATE", default="60/h")
+CELERY_BEAT_SCHEDULE["complaint-overdue-alerts"] = {
+    "task": "feedback.tasks.complaint_overdue_alerts",
+    "schedule": 600.0,
+}
