@@ -60,6 +60,7 @@ class IndexInputs:
     complaints_answered_on_time: int | None = None
     complaints_answered: int | None = None
     complaints_author_satisfied: int | None = None
+    complaints_author_rated: int | None = None
     complaints_about_dossiers: int | None = None
 
 
@@ -257,7 +258,7 @@ def group_satisfaction(i: IndexInputs) -> Group:
         _criterion("complaints_on_time", _("Complaints handled on time"), 6,
                    i.complaints_answered_on_time, i.complaints_due, _linear(6), "6 x a / b"),
         _criterion("complaints_satisfied", _("Satisfaction with complaint handling"), 6,
-                   i.complaints_author_satisfied, i.complaints_answered, _linear(6),
+                   i.complaints_author_satisfied, i.complaints_author_rated, _linear(6),
                    "6 x a / b"),
         _criterion("dossier_satisfaction",
                    _("Dossiers handled without dissatisfaction, complaint or delay"), 6,

@@ -222,10 +222,13 @@ class ComplaintFact(models.Model):
     )
     procedure_id = models.BigIntegerField(null=True)
     received = models.IntegerField(default=0)
-    due = models.IntegerField(default=0, help_text=_("Complaints whose deadline has passed."))
+    due = models.IntegerField(
+        default=0, help_text=_("Complaints answered or whose deadline has passed.")
+    )
     answered_on_time = models.IntegerField(default=0)
     answered = models.IntegerField(default=0)
     author_satisfied = models.IntegerField(default=0)
+    author_rated = models.IntegerField(default=0)
     about_dossier = models.IntegerField(default=0)
 
     class Meta:

@@ -49,6 +49,7 @@ from procedures.models import ChannelKind, OnlineLevel
 
 from .models import (
     ATTACHMENT_COUNTERS,
+    ComplaintFact,
     FACT_COUNTERS,
     AreaFact,
     AreaMonthFact,
@@ -432,6 +433,7 @@ def rollups_rebuild(*, as_of: dt.datetime | None = None) -> int:
         _areas_rebuild()
         _buckets_rebuild()
         drafts_rebuild()
+        complaints_rebuild(as_of=as_of)
     return len(rows)
 
 
@@ -468,6 +470,7 @@ def rollups_rebuild_sql(*, as_of: dt.datetime) -> int:
         _areas_rebuild()
         _buckets_rebuild()
         drafts_rebuild()
+        complaints_rebuild(as_of=as_of)
     return count
 
 
@@ -614,3 +617,96 @@ def histogram_quantile(histogram: list[int], q: float) -> int | None:
         if running >= target and count:
             return LOGIN_BUCKETS[index] if index < len(LOGIN_BUCKETS) else LOGIN_BUCKETS[-1]
     return LOGIN_BUCKETS[-1]
+
+
+# --- complaints (feedback.Complaint): a separate input of index group 4 --------------------
+
+COMPLAINT_COUNTERS = (
+    "received",
+    "due",
+    "answered",
+    "answered_on_time",
+    "author_satisfied",
+    "author_rated",
+    "about_dossier",
+)
+
+
+def complaint_queryset(as_of: dt.datetime, complaints: QuerySet | None = None) -> QuerySet:
+    """Complaints per (month received, agency, procedure); rejected ones do not count.
+    Due = answered, or its deadline has passed; on time = answered by the deadline."""
+    from feedback.models import Complaint, ComplaintStatus
+
+    qs = complaints if complaints is not None else Complaint.objects.all()
+    answered = Q(answered_at__isnull=False)
+    return (
+        qs.exclude(status=ComplaintStatus.REJECTED)
+        .order_by()
+        .annotate(
+            k_month=TruncMonth("created_at", output_field=DateField()),
+            k_agency=F("agency_id"),
+            k_procedure=F("procedure_id"),
+        )
+        .values("k_month", "k_agency", "k_procedure")
+        .annotate(
+            c_received=Count("id"),
+            c_due=_one(answered | Q(deadline__lt=as_of)),
+            c_answered=_one(answered),
+            c_answered_on_time=_one(
+                answered & (Q(deadline__isnull=True) | Q(answered_at__lte=F("deadline")))
+            ),
+            c_author_satisfied=_one(Q(author_satisfied=True)),
+            c_author_rated=_one(Q(author_satisfied__isnull=False)),
+            c_about_dossier=_one(Q(dossier__isnull=False)),
+        )
+    )
+
+
+def _complaint_facts(rows: Iterable[dict[str, Any]]) -> list[ComplaintFact]:
+    rows = list(rows)
+    areas = agency_areas(r["k_agency"] for r in rows)
+    facts = []
+    for row in rows:
+        province, ministry = areas.get(row["k_agency"] or 0, (None, None))
+        facts.append(
+            ComplaintFact(
+                month=row["k_month"],
+                agency_id=row["k_agency"],
+                procedure_id=row["k_procedure"],
+                province_id=province,
+                ministry_id=ministry,
+                **{name: row[f"c_{name}"] for name in COMPLAINT_COUNTERS},
+            )
+        )
+    return facts
+
+
+def complaints_rebuild(*, as_of: dt.datetime | None = None) -> int:
+    as_of = as_of or timezone.now()
+    facts = _complaint_facts(complaint_queryset(as_of))
+    ComplaintFact.objects.all().delete()
+    ComplaintFact.objects.bulk_create(facts, batch_size=1000)
+    return len(facts)
+
+
+def complaint_refresh(complaint: Any, *, as_of: dt.datetime | None = None) -> None:
+    """Recompute the complaint's bucket, and the unrouted bucket it may have left."""
+    from feedback.models import Complaint
+
+    as_of = as_of or timezone.now()
+    month = timezone.localtime(complaint.created_at).date().replace(day=1)
+    start, end = _month_bounds(month)
+    with transaction.atomic():
+        keys = {(complaint.agency_id, complaint.procedure_id), (None, complaint.procedure_id)}
+        _lock(zlib.crc32(f"complaint|{month}|{a}|{p}".encode()) - 2**31 for a, p in keys)
+        for agency_id, procedure_id in keys:
+            ComplaintFact.objects.filter(
+                month=month, agency_id=agency_id, procedure_id=procedure_id
+            ).delete()
+            qs = Complaint.objects.filter(
+                created_at__gte=start,
+                created_at__lt=end,
+                agency_id=agency_id,
+                procedure_id=procedure_id,
+            )
+            ComplaintFact.objects.bulk_create(_complaint_facts(complaint_queryset(as_of, qs)))

@@ -539,9 +539,7 @@ def index_inputs(unit: Unit, period: Period) -> IndexInputs:
 
 
 def _complaints(unit: Unit, period: Period) -> dict[str, int | None]:
-    """Complaint counters, None while no complaint data has been loaded at all."""
-    if not ComplaintFact.objects.exists():
-        return {}
+    """Complaint counters of feedback.Complaint, rolled up in ComplaintFact."""
     qs = ComplaintFact.objects.filter(month__gte=period.start, month__lt=period.end)
     if unit.kind == "province":
         qs = qs.filter(province_id=unit.key)
@@ -554,6 +552,7 @@ def _complaints(unit: Unit, period: Period) -> dict[str, int | None]:
         on_time=Sum("answered_on_time"),
         answered=Sum("answered"),
         satisfied=Sum("author_satisfied"),
+        rated=Sum("author_rated"),
         about=Sum("about_dossier"),
     )
     return {
@@ -561,6 +560,7 @@ def _complaints(unit: Unit, period: Period) -> dict[str, int | None]:
         "complaints_answered_on_time": sums["on_time"] or 0,
         "complaints_answered": sums["answered"] or 0,
         "complaints_author_satisfied": sums["satisfied"] or 0,
+        "complaints_author_rated": sums["rated"] or 0,
         "complaints_about_dossiers": sums["about"] or 0,
     }
 

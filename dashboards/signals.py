@@ -14,7 +14,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from dossiers.models import Attachment, Dossier, FormDraft
-from feedback.models import Rating
+from feedback.models import Complaint, Rating
 
 logger = logging.getLogger(__name__)
 
@@ -91,4 +91,22 @@ def _draft_changed(sender: Any, instance: FormDraft, created: bool, **kwargs: An
             logger.exception("dashboards: refresh of draft %s failed", instance.pk)
 
     run.dashboards_key = ("draft", instance.pk)  # type: ignore[attr-defined]
+    transaction.on_commit(run, robust=True)
+
+
+@receiver(post_save, sender=Complaint, dispatch_uid="dashboards-complaint")
+def _complaint_changed(sender: Any, instance: Complaint, **kwargs: Any) -> None:
+    if not _enabled() or _already_scheduled(("complaint", instance.pk)):
+        return
+
+    def run() -> None:
+        run.dashboards_done = True  # type: ignore[attr-defined]
+        from .rollups import complaint_refresh
+
+        try:
+            complaint_refresh(instance)
+        except Exception:
+            logger.exception("dashboards: refresh of complaint %s failed", instance.pk)
+
+    run.dashboards_key = ("complaint", instance.pk)  # type: ignore[attr-defined]
     transaction.on_commit(run, robust=True)

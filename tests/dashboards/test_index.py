@@ -100,8 +100,8 @@ def test_online_payment_without_fees_is_no_data():
     [
         # r = (100 - 5 - 3 - 2) / 100 = 0.9 -> min(6, 6) = 6; complaints 8/10 -> 4.8; 3/4 -> 4.5
         (dict(finished=100, rating_unsatisfied=5, finished_late=2, complaints_about_dossiers=3,
-              complaints_due=10, complaints_answered_on_time=8, complaints_answered=4,
-              complaints_author_satisfied=3),
+              complaints_due=10, complaints_answered_on_time=8, complaints_answered=5,
+              complaints_author_rated=4, complaints_author_satisfied=3),
          {"complaints_on_time": D("4.80"), "complaints_satisfied": D("4.50"),
           "dossier_satisfaction": D("6.00")}),
         # r = 1 -> capped at 6 (not 6.67); r = 0.45 -> 3
@@ -177,7 +177,8 @@ def test_whole_index_totals_measured_points_and_carries_the_version():
         dossiers=100, received=100, synced=100, finished=100, finished_on_time=100, online=100,
         with_fee=10, paid_online=10, e_result=100, components=10, components_digital=10,
         components_reused=10, complaints_due=1, complaints_answered_on_time=1,
-        complaints_answered=1, complaints_author_satisfied=1, complaints_about_dossiers=0,
+        complaints_answered=1, complaints_author_satisfied=1, complaints_author_rated=1,
+        complaints_about_dossiers=0,
     )  # fmt: skip
     result = index_compute(inputs)
     assert result.formula_version == FORMULA_VERSION

@@ -249,3 +249,41 @@ def test_live_hook_follows_the_dossier_services(
     assert (fact.finished, fact.processing_within) == (1, 0)
     assert fact.finished_early + fact.finished_on_time == 1
     assert AreaMonthFact.objects.get(province=agency_hk.province).finished == 1
+
+
+def test_complaints_feed_group_four(
+    make_dossier, agency_hk, citizen_a, django_capture_on_commit_callbacks
+):
+    from dashboards.models import ComplaintFact
+    from dashboards.selectors import index_inputs, period_parse, unit_load
+    from feedback.models import Complaint, ComplaintStatus
+
+    dossier = make_dossier(agency_hk, submitted=at("2026-03-02"))
+
+    def complaint(n, **fields):
+        with django_capture_on_commit_callbacks(execute=True):
+            return Complaint.objects.create(
+                code=f"PA-{n}", author=citizen_a, kind="staff", title="t", content="c",
+                created_at=at("2026-03-10"), agency=agency_hk, **fields,
+            )  # fmt: skip
+
+    complaint(1, status=ComplaintStatus.ANSWERED, deadline=at("2026-03-20"),
+              answered_at=at("2026-03-15"), author_satisfied=True, dossier=dossier)  # fmt: skip
+    complaint(2, status=ComplaintStatus.ANSWERED, deadline=at("2026-03-20"),
+              answered_at=at("2026-03-25"), author_satisfied=False)  # fmt: skip
+    complaint(3, status=ComplaintStatus.ROUTED, deadline=at("2026-03-20"))  # overdue, open
+    complaint(4, status=ComplaintStatus.ROUTED, deadline=at("2027-03-20"))  # not yet due
+    complaint(5, status=ComplaintStatus.REJECTED, deadline=at("2026-03-20"))  # not counted
+    live = set(ComplaintFact.objects.values_list("month", "agency_id", "received", "due", "answered",
+                                                 "answered_on_time", "author_satisfied", "author_rated",
+                                                 "about_dossier"))  # fmt: skip
+    assert live == {(dt.date(2026, 3, 1), agency_hk.pk, 4, 3, 2, 1, 1, 2, 1)}
+    inputs = index_inputs(unit_load(kind="agency", pk=agency_hk.pk), period_parse("2026"))
+    assert (inputs.complaints_due, inputs.complaints_answered_on_time) == (3, 1)
+    assert (inputs.complaints_author_satisfied, inputs.complaints_author_rated) == (1, 2)
+    assert inputs.complaints_about_dossiers == 1
+    rollups_rebuild()
+    rebuilt = set(ComplaintFact.objects.values_list("month", "agency_id", "received", "due", "answered",
+                                                    "answered_on_time", "author_satisfied", "author_rated",
+                                                    "about_dossier"))  # fmt: skip
+    assert rebuilt == live
