@@ -49,10 +49,10 @@ from procedures.models import ChannelKind, OnlineLevel
 
 from .models import (
     ATTACHMENT_COUNTERS,
-    ComplaintFact,
     FACT_COUNTERS,
     AreaFact,
     AreaMonthFact,
+    ComplaintFact,
     DossierBucket,
     DraftFact,
     MonthlyFact,
