@@ -209,3 +209,25 @@ def test_bad_period_falls_back_to_this_year(signed_in, national_official, histor
     assert response.status_code == 200
     assert "<script>" not in response.content.decode()
     assert response.context["period"].key.isdigit()
+
+
+def test_official_signs_in_with_password_and_code_then_lands_on_the_dashboard(
+    client, official, settings
+):
+    from django_otp.oath import totp
+
+    from tests.conftest import otp_device
+
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    user = official("province.official", ScopeLevel.NATIONAL)
+    device = otp_device(user)
+    response = client.post(
+        reverse("portal:officer_login"), {"username": user.username, "password": "pw-official-123"}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("portal:officer_otp"))
+    code = f"{totp(device.bin_key, step=device.step):0{device.digits}d}"
+    response = client.post(reverse("portal:officer_otp"), {"otp_token": code})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboards:home")
+    assert client.get(reverse("dashboards:unit_national")).status_code == 200
