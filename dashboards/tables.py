@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.functional import cached_property
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from procedures.models import ChannelKind
@@ -36,7 +39,30 @@ class Table:
     csv_url: str = ""
     xlsx_url: str = ""
 
-    @property
+    def body_html(self) -> SafeString:
+        """The <tbody> rows, built here rather than in template loops (a national page has
+        hundreds of cells): the first cell is the row header, the second links down."""
+        if not self.rows:
+            return format_html(
+                '<tr><td colspan="{}" class="dash-nodata">{}</td></tr>',
+                len(self.columns),
+                _("No data for this period."),
+            )
+        out = []
+        for row in self.rendered:
+            cells = []
+            for index, (text, is_num) in enumerate(row["cells"]):
+                css = ' class="num"' if is_num else ""
+                if index == 0:
+                    cells.append(f'<th scope="row"{css}>{escape(text)}</th>')
+                elif index == 1 and row["link"]:
+                    cells.append(f'<td><a href="{escape(row["link"])}">{escape(text)}</a></td>')
+                else:
+                    cells.append(f"<td{css}>{escape(text)}</td>")
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        return mark_safe("\n".join(out))  # noqa: S308 - every text is escaped above
+
+    @cached_property
     def rendered(self) -> list[dict[str, Any]]:
         """Rows as the page shows them: formatted cells, numbers right-aligned."""
         return [
