@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency, AgencyLevel, Province
 from procedures.models import ChannelKind, Fee, OnlineLevel, Procedure, ProcedureVersion
 
-from .index import IndexInputs, IndexResult, index_compute
+from .index import IndexInputs
 from .models import (
     ATTACHMENT_COUNTERS,
     FACT_COUNTERS,
@@ -26,7 +26,6 @@ from .models import (
     ComplaintFact,
     DashboardScope,
     DraftFact,
-    IndexScore,
     MonthlyFact,
     ProcedureMonthFact,
     ScopeLevel,
@@ -563,20 +562,3 @@ def _complaints(unit: Unit, period: Period) -> dict[str, int | None]:
         "complaints_author_rated": sums["rated"] or 0,
         "complaints_about_dossiers": sums["about"] or 0,
     }
-
-
-def index_for(unit: Unit, period: Period) -> tuple[IndexResult, IndexInputs]:
-    inputs = index_inputs(unit, period)
-    result = index_compute(inputs)
-    IndexScore.objects.update_or_create(
-        unit_kind=unit.kind,
-        unit_id=unit.pk,
-        period=period.key,
-        formula_version=result.formula_version,
-        defaults={
-            "total": result.total,
-            "max_measured": result.max_measured,
-            "detail": {"inputs": inputs.__dict__, "result": result.as_json()},
-        },
-    )
-    return result, inputs

@@ -17,6 +17,7 @@ from procedures.models import ChannelKind, Procedure
 
 from . import selectors as s
 from .charts import Bar, column_chart, hbar_chart
+from .services import index_score_record
 from .tables import (
     Table,
     channel_table,
@@ -226,7 +227,7 @@ def unit_page(request: HttpRequest, kind: str = "national", pk: int | None = Non
 def index_page(request: HttpRequest, kind: str = "national", pk: int | None = None) -> HttpResponse:
     unit = s.unit_get(user=request.user, kind=kind, pk=pk)
     period = s.period_parse(request.GET.get("period"))
-    result, inputs = s.index_for(unit, period)
+    result, inputs = index_score_record(unit=unit, period=period)
     table = index_table(result)
     _export_urls(table, unit, period, None)
     chart = hbar_chart(
@@ -279,7 +280,7 @@ def export(
     unit = s.unit_get(user=request.user, kind=kind, pk=pk)
     period = s.period_parse(request.GET.get("period"))
     if table == "index":
-        result, _inputs = s.index_for(unit, period)
+        result, _inputs = index_score_record(unit=unit, period=period)
         chosen = index_table(result)
     else:
         tables = _unit_tables(unit, period, _procedure(request))["tables"]
