@@ -108,6 +108,7 @@ class Unit:
     name: str
     province_id: int | None = None
     ministry_id: int | None = None
+    code: str = ""
 
     @property
     def key(self) -> int:
@@ -195,6 +196,7 @@ def unit_load(*, kind: str, pk: int | None) -> Unit:
             agency.name,
             province_id=None if ministry else agency.province_id,
             ministry_id=ministry,
+            code=agency.code,
         )
     raise Http404
 

@@ -117,6 +117,7 @@ def test_drill_down_province_agency_procedure(
     page = client.get(unit_url("province", hanoi.pk)).content.decode()
     assert reverse("dashboards:unit", args=["agency", agency_hk.pk]) in page
     page = client.get(unit_url("agency", agency_hk.pk)).content.decode()
+    assert reverse("dashboards:public_agency", args=[agency_hk.code]) in page
     procedure = birth_version.procedure
     drill = f"{unit_url('agency', agency_hk.pk)}&procedure={procedure.pk}"
     assert f"procedure={procedure.pk}" in page
