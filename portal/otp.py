@@ -42,10 +42,13 @@ OTP_FIELD = "otp_token"  # also listed in AXES_SENSITIVE_PARAMETERS: never store
 
 
 def is_officer(user: Any) -> bool:
-    """An officer works for an agency (a membership) or administers the portal (staff)."""
+    """An officer works for an agency (a membership), administers the portal (staff) or
+    watches the dashboards (an official with a dashboard scope)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return bool(user.is_staff or user.memberships.exists())
+    return bool(
+        user.is_staff or user.memberships.exists() or user.dashboard_scopes.exists()  # officials
+    )
 
 
 def is_verified(user: Any) -> bool:

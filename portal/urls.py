@@ -95,4 +95,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("feedback/", include(feedback_urls.public_patterns)),
     path("backoffice/feedback/", include(feedback_urls.backoffice_patterns)),
+    path("", include("dashboards.urls")),
 ]

@@ -55,6 +55,8 @@ def _officer_next(request) -> str:
         return reverse("backoffice:queue")
     if request.user.is_staff:
         return reverse("admin:index")
+    if request.user.dashboard_scopes.exists():
+        return reverse("dashboards:home")
     return reverse("portal:home")
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "feedback",
     "interop",
     "payments",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "deadline-alerts": {"task": "dossiers.tasks.deadline_alerts", "schedule": 300.0},
     "interop-deliveries-due": {"task": "interop.tasks.deliveries_due", "schedule": 30.0},
+}
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["dashboards-reconcile"] = {
+    "task": "dashboards.tasks.rollups_reconcile",
+    "schedule": crontab(hour=1, minute=30),
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 PORTAL_OUTBOX_STALE_SECONDS = env.int("PORTAL_OUTBOX_STALE_SECONDS", default=60)

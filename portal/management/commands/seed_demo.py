@@ -12,6 +12,7 @@ class Command(BaseCommand):
         call_command("load_procedures")
         call_command("load_eforms")
         demo_users_create()
+        call_command("seed_dashboard_demo")
         self.stdout.write(
             f"Demo officers: {', '.join(o.username for o in DEMO_OFFICERS)} and admin"
         )

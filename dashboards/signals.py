@@ -1,0 +1,112 @@
+"""Keep the rollups live: any save of a dossier, its rating or an attachment recomputes the
+dossier's buckets once its transaction commits (one refresh per dossier per transaction).
+A refresh that fails (or a change made with QuerySet.update) is put right by the nightly
+reconciliation (`dashboards.tasks.rollups_reconcile`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from dossiers.models import Attachment, Dossier, FormDraft
+from feedback.models import Complaint, Rating
+
+logger = logging.getLogger(__name__)
+
+
+def _enabled() -> bool:
+    return getattr(settings, "DASHBOARDS_LIVE_ROLLUPS", True)
+
+
+def _already_scheduled(key: object) -> bool:
+    """A refresh with this key waits for the current transaction's commit already."""
+    connection = transaction.get_connection()
+    return any(
+        getattr(entry[1], "dashboards_key", None) == key
+        and not getattr(entry[1], "dashboards_done", False)
+        for entry in connection.run_on_commit
+    )
+
+
+def schedule_refresh(dossier_id: int | None) -> None:
+    if dossier_id is None or not _enabled() or _already_scheduled(("dossier", dossier_id)):
+        return
+
+    def run() -> None:
+        run.dashboards_done = True  # type: ignore[attr-defined]
+        from .rollups import dossier_refresh
+
+        try:
+            dossier_refresh(dossier_id)
+        except Exception:  # the nightly reconciliation recomputes it
+            logger.exception("dashboards: refresh of dossier %s failed", dossier_id)
+
+    run.dashboards_key = ("dossier", dossier_id)  # type: ignore[attr-defined]
+    transaction.on_commit(run, robust=True)
+
+
+@receiver(post_save, sender=Dossier, dispatch_uid="dashboards-dossier")
+@receiver(post_delete, sender=Dossier, dispatch_uid="dashboards-dossier-delete")
+def _dossier_changed(sender: Any, instance: Dossier, **kwargs: Any) -> None:
+    schedule_refresh(instance.parent_id or instance.pk)
+
+
+@receiver(post_save, sender=Rating, dispatch_uid="dashboards-rating")
+@receiver(post_delete, sender=Rating, dispatch_uid="dashboards-rating-delete")
+def _rating_changed(sender: Any, instance: Rating, **kwargs: Any) -> None:
+    schedule_refresh(instance.dossier_id)
+
+
+@receiver(post_save, sender=Attachment, dispatch_uid="dashboards-attachment")
+@receiver(post_delete, sender=Attachment, dispatch_uid="dashboards-attachment-delete")
+def _attachment_changed(sender: Any, instance: Attachment, **kwargs: Any) -> None:
+    schedule_refresh(instance.dossier_id)
+
+
+@receiver(post_save, sender=FormDraft, dispatch_uid="dashboards-draft")
+def _draft_changed(sender: Any, instance: FormDraft, created: bool, **kwargs: Any) -> None:
+    # Only the moments the figures depend on: opened, first answer, submitted.
+    update_fields = kwargs.get("update_fields")
+    if not _enabled() or _already_scheduled(("draft", instance.pk)):
+        return
+    if (
+        not created
+        and update_fields is not None
+        and not ({"first_answered_at", "submitted_at", "login_at"} & set(update_fields))
+    ):
+        return
+
+    def run() -> None:
+        run.dashboards_done = True  # type: ignore[attr-defined]
+        from .rollups import draft_refresh
+
+        try:
+            draft_refresh(instance)
+        except Exception:
+            logger.exception("dashboards: refresh of draft %s failed", instance.pk)
+
+    run.dashboards_key = ("draft", instance.pk)  # type: ignore[attr-defined]
+    transaction.on_commit(run, robust=True)
+
+
+@receiver(post_save, sender=Complaint, dispatch_uid="dashboards-complaint")
+def _complaint_changed(sender: Any, instance: Complaint, **kwargs: Any) -> None:
+    if not _enabled() or _already_scheduled(("complaint", instance.pk)):
+        return
+
+    def run() -> None:
+        run.dashboards_done = True  # type: ignore[attr-defined]
+        from .rollups import complaint_refresh
+
+        try:
+            complaint_refresh(instance)
+        except Exception:
+            logger.exception("dashboards: refresh of complaint %s failed", instance.pk)
+
+    run.dashboards_key = ("complaint", instance.pk)  # type: ignore[attr-defined]
+    transaction.on_commit(run, robust=True)

@@ -1,0 +1,342 @@
+"""Dashboard pages (officials, scoped, second factor required) and the public statistics of
+an agency or a procedure (aggregates only, no personal data). Views stay thin: selectors
+read and scope, tables.py shapes the tables that are shown and exported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency
+from procedures.models import ChannelKind, Procedure
+
+from . import selectors as s
+from .charts import Bar, column_chart, hbar_chart
+from .services import index_score_record
+from .tables import (
+    Table,
+    channel_table,
+    fmt,
+    index_table,
+    kpi_table,
+    procedure_rows_table,
+    ranking_table,
+    series_table,
+    status_table,
+    to_csv,
+    to_xlsx,
+)
+
+
+def _official_required(view):  # type: ignore[no-untyped-def]
+    """Officials with a dashboard scope (anyone else: 404) who passed the second factor."""
+    from portal.otp import is_verified, otp_step_redirect
+
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not s.user_scopes(request.user):
+            raise Http404
+        if not is_verified(request.user):
+            return otp_step_redirect(request)
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def _unit_url(kind: str, pk: int | None, name: str = "unit", **query: Any) -> str:
+    url = (
+        reverse(f"dashboards:{name}_national")
+        if kind == "national"
+        else reverse(f"dashboards:{name}", args=[kind, pk])
+    )
+    params = "&".join(f"{k}={v}" for k, v in query.items() if v not in (None, ""))
+    return f"{url}?{params}" if params else url
+
+
+def _procedure(request: HttpRequest) -> Procedure | None:
+    value = request.GET.get("procedure", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404
+    return get_object_or_404(Procedure, pk=int(value))
+
+
+def _series_with_online(qs: Any, period: s.Period) -> list[dict[str, Any]]:
+    return s.time_series(qs, period)
+
+
+def _unit_tables(unit: s.Unit, period: s.Period, procedure: Procedure | None) -> dict[str, Any]:
+    """Everything a unit page shows, as tables (exportable) and charts."""
+    qs = s.facts(unit, period, procedure.pk if procedure else None)
+    figures = s.figures(qs)
+    proc_ids = [procedure.pk] if procedure else None
+    drafts = s.draft_figures(period, proc_ids)
+    series = _series_with_online(qs, period)
+    tables: dict[str, Table] = {}
+    for table in (
+        kpi_table(figures, drafts),
+        status_table(figures),
+        channel_table(figures),
+        series_table(series),
+    ):
+        tables[table.key] = table
+    if unit.kind == "national" and procedure is None:
+        tables["provinces"] = ranking_table(
+            "provinces",
+            _("Provinces"),
+            s.province_ranking(period),
+            lambda r: _unit_url("province", r["province_id"], period=period.key),
+        )
+        tables["ministries"] = ranking_table(
+            "ministries",
+            _("Ministries"),
+            s.ministry_ranking(period),
+            lambda r: _unit_url("ministry", r["ministry_id"], period=period.key),
+        )
+    if unit.kind in ("province", "ministry") and procedure is None:
+        tables["agencies"] = ranking_table(
+            "agencies",
+            _("Agencies"),
+            s.agency_table(unit, period),
+            lambda r: (
+                _unit_url("agency", r["agency_id"], period=period.key) if r["agency_id"] else None
+            ),
+        )
+    if procedure is None:
+        tables["procedures"] = procedure_rows_table(
+            s.procedure_table(s.facts(unit, period, by_procedure=True)),
+            lambda r: _unit_url(unit.kind, unit.pk, period=period.key, procedure=r["procedure_id"]),
+        )
+    charts = {
+        "channels": hbar_chart(
+            _("Dossiers by channel"),
+            [
+                Bar(
+                    s_label,
+                    row["dossiers"],
+                    fmt(row["dossiers"], "int"),
+                    alt=channel != ChannelKind.ONLINE,
+                )
+                for channel, row in sorted(figures.by_channel.items())
+                for s_label in [str(ChannelKind(channel).label)]
+            ],
+        ),
+        "status": hbar_chart(
+            _("Dossiers by status"),
+            [Bar(str(r[0]), r[1], fmt(r[1], "int")) for r in tables["status"].rows],
+        ),
+        "months": column_chart(
+            _("Dossiers by month"),
+            [
+                Bar(r["month"].strftime("%m/%y"), r["dossiers"], _short(r["dossiers"]))
+                for r in series
+            ],
+        ),
+        "time": hbar_chart(
+            _("Average processing time (hours)"),
+            [
+                Bar(_("Online"), figures.hours_online or 0, fmt(figures.hours_online, "hours")),
+                Bar(
+                    _("In person"),
+                    figures.hours_in_person or 0,
+                    fmt(figures.hours_in_person, "hours"),
+                    alt=True,
+                ),
+            ],
+        ),
+    }
+    return {"tables": tables, "charts": charts, "figures": figures, "drafts": drafts}
+
+
+def _short(value: int) -> str:
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if value >= 10_000:
+        return f"{value / 1000:.0f}k"
+    return str(value)
+
+
+def _breadcrumbs(unit: s.Unit, period: s.Period, user: Any) -> list[tuple[str, str]]:
+    crumbs: list[tuple[str, str]] = []
+    national = s.national_unit()
+    if s.unit_visible(user, national):
+        crumbs.append((national.name, _unit_url("national", None, period=period.key)))
+    if unit.kind == "agency":
+        parent = (
+            s.unit_load(kind="province", pk=unit.province_id)
+            if unit.province_id
+            else s.unit_load(kind="ministry", pk=unit.ministry_id)
+            if unit.ministry_id and unit.ministry_id != unit.pk
+            else None
+        )
+        if parent is not None and s.unit_visible(user, parent):
+            crumbs.append((parent.name, _unit_url(parent.kind, parent.pk, period=period.key)))
+    return crumbs
+
+
+def _export_urls(table: Table, unit: s.Unit, period: s.Period, procedure: Procedure | None) -> None:
+    for fmt_name in ("csv", "xlsx"):
+        url = (
+            reverse("dashboards:export_national", args=[table.key, fmt_name])
+            if unit.kind == "national"
+            else reverse("dashboards:export", args=[unit.kind, unit.pk, table.key, fmt_name])
+        )
+        url += f"?period={period.key}" + (f"&procedure={procedure.pk}" if procedure else "")
+        setattr(table, f"{fmt_name}_url", url)
+
+
+def _context(request: HttpRequest, kind: str, pk: int | None) -> dict[str, Any]:
+    unit = s.unit_get(user=request.user, kind=kind, pk=pk)
+    period = s.period_parse(request.GET.get("period"))
+    procedure = _procedure(request)
+    data = _unit_tables(unit, period, procedure)
+    for table in data["tables"].values():
+        _export_urls(table, unit, period, procedure)
+    return {
+        "unit": unit,
+        "period": period,
+        "periods": s.period_choices(),
+        "procedure": procedure,
+        "crumbs": _breadcrumbs(unit, period, request.user),
+        "index_url": _unit_url(unit.kind, unit.pk, name="index", period=period.key),
+        **data,
+    }
+
+
+@_official_required
+def home(request: HttpRequest) -> HttpResponse:
+    unit = s.home_unit(request.user)
+    return redirect(_unit_url(unit.kind, unit.pk))
+
+
+@_official_required
+def unit_page(request: HttpRequest, kind: str = "national", pk: int | None = None) -> HttpResponse:
+    context = _context(request, kind, pk)
+    context["export_base"] = request.path
+    return render(request, "dashboards/unit.html", context)
+
+
+@_official_required
+def index_page(request: HttpRequest, kind: str = "national", pk: int | None = None) -> HttpResponse:
+    unit = s.unit_get(user=request.user, kind=kind, pk=pk)
+    period = s.period_parse(request.GET.get("period"))
+    result, inputs = index_score_record(unit=unit, period=period)
+    table = index_table(result)
+    _export_urls(table, unit, period, None)
+    chart = hbar_chart(
+        _("Service index by group"),
+        [
+            Bar(
+                f"{g.number}. {g.label}",
+                float(g.points or 0),
+                f"{fmt(g.points, 'points')} / {g.max_points}",
+            )
+            for g in result.groups
+        ],
+        max_value=22,
+    )
+    return render(
+        request,
+        "dashboards/index.html",
+        {
+            "unit": unit,
+            "period": period,
+            "periods": s.period_choices(),
+            "result": result,
+            "inputs": inputs,
+            "table": table,
+            "chart": chart,
+            "crumbs": _breadcrumbs(unit, period, request.user),
+            "unit_url": _unit_url(unit.kind, unit.pk, period=period.key),
+        },
+    )
+
+
+def _export(table: Table, fmt_name: str, filename: str) -> HttpResponse:
+    if fmt_name == "csv":
+        response = HttpResponse(to_csv(table), content_type="text/csv; charset=utf-8")
+    elif fmt_name == "xlsx":
+        response = HttpResponse(
+            to_xlsx(table),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt_name}"'
+    return response
+
+
+@_official_required
+def export(
+    request: HttpRequest, table: str, fmt_name: str, kind: str = "national", pk: int | None = None
+) -> HttpResponse:
+    unit = s.unit_get(user=request.user, kind=kind, pk=pk)
+    period = s.period_parse(request.GET.get("period"))
+    if table == "index":
+        result, _inputs = index_score_record(unit=unit, period=period)
+        chosen = index_table(result)
+    else:
+        tables = _unit_tables(unit, period, _procedure(request))["tables"]
+        if table not in tables:
+            raise Http404
+        chosen = tables[table]
+    return _export(chosen, fmt_name, f"{unit.slug}-{period.key}-{table}")
+
+
+# --- public statistics --------------------------------------------------------------------
+
+
+def _public(
+    request: HttpRequest, unit: s.Unit, procedure: Procedure | None, title: str
+) -> HttpResponse:
+    period = s.period_parse(request.GET.get("period"))
+    qs = s.facts(unit, period, procedure.pk if procedure else None)
+    figures = s.figures(qs)
+    series = _series_with_online(qs, period)
+    tables = {
+        t.key: t for t in (status_table(figures), channel_table(figures), series_table(series))
+    }
+    charts = {
+        "months": column_chart(
+            _("Dossiers by month"),
+            [
+                Bar(r["month"].strftime("%m/%y"), r["dossiers"], _short(r["dossiers"]))
+                for r in series
+            ],
+        ),
+        "status": hbar_chart(
+            _("Dossiers by status"),
+            [Bar(str(r[0]), r[1], fmt(r[1], "int")) for r in tables["status"].rows],
+        ),
+    }
+    return render(
+        request,
+        "dashboards/public.html",
+        {
+            "title": title,
+            "period": period,
+            "periods": s.period_choices(),
+            "figures": figures,
+            "tables": tables,
+            "charts": charts,
+            "procedure": procedure,
+        },
+    )
+
+
+def public_agency(request: HttpRequest, code: str) -> HttpResponse:
+    agency = get_object_or_404(Agency, code=code)
+    unit = s.unit_load(kind="agency", pk=agency.pk)
+    return _public(request, unit, None, agency.name)
+
+
+def public_procedure(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = get_object_or_404(Procedure, code=code, is_published=True)
+    return _public(request, s.national_unit(), procedure, procedure.label)
