@@ -126,7 +126,7 @@ def test_prefilled_locked_reused_and_outages_in_three_procedures(
     settings.NATIONAL_SERVICES_URL = population_down.url
     start(page, portal, RESIDENCE)
     notice = page.locator(".notice-warning")
-    assert re.search("không kết nối được|could not reach", notice.inner_text(), re.I)
+    assert re.search("chưa kết nối được|could not reach", notice.inner_text(), re.I)
     assert page.locator("[name='person-full_name']").input_value() == ""
     shot(page, "issue4-04-residence-population-down")
     settings.NATIONAL_SERVICES_URL = working_mocks
