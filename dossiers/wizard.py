@@ -285,14 +285,14 @@ class EFormWizard(WizardView):
         kwargs = self.definition.form_kwargs(step, answers)
         form_class = self.form_list[step]
         if isinstance(form_class, type) and issubclass(form_class, LockableForm):
-            prefill = self._prefill()
+            prefill = self._prefill(step)
             kwargs["locked"] = prefill.locked.get(step, {})
             kwargs["locked_sources"] = prefill.locked_sources.get(step, {})
         elif form_class is DocumentsForm or (
             isinstance(form_class, type) and issubclass(form_class, DocumentsForm)
         ):
             kwargs["components"] = self.definition.components(self.draft.procedure_version, answers)
-            kwargs["store"] = self._prefill().store
+            kwargs["store"] = self._prefill(step).store
         return kwargs
 
     def get_form(self, step=None, data=None, files=None):
@@ -325,8 +325,22 @@ class EFormWizard(WizardView):
         )
         return form_class(**kwargs)
 
-    def _prefill(self) -> PrefillContext:
+    def _needs_prefill(self, step: str | None) -> bool:
+        """Whether the pages up to `step` (the current one if None) read any national source,
+        or the form has a crucial source (checked from the first page)."""
+        if getattr(self.definition, "crucial_sources", ()):
+            return True
+        names = self.definition.wizard_step_names
+        step = step or self.storage.current_step or names[0]
+        upto = names[: names.index(step) + 1] if step in names else names
+        return any(self.definition.sources_of_step(name) for name in upto)
+
+    def _prefill(self, step: str | None = None) -> PrefillContext:
+        """The form's prefill, resolved once per draft when the person first reaches a page
+        that needs a national source: a first page without prefill costs no lookup."""
         cached = self.storage.extra_data.get(PREFILL_KEY)
+        if cached is None and not self._needs_prefill(step):
+            return PrefillContext()
         if cached is None:
             context = self.definition.prefill(
                 user=self.request.user, version=self.draft.procedure_version
@@ -368,7 +382,7 @@ class EFormWizard(WizardView):
         return locked
 
     def get_form_initial(self, step: str):
-        initial = self._prefill().initial.get(step, {})
+        initial = self._prefill(step).initial.get(step, {})
         if hasattr(self.form_list[step], "management_form"):  # a repeating group
             return initial if isinstance(initial, list) else []
         return dict(initial)
@@ -507,7 +521,7 @@ class EFormWizard(WizardView):
                 email=submission.email,
                 phone=submission.phone,
                 draft=self.draft,
-                prefilled_from=self._prefill().used,
+                prefilled_from=self._prefill(self.definition.wizard_step_names[-1]).used,
             )
         except AlreadySubmitted as exc:
             dossier = exc.dossier

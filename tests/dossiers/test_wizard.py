@@ -207,3 +207,20 @@ def test_population_database_down_says_so_and_lets_the_person_type(client, setup
     assert AuditEvent.objects.filter(
         action="prefill.lookup", details__outcome="unavailable"
     ).exists()
+
+
+def test_the_first_page_asks_no_registry_and_the_first_prefilled_page_asks_once(client, setup):
+    """Prefill is resolved when the person reaches the first page that shows a national
+    record, not before: the child's page costs no lookup."""
+    client.force_login(setup)
+    url = start(client)
+    assert 'name="child-full_name"' in client.get(url).content.decode()
+    assert not AuditEvent.objects.filter(action="prefill.lookup").exists()
+    post(client, url, "child", CHILD)
+    page = client.get(url).content.decode()
+    assert re.search(r'<input[^>]*value="mother"[^>]*checked', page)
+    lookups = AuditEvent.objects.filter(action="prefill.lookup").count()
+    assert lookups >= 2  # the applicant, then the spouse named in her record
+    post(client, url, "applicant", {"relationship": "mother"})
+    client.get(url)
+    assert AuditEvent.objects.filter(action="prefill.lookup").count() == lookups
