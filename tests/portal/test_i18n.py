@@ -23,7 +23,7 @@ VI_PO = LOCALE_DIR / "vi" / "LC_MESSAGES" / "django.po"
 VI_MO = LOCALE_DIR / "vi" / "LC_MESSAGES" / "django.mo"
 EN_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
 
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[-+ #0]*\d*(?:\.\d+)?[sdif]")
 _KEYWORD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(".*")\s*$')
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
