@@ -32,7 +32,7 @@ class ChannelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Channel
-        fields = ["kind", "time_limit", "time_unit", "time_note", "fees"]
+        fields = ["kind", "time_limit", "time_unit", "time_note", "time_note_en", "fees"]
 
 
 class ComponentSerializer(serializers.ModelSerializer):
@@ -67,7 +67,15 @@ class StepSerializer(serializers.ModelSerializer):
 class LegalBasisSerializer(serializers.ModelSerializer):
     class Meta:
         model = LegalBasis
-        fields = ["number", "title", "issuer", "issue_date", "effective_date"]
+        fields = [
+            "number",
+            "title",
+            "title_en",
+            "issuer",
+            "issuer_en",
+            "issue_date",
+            "effective_date",
+        ]
 
 
 class VersionSerializer(serializers.ModelSerializer):
