@@ -1,5 +1,10 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
@@ -143,7 +148,7 @@ class ProcedureDetailSerializer(ProcedureListSerializer):
     class Meta(ProcedureListSerializer.Meta):
         fields = [*ProcedureListSerializer.Meta.fields, "keywords", "version"]
 
-    @extend_schema(responses=VersionSerializer)
+    @extend_schema_field(VersionSerializer(allow_null=True))
     def get_version(self, obj) -> dict | None:
         version = obj.version_in_force()
         return VersionSerializer(version).data if version else None
