@@ -70,18 +70,21 @@ class LevelInline(VersionChildInline):
         "level",
         "competent_agency_kind",
         "competent_agency",
+        "competent_agency_en",
         "competent_agency_number",
         "competent_agency_code",
         "implementing_agency",
         "delegated_agency",
         "coordinating_agencies",
+        "coordinating_agencies_en",
         "receiving_address",
+        "receiving_address_en",
     ]
 
 
 class ChannelInline(VersionChildInline):
     model = Channel
-    fields = ["kind", "time_limit", "time_unit", "time_note"]
+    fields = ["kind", "time_limit", "time_unit", "time_note", "time_note_en"]
     show_change_link = True  # fees are edited on the channel's page
 
 
@@ -103,7 +106,7 @@ class ResultInline(VersionChildInline):
 
 class LegalBasisInline(VersionChildInline):
     model = LegalBasis
-    fields = ["number", "title", "issuer", "issue_date", "effective_date"]
+    fields = ["number", "title", "title_en", "issuer", "issuer_en", "issue_date", "effective_date"]
 
 
 @admin.register(ProcedureVersion)
@@ -246,7 +249,7 @@ class VersionPartAdmin(admin.ModelAdmin):
 class ChannelAdmin(VersionPartAdmin):
     inlines = [FeeInline]
     readonly_fields = ["version"]
-    fields = ["version", "kind", "time_limit", "time_unit", "time_note"]
+    fields = ["version", "kind", "time_limit", "time_unit", "time_note", "time_note_en"]
 
 
 @admin.register(Case)

@@ -1,5 +1,10 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
@@ -32,7 +37,7 @@ class ChannelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Channel
-        fields = ["kind", "time_limit", "time_unit", "time_note", "fees"]
+        fields = ["kind", "time_limit", "time_unit", "time_note", "time_note_en", "fees"]
 
 
 class ComponentSerializer(serializers.ModelSerializer):
@@ -67,7 +72,15 @@ class StepSerializer(serializers.ModelSerializer):
 class LegalBasisSerializer(serializers.ModelSerializer):
     class Meta:
         model = LegalBasis
-        fields = ["number", "title", "issuer", "issue_date", "effective_date"]
+        fields = [
+            "number",
+            "title",
+            "title_en",
+            "issuer",
+            "issuer_en",
+            "issue_date",
+            "effective_date",
+        ]
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -135,7 +148,7 @@ class ProcedureDetailSerializer(ProcedureListSerializer):
     class Meta(ProcedureListSerializer.Meta):
         fields = [*ProcedureListSerializer.Meta.fields, "keywords", "version"]
 
-    @extend_schema(responses=VersionSerializer)
+    @extend_schema_field(VersionSerializer(allow_null=True))
     def get_version(self, obj) -> dict | None:
         version = obj.version_in_force()
         return VersionSerializer(version).data if version else None

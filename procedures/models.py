@@ -16,6 +16,13 @@ procedure_code_validator = RegexValidator(
 )
 
 
+def bilingual(text: str, text_en: str) -> str:
+    """`text_en` when the active language is English and it is not blank, else `text`."""
+    if text_en and (get_language() or "vi").startswith("en"):
+        return text_en
+    return text
+
+
 class BilingualMixin:
     """`label` returns the English name when the active language is English."""
 
@@ -24,9 +31,7 @@ class BilingualMixin:
 
     @property
     def label(self) -> str:
-        if (get_language() or "vi").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
+        return bilingual(self.name, self.name_en)
 
 
 class Sector(BilingualMixin, models.Model):
@@ -165,9 +170,12 @@ class ImplementationLevel(models.Model):
     implementing_agency = models.CharField(max_length=255)
     competent_agency_kind = models.CharField(max_length=32, choices=AgencyKind.choices)
     competent_agency = models.CharField(max_length=255)
+    competent_agency_en = models.CharField(max_length=255, blank=True)
     delegated_agency = models.CharField(max_length=255, blank=True)
     coordinating_agencies = models.CharField(max_length=500, blank=True)
+    coordinating_agencies_en = models.CharField(max_length=500, blank=True)
     receiving_address = models.CharField(max_length=500, blank=True)
+    receiving_address_en = models.CharField(max_length=500, blank=True)
     competent_agency_number = models.CharField(
         max_length=2,
         blank=True,
@@ -188,6 +196,18 @@ class ImplementationLevel(models.Model):
     def __str__(self) -> str:
         return f"{self.version} level {self.level}"
 
+    @property
+    def competent_agency_label(self) -> str:
+        return bilingual(self.competent_agency, self.competent_agency_en)
+
+    @property
+    def coordinating_agencies_label(self) -> str:
+        return bilingual(self.coordinating_agencies, self.coordinating_agencies_en)
+
+    @property
+    def receiving_address_label(self) -> str:
+        return bilingual(self.receiving_address, self.receiving_address_en)
+
 
 class ChannelKind(models.IntegerChoices):
     IN_PERSON = 1, _("In person")
@@ -207,6 +227,7 @@ class Channel(models.Model):
     time_limit = models.DecimalField(max_digits=6, decimal_places=2)
     time_unit = models.CharField(max_length=16, choices=TimeUnit.choices)
     time_note = models.CharField(max_length=500, blank=True)
+    time_note_en = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["kind"]
@@ -216,6 +237,10 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.time_limit} {self.get_time_unit_display()}"
+
+    @property
+    def time_note_label(self) -> str:
+        return bilingual(self.time_note, self.time_note_en)
 
 
 class Fee(models.Model):
@@ -303,7 +328,9 @@ class LegalBasis(models.Model):
     )
     number = models.CharField(max_length=64)
     title = models.CharField(max_length=500)
+    title_en = models.CharField(max_length=500, blank=True)
     issuer = models.CharField(max_length=255)
+    issuer_en = models.CharField(max_length=255, blank=True)
     issue_date = models.DateField()
     effective_date = models.DateField(null=True, blank=True)
 
@@ -312,6 +339,14 @@ class LegalBasis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @property
+    def title_label(self) -> str:
+        return bilingual(self.title, self.title_en)
+
+    @property
+    def issuer_label(self) -> str:
+        return bilingual(self.issuer, self.issuer_en)
 
 
 class SearchWord(models.Model):

@@ -64,6 +64,7 @@ def _replace_version_children(version: ProcedureVersion, data: dict[str, Any]) -
             time_limit=Decimal(channel_data["time_limit"]),
             time_unit=channel_data["time_unit"],
             time_note=channel_data.get("time_note", ""),
+            time_note_en=channel_data.get("time_note_en", ""),
         )
         Fee.objects.bulk_create(
             Fee(
@@ -98,7 +99,9 @@ def _replace_version_children(version: ProcedureVersion, data: dict[str, Any]) -
             version=version,
             number=basis["number"],
             title=basis["title"],
+            title_en=basis.get("title_en", ""),
             issuer=basis["issuer"],
+            issuer_en=basis.get("issuer_en", ""),
             issue_date=dt.date.fromisoformat(basis["issue_date"]),
             effective_date=_date(basis.get("effective_date")),
         )

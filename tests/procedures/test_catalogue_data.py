@@ -206,6 +206,49 @@ def test_internal_consistency_of_each_version() -> None:
                     assert basis["effective_date"] >= basis["issue_date"], where
 
 
+#: the catalogue texts shown on the procedure page, each with its English beside it
+ENGLISH_PAIRS = {
+    "levels": ("competent_agency", "coordinating_agencies", "receiving_address"),
+    "channels": ("time_note",),
+    "legal_bases": ("title", "issuer"),
+}
+
+
+def test_every_catalogue_text_has_its_english() -> None:
+    missing = []
+    for procedure in PROCEDURES:
+        for version in procedure["versions"]:
+            where = f"{procedure['code']} v{version['number']}"
+            for part, keys in ENGLISH_PAIRS.items():
+                for index, item in enumerate(version[part]):
+                    for key in keys:
+                        text, english = item.get(key, ""), item.get(f"{key}_en", "")
+                        if text.strip() and not english.strip():
+                            missing.append(f"{where} {part}[{index}].{key}_en")
+                        if english.strip() and not text.strip():
+                            missing.append(f"{where} {part}[{index}].{key} (English only)")
+    assert not missing, "\n".join(missing)
+
+
+def test_the_schema_requires_the_english_of_notes_legal_bases_and_levels() -> None:
+    validator = Draft202012Validator(SCHEMA, format_checker=FormatChecker())
+    good = BY_CODE["1.001193"]
+    paths = [
+        ("levels", "competent_agency_en"),
+        ("levels", "receiving_address_en"),
+        ("channels", "time_note_en"),
+        ("legal_bases", "title_en"),
+        ("legal_bases", "issuer_en"),
+    ]
+    for part, key in paths:
+        bad = json.loads(json.dumps(good))
+        del bad["versions"][0][part][0][key]
+        assert not validator.is_valid(bad), key
+    blank_title = json.loads(json.dumps(good))
+    blank_title["versions"][0]["legal_bases"][0]["title_en"] = ""
+    assert not validator.is_valid(blank_title)
+
+
 @pytest.mark.django_db
 def test_load_procedures_loads_every_file() -> None:
     out = StringIO()
@@ -216,6 +259,12 @@ def test_load_procedures_loads_every_file() -> None:
     birth = Procedure.objects.get(code="1.001193").version_in_force()
     assert birth is not None
     assert birth.form_key == "birth_registration"
+    basis = birth.legal_bases.get(number="60/2014/QH13")
+    assert (basis.title_en, basis.issuer_en) == ("Law on Civil Status", "National Assembly")
+    assert all(channel.time_note_en for channel in birth.channels.all())
+    level = birth.levels.get()
+    assert level.competent_agency_en.startswith("People's Committee of the commune")
+    assert level.receiving_address_en
     bundle = Procedure.objects.get(code="2.000986").version_in_force()
     assert bundle is not None
     assert [part["agency_kind"] for part in bundle.bundle_parts] == [

@@ -69,9 +69,53 @@ def test_a_document_an_earlier_result_replaces_says_so(real_catalogue, english):
 
 
 @pytest.mark.django_db
+def test_time_notes_legal_bases_and_agencies_are_in_english(real_catalogue, english):
+    body = _page(english, "1.001193")
+    for text in (
+        "On the day the application is received; if it is received after 3 p.m.",  # time note
+        "Law on Civil Status",
+        "Decree detailing a number of articles of and measures to implement the Law on Civil",
+        "National Assembly",
+        "Government",
+        "People&#x27;s Committee of the commune where the child was born",  # competent agency
+        "The commune Public Administration Service Centre, or online",  # where to submit
+    ):
+        assert text in body, text
+    for vietnamese in ("Luật Hộ tịch", "Quốc hội", "Chính phủ", "nhận sau 15 giờ", "Trung tâm"):
+        assert vietnamese not in body, vietnamese
+    body = _page(english, "1.001699")  # disability assessment: coordinating agencies
+    assert "The commune council that assesses the degree of disability" in body
+    assert "Hội đồng xác định" not in body
+
+
+@pytest.mark.django_db
+def test_without_english_the_vietnamese_text_is_marked_as_vietnamese(real_catalogue, english):
+    from procedures.models import Channel, LegalBasis
+
+    version = Procedure.objects.get(code="1.001193").version_in_force()
+    LegalBasis.objects.filter(version=version).update(title_en="", issuer_en="")
+    Channel.objects.filter(version=version).update(time_note_en="")
+    body = _page(english, "1.001193")
+    assert '<span lang="vi">Luật Hộ tịch</span>' in body
+    assert '<span lang="vi">Quốc hội</span>' in body
+    assert 'lang="vi">Ngay trong ngày tiếp nhận; nhận sau 15 giờ' in body
+
+
+@pytest.mark.django_db
+def test_the_api_gives_both_languages_of_notes_and_legal_bases(real_catalogue, client):
+    version = client.get("/api/procedures/1.001193/").json()["version"]
+    basis = next(b for b in version["legal_bases"] if b["number"] == "60/2014/QH13")
+    assert (basis["title"], basis["title_en"]) == ("Luật Hộ tịch", "Law on Civil Status")
+    assert (basis["issuer"], basis["issuer_en"]) == ("Quốc hội", "National Assembly")
+    assert all(channel["time_note"] and channel["time_note_en"] for channel in version["channels"])
+
+
+@pytest.mark.django_db
 def test_the_page_is_in_vietnamese_by_default(real_catalogue, client):
     body = _page(client, "1.001193")
     assert "Đăng ký khai sinh" in body
+    assert "Luật Hộ tịch" in body
+    assert "Law on Civil Status" not in body
     assert 'lang="vi"' in body
 
 
