@@ -61,16 +61,15 @@ def officer(agency: Agency) -> User:
     return user
 
 
-def test_bundle_fans_out_and_completes_when_all_parts_do(
-    bundle_version, agencies, hoan_kiem, citizen_a, django_capture_on_commit_callbacks
-):
+def submit_bundle(bundle_version, applicant, commune, capture):
+    """A birth bundle submitted online and fanned out to its parts."""
     case = bundle_version.cases.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        bundle = dossier_submit(
-            applicant=citizen_a,
+    with capture(execute=True):
+        return dossier_submit(
+            applicant=applicant,
             version=bundle_version,
             case=case,
-            commune=hoan_kiem,
+            commune=commune,
             data=BIRTH_DATA,
             subject_name="Trần Minh An",
             submission_key=uuid.uuid4(),
@@ -78,6 +77,12 @@ def test_bundle_fans_out_and_completes_when_all_parts_do(
                 NewAttachment(case.components.get(code="GCS"), pdf_upload(), "application/pdf")
             ],
         )
+
+
+def test_bundle_fans_out_and_completes_when_all_parts_do(
+    bundle_version, agencies, hoan_kiem, citizen_a, django_capture_on_commit_callbacks
+):
+    bundle = submit_bundle(bundle_version, citizen_a, hoan_kiem, django_capture_on_commit_callbacks)
     bundle.refresh_from_db()
     parts = list(bundle.parts.order_by("id"))
     assert [p.competent_agency for p in parts] == agencies
@@ -197,20 +202,7 @@ def test_a_bundle_whose_every_part_is_refused_is_refused_too(
 ):
     from dossiers.services import dossier_refuse
 
-    case = bundle_version.cases.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        bundle = dossier_submit(
-            applicant=citizen_a,
-            version=bundle_version,
-            case=case,
-            commune=hoan_kiem,
-            data=BIRTH_DATA,
-            subject_name="Trần Minh An",
-            submission_key=uuid.uuid4(),
-            attachments=[
-                NewAttachment(case.components.get(code="GCS"), pdf_upload(), "application/pdf")
-            ],
-        )
+    bundle = submit_bundle(bundle_version, citizen_a, hoan_kiem, django_capture_on_commit_callbacks)
     parts = list(bundle.parts.order_by("id"))
     for index, (part, agency) in enumerate(zip(parts, agencies, strict=True)):
         dossier_refuse(dossier=part, officer=officer(agency), agency=agency, reason="Thiếu giấy tờ")
