@@ -554,30 +554,29 @@ def dossier_receive(*, dossier: Dossier, officer: User, agency: Agency) -> Dossi
     with transaction.atomic(durable=True):
         dossier = _lock(dossier)
         _not_waiting_for_applicant(dossier, "receive")
-        now = timezone.now()
         dossier.receiving_agency = agency
-        if dossier.received_at is None:
-            dossier.received_at = now
-            dossier.due_at = dossier_due_at(dossier, now)
-        dossier.current_step = 1
-        dossier.step_due_at = _first_step_due(dossier, now)
-        _transition(
-            dossier,
-            target=Status.RECEIVED,
-            officer=officer,
-            agency=agency,
-            action="received",
-            permission="receive",
-            step_due_at=dossier.step_due_at,
-            extra_fields=(
-                "received_at",
-                "receiving_agency",
-                "due_at",
-                "current_step",
-                "step_due_at",
-            ),
-        )
+        _mark_received(dossier, officer=officer, agency=agency, now=timezone.now())
     return dossier
+
+
+def _mark_received(dossier: Dossier, *, officer: User, agency: Agency, now: dt.datetime) -> None:
+    """Status 2: the clock starts at the first valid reception (a transfer keeps it), and the
+    first workflow step gets its deadline."""
+    if dossier.received_at is None:
+        dossier.received_at = now
+        dossier.due_at = dossier_due_at(dossier, now)
+    dossier.current_step = 1
+    dossier.step_due_at = _first_step_due(dossier, now)
+    _transition(
+        dossier,
+        target=Status.RECEIVED,
+        officer=officer,
+        agency=agency,
+        action="received",
+        permission="receive",
+        step_due_at=dossier.step_due_at,
+        extra_fields=("received_at", "receiving_agency", "due_at", "current_step", "step_due_at"),
+    )
 
 
 def _end_with_reason(
@@ -1139,18 +1138,5 @@ def dossier_counter_intake(
             agency=agency,
             to_status=dossier.status,
         )
-        dossier.received_at = now
-        dossier.due_at = dossier_due_at(dossier, now)
-        dossier.current_step = 1
-        dossier.step_due_at = _first_step_due(dossier, now)
-        _transition(
-            dossier,
-            target=Status.RECEIVED,
-            officer=officer,
-            agency=agency,
-            action="received",
-            permission="receive",
-            step_due_at=dossier.step_due_at,
-            extra_fields=("received_at", "due_at", "current_step", "step_due_at"),
-        )
+        _mark_received(dossier, officer=officer, agency=agency, now=now)
     return dossier

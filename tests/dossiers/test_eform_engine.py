@@ -306,13 +306,17 @@ def test_field_types_accept_harmless_variants_and_normalise_them(spec, value, ex
 
 @hypothesis_settings(max_examples=200, deadline=None)
 @given(st.text(max_size=30))
-def test_identification_and_tax_fields_never_fail_except_with_a_validation_error(value):
+def test_identification_and_tax_fields_never_crash_and_keep_what_they_accept(value):
     for kind in ("personal_id", "tax_code", "phone"):
         field = build_field({"name": "x", "label": T, "type": kind})
         try:
-            field.clean(value)
-        except ValidationError:
-            pass
+            cleaned = field.clean(value)
+        except ValidationError as error:
+            messages = error.messages  # a message the person can read, never a crash
+        else:
+            messages = []
+            assert field.clean(cleaned) == cleaned  # what was accepted is kept as stored
+        assert all(str(m).strip() for m in messages)
 
 
 @hypothesis_settings(max_examples=200, deadline=None)
