@@ -7,15 +7,13 @@ summarise the answers on "Check your answers", and how to turn the answers into 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Commune
-from portal.models import User
-from procedures.models import ProcedureVersion
 
 if TYPE_CHECKING:
     from .engine import DataForm
@@ -126,19 +124,6 @@ class Submission:
     reused: dict[str, str] = field(default_factory=dict)  # component code -> store document id
 
 
-class EFormDefinition(Protocol):
-    key: str
-    steps: list[StepSpec]
-
-    def form_kwargs(self, step: str, answers: dict[str, dict[str, Any]]) -> dict[str, Any]: ...
-
-    def prefill(self, *, user: User, version: ProcedureVersion) -> PrefillContext: ...
-
-    def summary(self, answers: dict[str, dict[str, Any]]) -> list[tuple[str, list[SummaryRow]]]: ...
-
-    def submission(self, answers: dict[str, dict[str, Any]]) -> Submission: ...
-
-
 def get_definition(key: str) -> DataForm | None:
     """The e-form with this key: the administrators' copy in the database (model EForm) if there
     is one, else the reviewed file dossiers/eforms/definitions/<key>.json."""
@@ -177,7 +162,7 @@ class Coverage:
 TYPED_FIELDS = (forms.CharField, forms.DateField, forms.IntegerField, forms.DecimalField)
 
 
-def prefill_coverage(definition: EFormDefinition, context: PrefillContext) -> Coverage:
+def prefill_coverage(definition: DataForm, context: PrefillContext) -> Coverage:
     """Count, over every step of the e-form, the text fields a person must still type (a
     repeating group counts its first row; uploads and choices are picked, not typed)."""
     text = prefilled = defaulted = typed = chosen = 0

@@ -1,8 +1,7 @@
 """The e-form engine: turns a definition kept as data (docs/eforms.md) into the wizard's steps,
 its prefill, its summary, its submission and its result.
 
-One class, `DataForm`, implements the EFormDefinition protocol for every procedure; no
-procedure has code of its own.
+One class, `DataForm`, serves every procedure; no procedure has code of its own.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from . import (
     StepSpec,
     Submission,
     SummaryRow,
-    normalise_locked,
 )
 from .conditions import answer_at, holds
 from .fields import UploadField, bilingual, build_field, pick_text
@@ -158,9 +156,6 @@ class DocumentsForm(forms.Form):
         for component in self.components:
             name = component_field_name(component.code)
             label = component.label
-            copies = []
-            if component.originals:
-                copies.append(gettext("original"))
             self.fields[name] = UploadField(
                 label=label,
                 required=False,
@@ -690,7 +685,3 @@ def display(spec: dict[str, Any], value: Any) -> str:
     if hasattr(value, "name") and hasattr(value, "read"):
         return value.name
     return str(value)
-
-
-def locked_equal(a: Any, b: Any) -> bool:
-    return normalise_locked(a) == normalise_locked(b)
