@@ -112,6 +112,11 @@ class Payable:
 def payable(dossier: Dossier) -> Payable | None:
     if dossier.payment_status not in PAYABLE or dossier.status in business.FINAL:
         return None  # nothing owed, or refused / withdrawn / stopped / returned
+    return _still_owed(dossier)
+
+
+def _still_owed(dossier: Dossier) -> Payable | None:
+    """The fees if none was paid yet, else the first open obligation, else nothing."""
     fees_paid = dossier.payments.filter(obligation__isnull=True, state=PaymentState.PAID).exists()
     if not fees_paid:
         lines = fee_lines(dossier)
@@ -195,11 +200,9 @@ def _sync_dossier(payment: Payment, target: str) -> None:
     if target == PaymentStatus.PAID:
         if payment.obligation_id is not None:
             Obligation.objects.filter(pk=payment.obligation_id).update(paid_at=payment.paid_at)
-        current = dossier.payment_status
-        dossier.payment_status = PaymentStatus.PENDING  # payable() looks at what is left
-        if payable(dossier) is not None:  # the fees are paid, an obligation is still open
+        # the fees are paid but an obligation is still open
+        if dossier.status not in business.FINAL and _still_owed(dossier) is not None:
             target = PaymentStatus.UNPAID
-        dossier.payment_status = current
     if dossier.payment_status == target:
         return
     dossier_payment.check_transition(dossier.payment_status, target)
