@@ -3,9 +3,11 @@ officers of two communes and two citizens."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import uuid
+import zoneinfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,7 +24,11 @@ from agencies.models import (
 from portal.models import User
 from procedures.services import DATA_DIR, procedure_import
 
-pytest_plugins = ["tests.fixtures_mocks", "tests.plugins.skipped_suites"]
+pytest_plugins = [
+    "tests.plugins.clock_shift",
+    "tests.fixtures_mocks",
+    "tests.plugins.skipped_suites",
+]
 
 # The smallest valid PDF that filetype recognises by content.
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -30,6 +36,23 @@ PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
 )
+
+
+HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.fixture
+def clock_at(time_machine):
+    """`clock_at(2026, 11, 23, 9, 0)` freezes the clock at that moment of Vietnam's time and
+    returns it. Call it before creating anything whose time matters (fixtures included): a
+    test that depends on a date must not depend on the day it runs."""
+
+    def _at(*args: int) -> dt.datetime:
+        moment = dt.datetime(*args, tzinfo=HCM)
+        time_machine.move_to(moment, tick=False)
+        return moment
+
+    return _at
 
 
 def pdf_upload(name: str = "giay-chung-sinh.pdf") -> SimpleUploadedFile:

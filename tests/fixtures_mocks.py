@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.plugins import clock_shift
+
 REPO_DIR = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_SECONDS = 20.0
 
@@ -90,7 +92,9 @@ def start_national_mocks(tmp_dir: Path, **env_overrides: str) -> Iterator[Nation
     log_path = tmp_dir / f"national-mocks-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "national_mocks", "--host", "127.0.0.1", "--port", str(port)],
+            clock_shift.wrap_command(
+                [sys.executable, "-m", "national_mocks", "--host", "127.0.0.1", "--port", str(port)]
+            ),
             cwd=REPO_DIR,
             env=process_env,
             stdout=log,

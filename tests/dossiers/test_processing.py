@@ -43,12 +43,6 @@ pytestmark = pytest.mark.django_db
 HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def at(monkeypatch, *args) -> dt.datetime:
-    moment = dt.datetime(*args, tzinfo=HCM)
-    monkeypatch.setattr(timezone, "now", lambda: moment)
-    return moment
-
-
 def text(pdf: bytes) -> str:
     return " ".join(
         " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split()
@@ -56,20 +50,22 @@ def text(pdf: bytes) -> str:
 
 
 @pytest.fixture
-def received(submit, citizen_a, officer_hk, agency_hk, monkeypatch):
-    """A dossier received on Monday 23 Nov 2026 at 09:00: due one working day later."""
+def received(submit, citizen_a, officer_hk, agency_hk, clock_at):
+    """A dossier submitted on Monday 23 Nov 2026 at 08:00 and received at 09:00: due one
+    working day later."""
+    clock_at(2026, 11, 23, 8, 0)
     dossier = submit(citizen_a)
-    at(monkeypatch, 2026, 11, 23, 9, 0)
+    clock_at(2026, 11, 23, 9, 0)
     return dossier_receive(dossier=dossier, officer=officer_hk, agency=agency_hk)
 
 
 def test_supplement_pauses_the_clock_and_resubmission_moves_the_due_date(
-    received, citizen_a, officer_hk, agency_hk, monkeypatch
+    received, citizen_a, officer_hk, agency_hk, clock_at
 ):
     assert received.due_at == dt.datetime(
         2026, 11, 25, 9, 0, tzinfo=HCM
     )  # Tue 24 Nov is Culture Day
-    at(monkeypatch, 2026, 11, 23, 10, 0)
+    clock_at(2026, 11, 23, 10, 0)
     supplement = dossier_request_supplement(
         dossier=received,
         officer=officer_hk,
@@ -82,7 +78,7 @@ def test_supplement_pauses_the_clock_and_resubmission_moves_the_due_date(
     assert supplement.old_due_at == received.due_at
     # Resubmitted on Wednesday 10:00: paused Mon 10:00-11:30 and 13:30-17:00 (5 h),
     # Tuesday is a holiday, Wed 07:00-10:00 (3 h): 8 working hours, one working day.
-    at(monkeypatch, 2026, 11, 25, 10, 0)
+    clock_at(2026, 11, 25, 10, 0)
     dossier = dossier_resubmit(
         dossier=received,
         applicant=citizen_a,
@@ -105,20 +101,18 @@ def test_supplement_pauses_the_clock_and_resubmission_moves_the_due_date(
     assert "thiếu chữ ký" in slip
 
 
-def test_resubmission_due_date_table(received, citizen_a, officer_hk, agency_hk, monkeypatch):
+def test_resubmission_due_date_table(received, citizen_a, officer_hk, agency_hk, clock_at):
     """Received Mon 23 Nov 09:00, due Wed 25 Nov 09:00? No: 24 Nov 2026 is Culture Day (a holiday)."""
     # The calendar skips Culture Day: one working day after Mon 09:00 is Wed 09:00.
     assert received.due_at == dt.datetime(2026, 11, 25, 9, 0, tzinfo=HCM)
-    at(monkeypatch, 2026, 11, 23, 16, 0)  # paused Mon 16:00
+    clock_at(2026, 11, 23, 16, 0)  # paused Mon 16:00
     dossier_request_supplement(
         dossier=received,
         officer=officer_hk,
         agency=agency_hk,
         items=[MissingItem("Giấy chứng sinh", "mờ")],
     )
-    at(
-        monkeypatch, 2026, 11, 25, 8, 0
-    )  # resumed Wed 08:00: paused 1 h Mon + 1 h Wed = 2 working hours
+    clock_at(2026, 11, 25, 8, 0)  # resumed Wed 08:00: paused 1 h Mon + 1 h Wed = 2 working hours
     dossier = dossier_resubmit(dossier=received, applicant=citizen_a, note="ok")
     assert dossier.due_at == dt.datetime(2026, 11, 25, 11, 0, tzinfo=HCM)
 
@@ -155,11 +149,11 @@ def test_assign_only_to_a_specialist_of_the_agency(received, officer_hk, officer
     assert selectors.queue_for_officer(user=officer_hk, assigned_to_me=True).get() == dossier
 
 
-def test_workflow_steps_carry_their_own_deadlines(received, officer_hk, agency_hk, monkeypatch):
+def test_workflow_steps_carry_their_own_deadlines(received, officer_hk, agency_hk, clock_at):
     assert received.current_step == 1
     assert received.step_due_at == dt.datetime(2026, 11, 23, 11, 0, tzinfo=HCM)  # 2 working hours
     dossier = dossier_start_processing(dossier=received, officer=officer_hk, agency=agency_hk)
-    at(monkeypatch, 2026, 11, 23, 10, 0)
+    clock_at(2026, 11, 23, 10, 0)
     dossier = dossier_advance_step(dossier=dossier, officer=officer_hk, agency=agency_hk)
     assert dossier.current_step == 2
     assert dossier.step_due_at == dt.datetime(
@@ -252,9 +246,9 @@ def test_triage_needs_the_permission(submit, citizen_a, ba_dinh, agency_hk):
 
 
 def test_counter_intake_registers_a_received_paper_dossier(
-    officer_hk, agency_hk, birth_version, hoan_kiem, monkeypatch
+    officer_hk, agency_hk, birth_version, hoan_kiem, clock_at
 ):
-    at(monkeypatch, 2026, 11, 23, 9, 0)
+    clock_at(2026, 11, 23, 9, 0)
     case = birth_version.cases.get()
     dossier = dossier_counter_intake(
         officer=officer_hk,
@@ -325,7 +319,7 @@ def test_deadline_alerts_mark_once_and_mail_the_officers(
 
 
 def test_transfer_after_reception_keeps_the_clock(
-    received, officer_hk, officer_bd, agency_hk, agency_bd, monkeypatch
+    received, officer_hk, officer_bd, agency_hk, agency_bd, clock_at
 ):
     due = received.due_at
     dossier = dossier_transfer(
@@ -335,7 +329,7 @@ def test_transfer_after_reception_keeps_the_clock(
         to_agency=agency_bd,
         reason="Thuộc thẩm quyền Ba Đình",
     )
-    at(monkeypatch, 2026, 11, 23, 15, 0)
+    clock_at(2026, 11, 23, 15, 0)
     dossier = dossier_receive(dossier=dossier, officer=officer_bd, agency=agency_bd)
     assert dossier.status == Status.RECEIVED
     assert dossier.due_at == due

@@ -152,13 +152,11 @@ def test_refuse_records_reason(submit, citizen_a, officer_hk, agency_hk):
 
 
 def test_due_date_counts_working_days_from_reception(
-    submit, citizen_a, officer_hk, agency_hk, monkeypatch
+    submit, citizen_a, officer_hk, agency_hk, clock_at
 ):
     """Received on Friday 16:30: one working day later is Monday 16:30."""
-    from django.utils import timezone
-
-    friday = dt.datetime(2026, 11, 20, 16, 30, tzinfo=HCM)
+    clock_at(2026, 11, 20, 10, 0)
     dossier = submit(citizen_a)
-    monkeypatch.setattr(timezone, "now", lambda: friday)
+    clock_at(2026, 11, 20, 16, 30)
     dossier = dossier_receive(dossier=dossier, officer=officer_hk, agency=agency_hk)
     assert dossier.due_at.astimezone(HCM) == dt.datetime(2026, 11, 23, 16, 30, tzinfo=HCM)
