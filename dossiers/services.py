@@ -1,6 +1,7 @@
-"""Every change to a dossier is one function here. Each owns its transaction, checks the
-state machine, locks the row, appends a timeline entry and an audit row, and leaves its side
-effects in the outbox.
+"""Every use case that changes a dossier is one function here. Each owns its transaction and
+its rules (who may act, what a supplement round records, how a due date moves) and applies
+the change through `dossiers.transitions`, which locks the row, checks the state machines,
+appends the timeline entry and the audit row and queues the side effects in the outbox.
 """
 
 from __future__ import annotations
@@ -24,16 +25,16 @@ from agencies.calendar import get_calendar
 from agencies.models import Agency, Commune, OfficerRole
 from portal.audit import audit_record
 from portal.models import User
-from portal.outbox import outbox_enqueue, outbox_handler
+from portal.outbox import outbox_handler
 from procedures.models import Case, Channel, Component, ProcedureVersion
 
+from . import transitions
 from .codes import dossier_code_next
 from .models import (
     Attachment,
     AttachmentKind,
     DeadlineExtension,
     Dossier,
-    DossierEvent,
     FormDraft,
     SupplementRound,
 )
@@ -62,36 +63,7 @@ class NewAttachment:
     store_document_id: str = ""
 
 
-def _event(
-    dossier: Dossier,
-    *,
-    action: str,
-    actor: User | None = None,
-    role: str = "",
-    agency: Agency | None = None,
-    from_status: int | None = None,
-    note: str = "",
-    step_due_at: dt.datetime | None = None,
-    at: dt.datetime | None = None,
-) -> DossierEvent:
-    event = DossierEvent.objects.create(
-        dossier=dossier,
-        at=at or timezone.now(),
-        action=action,
-        actor=actor,
-        actor_role=role,
-        agency=agency,
-        from_status=from_status,
-        to_status=dossier.status,
-        note=note,
-        step_due_at=step_due_at,
-    )
-    outbox_enqueue(topic="dossier.notify", payload={"event_id": event.pk})
-    return event
-
-
-def _lock(dossier: Dossier) -> Dossier:
-    return Dossier.objects.select_for_update().get(pk=dossier.pk)
+_lock = transitions.lock
 
 
 def _attach(dossier: Dossier, item: NewAttachment, kind: str) -> Attachment:
@@ -150,7 +122,7 @@ def dossier_submit(
         code = dossier_code_next(agency_code=agency_code, day=timezone.localdate(now))
     try:
         with transaction.atomic(durable=True):
-            dossier = Dossier.objects.create(
+            dossier = transitions.create(
                 code=code,
                 procedure_version=version,
                 case=case,
@@ -174,9 +146,15 @@ def dossier_submit(
                 _attach(dossier, item, item.kind)
             if draft is not None:
                 FormDraft.objects.filter(pk=draft.pk).update(submitted_at=now, dossier=dossier)
-            _event(dossier, action="submitted", actor=applicant, role="applicant", at=now)
-            audit_record(actor=applicant, action="dossier.submit", obj=dossier)
-            outbox_enqueue(topic="dossier.route", payload={"dossier_id": dossier.pk})
+            transitions.change(
+                dossier,
+                action="submitted",
+                actor=applicant,
+                role="applicant",
+                at=now,
+                audit="dossier.submit",
+                effects=[transitions.Effect("dossier.route", {"dossier_id": dossier.pk})],
+            )
     except IntegrityError:
         existing = Dossier.objects.filter(submission_key=submission_key).first()
         if existing is not None:
@@ -198,7 +176,7 @@ def _initial_payment_status(version: ProcedureVersion) -> str:
 def dossier_route(*, dossier_id: int) -> Dossier:
     """Deliver a submitted dossier to the queue of its competent agency (idempotent)."""
     with transaction.atomic(durable=True):
-        dossier = Dossier.objects.select_for_update().get(pk=dossier_id)
+        dossier = transitions.lock(dossier_id)
         if dossier.routed_at is not None:
             return dossier
         if dossier.status != Status.SUBMITTED:  # withdrawn before it was routed
@@ -214,36 +192,21 @@ def dossier_route(*, dossier_id: int) -> Dossier:
         dossier.competent_agency = agency
         dossier.receiving_agency = agency
         dossier.routed_at = timezone.now()
-        dossier.save(
-            update_fields=["competent_agency", "receiving_agency", "routed_at", "updated_at"]
-        )
         if agency is None:
             note = _("The competent agency could not be determined; the dossier awaits triage.")
         else:
             note = _("Sent to %(agency)s.") % {"agency": agency.name}
-        _deliver_if_external(dossier)
-        DossierEvent.objects.create(
-            dossier=dossier,
-            at=dossier.routed_at,
+        transitions.change(
+            dossier,
             action="routed" if agency else "triage",
+            fields=["competent_agency", "receiving_agency", "routed_at"],
             agency=agency,
-            to_status=dossier.status,
             note=note,
-        )
-        audit_record(
-            actor=None,
-            action="dossier.route",
-            obj=dossier,
-            agency_code=agency.code if agency else "",
+            at=dossier.routed_at,
+            notify=False,
+            audit="dossier.route",
         )
     return dossier
-
-
-def _deliver_if_external(dossier: Dossier) -> None:
-    """An external agency (a ministry's own system) gets the dossier by signed webhook."""
-    agency = dossier.competent_agency
-    if agency is not None and agency.is_external:
-        outbox_enqueue(topic="interop.deliver", payload={"dossier_id": dossier.pk})
 
 
 def _fan_out(bundle: Dossier) -> None:
@@ -257,7 +220,7 @@ def _fan_out(bundle: Dossier) -> None:
             version=bundle.procedure_version, commune=bundle.commune, kind=part["agency_kind"]
         )
         code_agency = agency.code if agency else settings.PORTAL_TRIAGE_AGENCY_CODE
-        child = Dossier.objects.create(
+        child = transitions.create(
             code=dossier_code_next(agency_code=code_agency, day=day),
             procedure_version=bundle.procedure_version,
             case=bundle.case,
@@ -293,128 +256,26 @@ def _fan_out(bundle: Dossier) -> None:
             )
             for a in bundle.attachments.all()
         )
-        _deliver_if_external(child)
-        DossierEvent.objects.create(
-            dossier=child,
-            at=now,
+        transitions.change(
+            child,
             action="routed" if agency else "triage",
             agency=agency,
-            to_status=child.status,
             note=_("Part of the linked dossier %(code)s.") % {"code": bundle.code},
+            at=now,
+            notify=False,
+            audit=None,
         )
         agencies.append(agency.name if agency else _("triage"))
     bundle.routed_at = now
-    bundle.save(update_fields=["routed_at", "updated_at"])
-    DossierEvent.objects.create(
-        dossier=bundle,
-        at=now,
-        action="fanned_out",
-        to_status=bundle.status,
-        note=_("Sent to %(agencies)s.") % {"agencies": "; ".join(agencies)},
-    )
-    audit_record(
-        actor=None, action="dossier.route_bundle", obj=bundle, details={"parts": len(agencies)}
-    )
-
-
-#: how far a bundle has come, in the order its status moves
-BUNDLE_PROGRESS = [
-    Status.SUBMITTED,
-    Status.RECEIVED,
-    Status.IN_PROCESSING,
-    Status.RESULT_READY,
-    Status.RETURNED,
-]
-
-
-def _bundle_target(parts: list[Dossier]) -> Status | None:
-    ended = {Status.REFUSED, Status.WITHDRAWN, Status.STOPPED}
-    parts = [p for p in parts if Status(p.status) not in ended] or parts
-    statuses = {Status(p.status) for p in parts}
-    if statuses <= {Status.RETURNED}:
-        return Status.RETURNED
-    if statuses <= {Status.RESULT_READY, Status.RETURNED}:
-        return Status.RESULT_READY
-    if all(p.received_at for p in parts):
-        moving = statuses & {
-            Status.IN_PROCESSING,
-            Status.SUPPLEMENT_REQUESTED,
-            Status.PAYMENT_REQUESTED,
-            Status.WAITING_COORDINATION,
-            Status.RESULT_READY,
-            Status.RETURNED,
-        }
-        return Status.IN_PROCESSING if moving else Status.RECEIVED
-    return None
-
-
-def rollup_bundle(part: Dossier) -> None:
-    """Move the bundle forward along BUNDLE_PROGRESS as its parts progress (same transaction)."""
-    if part.parent_id is None:
-        return
-    bundle = Dossier.objects.select_for_update().get(pk=part.parent_id)
-    parts = list(bundle.parts.all())
-    ended = {Status.REFUSED, Status.WITHDRAWN, Status.STOPPED}
-    if parts and all(Status(p.status) in ended for p in parts):
-        _end_bundle(bundle, parts)
-        return
-    target = _bundle_target(parts)
-    if target is None or Status(bundle.status) not in BUNDLE_PROGRESS:
-        return
-    current = BUNDLE_PROGRESS.index(Status(bundle.status))
-    wanted = BUNDLE_PROGRESS.index(target)
-    if wanted <= current:
-        return
-    now = timezone.now()
-    fields = ["status", "updated_at"]
-    if bundle.received_at is None and wanted >= 1:
-        bundle.received_at = max(p.received_at for p in parts if p.received_at)
-        bundle.due_at = max((p.due_at for p in parts if p.due_at), default=None)
-        fields += ["received_at", "due_at"]
-    for step in BUNDLE_PROGRESS[current + 1 : wanted + 1]:
-        business.check_transition(bundle.status, step)
-        source = bundle.status
-        bundle.status = step
-        if step == Status.RESULT_READY:
-            bundle.processed_at = now
-            fields.append("processed_at")
-        if step == Status.RETURNED:
-            bundle.returned_at = now
-            fields.append("returned_at")
-        bundle.save(update_fields=list(dict.fromkeys(fields)))
-        _event(
-            bundle,
-            action="bundle_progress",
-            from_status=source,
-            note=_("All parts have reached this step."),
-            at=now,
-        )
-
-
-def _end_bundle(bundle: Dossier, parts: list[Dossier]) -> None:
-    """Every part was refused, withdrawn or stopped: the bundle ends too (refused if no part
-    was ever received, else stopped), so the applicant is not left with an open dossier."""
-    if Status(bundle.status) in {Status.REFUSED, Status.WITHDRAWN, Status.STOPPED}:
-        return
-    statuses = {Status(p.status) for p in parts}
-    if statuses == {Status.WITHDRAWN}:
-        final = Status.WITHDRAWN
-    elif bundle.status == Status.SUBMITTED:
-        final = Status.REFUSED
-    else:
-        final = Status.STOPPED
-    if final not in business.TRANSITIONS.get(Status(bundle.status), frozenset()):
-        return
-    now = timezone.now()
-    source = bundle.status
-    bundle.status = final
-    bundle.save(update_fields=["status", "updated_at"])
-    _event(
+    transitions.change(
         bundle,
-        action="bundle_progress",
-        from_status=source,
-        note=_("No part of the bundle can go on: each was refused, withdrawn or stopped."),
+        action="fanned_out",
+        fields=["routed_at"],
+        note=_("Sent to %(agencies)s.") % {"agencies": "; ".join(agencies)},
         at=now,
+        notify=False,
+        audit="dossier.route_bundle",
+        audit_details={"parts": len(agencies)},
     )
 
 
@@ -457,13 +318,6 @@ def _store_result_handler(payload: dict[str, Any]) -> None:
     )
 
 
-@outbox_handler("dossier.notify")
-def _notify_handler(payload: dict[str, Any]) -> None:
-    from portal.notifications import notify_dossier_event
-
-    notify_dossier_event(event_id=payload["event_id"])
-
-
 # --- Back-office transitions ---------------------------------------------------------------
 
 
@@ -478,32 +332,22 @@ def _transition(
     note: str = "",
     step_due_at: dt.datetime | None = None,
     extra_fields: tuple[str, ...] = (),
-) -> DossierEvent:
+    **machines: Any,
+) -> None:
+    """An officer's change of business status (and of other machines in `machines`)."""
     require(officer, agency, permission)
-    source = dossier.status
-    business.check_transition(source, target)
-    dossier.status = target
-    dossier.save(update_fields=["status", "updated_at", *extra_fields])
-    rollup_bundle(dossier)
-    role = officer_role(officer, agency)
-    event = _event(
+    transitions.change(
         dossier,
         action=action,
+        status=target,
+        fields=extra_fields,
         actor=officer,
-        role=role,
+        role=officer_role(officer, agency),
         agency=agency,
-        from_status=source,
         note=note,
         step_due_at=step_due_at,
+        **machines,
     )
-    audit_record(
-        actor=officer,
-        action=f"dossier.{action}",
-        obj=dossier,
-        agency_code=agency.code,
-        details={"from": source, "to": int(target)},
-    )
-    return event
 
 
 def officer_role(officer: User, agency: Agency) -> str:
@@ -633,8 +477,19 @@ def dossier_start_processing(*, dossier: Dossier, officer: User, agency: Agency)
     return dossier
 
 
-def dossier_issue_result(*, dossier: Dossier, officer: User, agency: Agency) -> Dossier:
-    """Issue the electronic result: a PDF with a QR code to the public verification page."""
+def dossier_issue_result(
+    *,
+    dossier: Dossier,
+    officer: User,
+    agency: Agency,
+    content: bytes | None = None,
+    result_number: str = "",
+    note: str = "",
+    audit_details: dict[str, Any] | None = None,
+) -> Dossier:
+    """Issue the electronic result (status 9): a PDF with a QR code to the public verification
+    page, rendered here, or `content`, a PDF produced by the agency's own system (interop/).
+    The result joins the applicant's e-document store (transitions queue the copy)."""
     from .documents import result_number_for, result_pdf
 
     require(officer, agency, "approve")
@@ -644,41 +499,31 @@ def dossier_issue_result(*, dossier: Dossier, officer: User, agency: Agency) -> 
         delivery.check_transition(dossier.delivery_status, DeliveryStatus.READY)
         now = timezone.now()
         dossier.processed_at = now
-        dossier.result_number = result_number_for(dossier, agency=agency)
-        pdf = result_pdf(dossier, signer=officer, agency=agency, issued_at=now)
-        dossier.result_sha256 = hashlib.sha256(pdf).hexdigest()
-        dossier.result_file.save(f"{dossier.code}.pdf", ContentFile(pdf), save=False)
+        dossier.result_number = (result_number or result_number_for(dossier, agency=agency))[:40]
+        if content is None:
+            content = result_pdf(dossier, signer=officer, agency=agency, issued_at=now)
+        dossier.result_sha256 = hashlib.sha256(content).hexdigest()
+        dossier.result_file.save(f"{dossier.code}.pdf", ContentFile(content), save=False)
         # the file is not part of the transaction: remove it if the transaction fails
         saved_name = dossier.result_file.name or ""
-        dossier.delivery_status = DeliveryStatus.READY
+        text = _("Result number %(number)s.") % {"number": dossier.result_number}
         try:
-            _issue_result_transition(dossier, officer=officer, agency=agency)
+            transitions.change(
+                dossier,
+                action="result_issued",
+                status=Status.RESULT_READY,
+                delivery_status=DeliveryStatus.READY,
+                fields=("processed_at", "result_number", "result_sha256", "result_file"),
+                actor=officer,
+                role=officer_role(officer, agency),
+                agency=agency,
+                note=f"{text} {note.strip()}".strip(),
+                audit_details={"sha256": dossier.result_sha256, **(audit_details or {})},
+            )
         except Exception:
             dossier.result_file.storage.delete(saved_name)
             raise
     return dossier
-
-
-def _issue_result_transition(dossier: Dossier, *, officer: User, agency: Agency) -> None:
-    if dossier.applicant_personal_id:
-        # the result joins the applicant's e-document store, to be reused by later dossiers
-        outbox_enqueue(topic="edocuments.store_result", payload={"dossier_id": dossier.pk})
-    _transition(
-        dossier,
-        target=Status.RESULT_READY,
-        officer=officer,
-        agency=agency,
-        action="result_issued",
-        permission="approve",
-        note=_("Result number %(number)s.") % {"number": dossier.result_number},
-        extra_fields=(
-            "processed_at",
-            "result_number",
-            "result_sha256",
-            "result_file",
-            "delivery_status",
-        ),
-    )
 
 
 def dossier_return_result(
@@ -689,8 +534,6 @@ def dossier_return_result(
         dossier = _lock(dossier)
         if method is not None:
             dossier.delivery_method = DeliveryMethod(method)
-        delivery.check_transition(dossier.delivery_status, DeliveryStatus.DELIVERED)
-        dossier.delivery_status = DeliveryStatus.DELIVERED
         dossier.returned_at = timezone.now()
         _transition(
             dossier,
@@ -700,7 +543,8 @@ def dossier_return_result(
             action="returned",
             permission="return_result",
             note=str(dossier.get_delivery_method_display()),
-            extra_fields=("delivery_status", "returned_at", "delivery_method"),
+            extra_fields=("returned_at", "delivery_method"),
+            delivery_status=DeliveryStatus.DELIVERED,
         )
     return dossier
 
@@ -790,38 +634,29 @@ def dossier_resubmit(
         supplement.save()
         for item in attachments or []:
             _attach(dossier, item, AttachmentKind.UPLOADED)
-        source = dossier.status
-        dossier.status = supplement.from_status
         dossier.paused_at = None
         dossier.due_soon_alerted_at = None
         dossier.overdue_alerted_at = None
-        dossier.save(
-            update_fields=[
-                "status",
+        transitions.change(
+            dossier,
+            action="resubmitted",
+            status=Status(supplement.from_status),
+            fields=[
                 "paused_at",
                 "due_at",
                 "step_due_at",
                 "due_soon_alerted_at",
                 "overdue_alerted_at",
-                "updated_at",
-            ]
-        )
-        _event(
-            dossier,
-            action="resubmitted",
+            ],
             actor=applicant,
             role="applicant",
             agency=dossier.competent_agency,
-            from_status=source,
             note=note,
             step_due_at=dossier.step_due_at,
             at=now,
-        )
-        audit_record(
-            actor=applicant,
-            action="dossier.resubmit",
-            obj=dossier,
-            details={"paused_seconds": paused},
+            audit="dossier.resubmit",
+            audit_agency_code="",
+            audit_details={"paused_seconds": paused},
         )
     return dossier
 
@@ -836,23 +671,17 @@ def dossier_assign(*, dossier: Dossier, officer: User, agency: Agency, assignee:
         if dossier.status not in business.OPEN:
             raise TransitionNotAllowed("business status", dossier.status, "assign")
         dossier.assigned_to = assignee
-        dossier.save(update_fields=["assigned_to", "updated_at"])
-        DossierEvent.objects.create(
-            dossier=dossier,
-            at=timezone.now(),
+        transitions.change(
+            dossier,
             action="assigned",
+            fields=["assigned_to"],
             actor=officer,
-            actor_role=officer_role(officer, agency),
+            role=officer_role(officer, agency),
             agency=agency,
-            to_status=dossier.status,
             note=_("Assigned to a specialist."),
-        )
-        audit_record(
-            actor=officer,
-            action="dossier.assign",
-            obj=dossier,
-            agency_code=agency.code,
-            details={"assignee": assignee.username},
+            notify=False,
+            audit="dossier.assign",
+            audit_details={"assignee": assignee.username},
         )
     return dossier
 
@@ -876,24 +705,18 @@ def dossier_advance_step(*, dossier: Dossier, officer: User, agency: Agency) -> 
         dossier.step_due_at = calendar.add_working_time(
             calendar.clock_start(now), step.duration_hours, "hours"
         )
-        dossier.save(update_fields=["current_step", "step_due_at", "updated_at"])
-        _event(
+        transitions.change(
             dossier,
             action="step",
+            fields=["current_step", "step_due_at"],
             actor=officer,
             role=officer_role(officer, agency),
             agency=agency,
-            from_status=dossier.status,
             note=step.label,
             step_due_at=dossier.step_due_at,
             at=now,
-        )
-        audit_record(
-            actor=officer,
-            action="dossier.advance_step",
-            obj=dossier,
-            agency_code=agency.code,
-            details={"step": step.order},
+            audit="dossier.advance_step",
+            audit_details={"step": step.order},
         )
     return dossier
 
@@ -902,8 +725,12 @@ def dossier_request_payment(
     *, dossier: Dossier, officer: User, agency: Agency, amount: int, description: str
 ) -> Dossier:
     """Ask the applicant to pay financial obligations (taxes, charges) before the result."""
+    if amount <= 0:
+        raise ValueError("an obligation has a positive amount")
     with transaction.atomic(durable=True):
         dossier = _lock(dossier)
+        # the applicant owes something again: payable online like the fees
+        owes = dossier.payment_status in (PaymentStatus.NOT_REQUIRED, PaymentStatus.PAID)
         _transition(
             dossier,
             target=Status.PAYMENT_REQUESTED,
@@ -912,8 +739,9 @@ def dossier_request_payment(
             action="payment_requested",
             permission="request_payment",
             note=f"{description}: {amount:,} VND".replace(",", "."),
+            payment_status=PaymentStatus.UNPAID if owes else None,
         )
-        # payable online like the fees (payments depends on dossiers: imported here)
+        # payments depends on dossiers: imported here
         from payments.services import obligation_add
 
         obligation_add(dossier=dossier, officer=officer, amount=amount, description=description)
@@ -957,20 +785,17 @@ def dossier_extend(
         dossier.due_at = new_due_at
         dossier.overdue_alerted_at = None
         dossier.due_soon_alerted_at = None
-        dossier.save(
-            update_fields=["due_at", "overdue_alerted_at", "due_soon_alerted_at", "updated_at"]
-        )
-        _event(
+        transitions.change(
             dossier,
             action="extended",
+            fields=["due_at", "overdue_alerted_at", "due_soon_alerted_at"],
             actor=officer,
             role=officer_role(officer, agency),
             agency=agency,
-            from_status=dossier.status,
             note=reason,
             at=now,
+            audit="dossier.extend",
         )
-        audit_record(actor=officer, action="dossier.extend", obj=dossier, agency_code=agency.code)
     return extension
 
 
@@ -1002,44 +827,28 @@ def dossier_transfer(
         dossier = _lock(dossier)
         if to_agency == dossier.competent_agency:
             raise ValueError(_("The dossier is already with this agency."))
-        source = dossier.status
-        business.check_transition(source, Status.TRANSFERRED)
+        business.check_transition(dossier.status, Status.TRANSFERRED)
         previous = dossier.competent_agency
-        dossier.status = Status.TRANSFERRED
         dossier.competent_agency = to_agency
         dossier.receiving_agency = to_agency
         dossier.assigned_to = None
-        dossier.save(
-            update_fields=[
-                "status",
-                "competent_agency",
-                "receiving_agency",
-                "assigned_to",
-                "updated_at",
-            ]
-        )
-        _deliver_if_external(dossier)
-        _event(
+        transitions.change(
             dossier,
             action="transferred",
+            status=Status.TRANSFERRED,
+            fields=["competent_agency", "receiving_agency", "assigned_to"],
             actor=officer,
             role=officer_role(officer, agency) if officer and agency else "triage",
             agency=to_agency,
-            from_status=source,
             note=_("Transferred from %(old)s to %(new)s: %(reason)s")
             % {
                 "old": previous.name if previous else _("triage"),
                 "new": to_agency.name,
                 "reason": reason,
             },
-        )
-        audit_record(
-            actor=officer,
-            action="dossier.transfer",
-            obj=dossier,
-            agency_code=to_agency.code,
-            reason=reason[:200],
-            details={"from": previous.code if previous else None, "to": to_agency.code},
+            audit="dossier.transfer",
+            audit_reason=reason[:200],
+            audit_details={"from": previous.code if previous else None, "to": to_agency.code},
         )
     return dossier
 
@@ -1050,36 +859,32 @@ def dossier_withdraw(*, dossier: Dossier, applicant: User, reason: str = "") -> 
         dossier = _lock(dossier)
         if dossier.applicant_id != applicant.pk:
             raise PermissionError("only the applicant withdraws")
-        source = dossier.status
-        business.check_transition(source, Status.WITHDRAWN)
-        parts = list(dossier.parts.select_for_update().order_by("pk"))
-        for part in parts:
+        business.check_transition(dossier.status, Status.WITHDRAWN)
+        for part in transitions.lock_parts(dossier):
             if Status.WITHDRAWN in business.TRANSITIONS.get(Status(part.status), frozenset()):
-                part_source = part.status
-                part.status = Status.WITHDRAWN
-                part.save(update_fields=["status", "updated_at"])
-                _event(
+                # the bundle itself is withdrawn below, in this transaction: no roll-up
+                transitions.change(
                     part,
                     action="withdrawn",
+                    status=Status.WITHDRAWN,
                     actor=applicant,
                     role="applicant",
                     agency=part.competent_agency,
-                    from_status=part_source,
                     note=reason,
+                    audit=None,
+                    rollup=False,
                 )
-        dossier.status = Status.WITHDRAWN
-        dossier.save(update_fields=["status", "updated_at"])
-        rollup_bundle(dossier)
-        _event(
+        transitions.change(
             dossier,
             action="withdrawn",
+            status=Status.WITHDRAWN,
             actor=applicant,
             role="applicant",
             agency=dossier.competent_agency,
-            from_status=source,
             note=reason,
+            audit="dossier.withdraw",
+            audit_agency_code="",
         )
-        audit_record(actor=applicant, action="dossier.withdraw", obj=dossier)
     return dossier
 
 
@@ -1107,7 +912,7 @@ def dossier_counter_intake(
     competent = resolve_competent_agency(version=version, commune=commune) or agency
     now = timezone.now()
     with transaction.atomic(durable=True):
-        dossier = Dossier.objects.create(
+        dossier = transitions.create(
             code=dossier_code_next(agency_code=agency.code, day=timezone.localdate(now)),
             procedure_version=version,
             case=case,
@@ -1129,14 +934,15 @@ def dossier_counter_intake(
         )
         for item in attachments or []:
             _attach(dossier, item, AttachmentKind.DIGITISED)
-        DossierEvent.objects.create(
-            dossier=dossier,
-            at=now,
+        transitions.change(
+            dossier,
             action="counter_submitted",
             actor=officer,
-            actor_role=officer_role(officer, agency),
+            role=officer_role(officer, agency),
             agency=agency,
-            to_status=dossier.status,
+            at=now,
+            notify=False,
+            audit=None,
         )
         _mark_received(dossier, officer=officer, agency=agency, now=now)
     return dossier

@@ -22,10 +22,12 @@ from django.utils.translation import gettext as _
 
 from agencies.calendar import get_calendar
 from agencies.models import Agency
-from dossiers.models import Dossier, DossierEvent
+from dossiers import transitions
+from dossiers.models import Dossier
 from dossiers.states.business import RATEABLE, Status
+from notifications.models import Notification
 from portal.audit import audit_record
-from portal.models import Notification, User
+from portal.models import User
 from portal.outbox import outbox_enqueue, outbox_handler
 from procedures.models import Procedure
 
@@ -109,17 +111,16 @@ def _email_handler(payload: dict[str, Any]) -> None:
 
 def _timeline_note(dossier: Dossier, *, action: str, officer: User, agency: Agency | None) -> None:
     """A timeline entry without a change of business status (the state machine is untouched)."""
-    DossierEvent.objects.create(
-        dossier=dossier,
-        at=timezone.now(),
+    transitions.change(
+        transitions.lock(dossier),
         action=action,
         actor=officer,
-        actor_role="officer",
+        role="officer",
         agency=agency,
-        from_status=dossier.status,
-        to_status=dossier.status,
         # public tracking shows notes: the wording is generic, the response stays in the rating
         note="",
+        notify=False,
+        audit=None,
     )
 
 

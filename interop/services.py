@@ -10,7 +10,6 @@ Every function that depends on the clock takes `now=` (tests pass it instead of 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import random
@@ -20,7 +19,6 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -32,11 +30,9 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Membership, OfficerRole
 from dossiers import services as dossier_services
-from dossiers.models import Dossier, DossierEvent
-from dossiers.permissions import require
-from dossiers.states import TransitionNotAllowed, business, delivery
+from dossiers.models import Dossier
+from dossiers.states import TransitionNotAllowed
 from dossiers.states.business import Status
-from dossiers.states.delivery import DeliveryStatus
 from portal.audit import audit_record
 from portal.models import User
 from portal.outbox import outbox_enqueue
@@ -497,9 +493,10 @@ def dossier_result_from_external(
 ) -> Dossier:
     """Store a result produced by the agency's own system and set status 9 (result ready).
 
-    Mirrors `dossiers.services.dossier_issue_result`: the state machines are checked, the row
-    is locked, a timeline entry ("result_issued") tells the applicant and an audit row is
-    written. The file must be a PDF by its content (ValidationError otherwise).
+    The same use case as an officer's approval (`dossiers.services.dossier_issue_result`), with
+    the agency's PDF instead of one rendered here: the same checks, timeline entry, audit row,
+    e-document store copy and clean-up of the file when the transaction fails. The file must
+    be a PDF by its content (ValidationError otherwise).
     """
     mime = validate_upload(file)
     if mime != "application/pdf":
@@ -507,62 +504,12 @@ def dossier_result_from_external(
     file.seek(0)
     content = file.read()
     agency = api_key.agency
-    officer = system_user_for(agency=agency)
-    with transaction.atomic(durable=True):
-        require(officer, agency, "approve")
-        dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
-        source = dossier.status
-        business.check_transition(source, Status.RESULT_READY)
-        delivery.check_transition(dossier.delivery_status, DeliveryStatus.READY)
-        now = timezone.now()
-        if not result_number:
-            from dossiers.documents import result_number_for
-
-            result_number = result_number_for(dossier, agency=agency)
-        dossier.status = Status.RESULT_READY
-        dossier.processed_at = now
-        dossier.result_number = result_number[:40]
-        dossier.result_sha256 = hashlib.sha256(content).hexdigest()
-        dossier.result_file.save(f"{dossier.code}.pdf", ContentFile(content), save=False)
-        dossier.delivery_status = DeliveryStatus.READY
-        dossier.save(
-            update_fields=[
-                "status",
-                "processed_at",
-                "result_number",
-                "result_sha256",
-                "result_file",
-                "delivery_status",
-                "updated_at",
-            ]
-        )
-        dossier_services.rollup_bundle(dossier)
-        text = _("Result number %(number)s.") % {"number": dossier.result_number}
-        if note.strip():
-            text = f"{text} {note.strip()}"
-        event = DossierEvent.objects.create(
-            dossier=dossier,
-            at=now,
-            action="result_issued",
-            actor=officer,
-            actor_role=dossier_services.officer_role(officer, agency),
-            agency=agency,
-            from_status=source,
-            to_status=dossier.status,
-            note=text,
-        )
-        outbox_enqueue(topic="dossier.notify", payload={"event_id": event.pk})
-        audit_record(
-            actor=officer,
-            action="dossier.result_issued",
-            obj=dossier,
-            agency_code=agency.code,
-            details={
-                "from": source,
-                "to": int(Status.RESULT_READY),
-                "source": "external",
-                "api_key": api_key.prefix,
-                "sha256": dossier.result_sha256,
-            },
-        )
-    return dossier
+    return dossier_services.dossier_issue_result(
+        dossier=dossier,
+        officer=system_user_for(agency=agency),
+        agency=agency,
+        content=content,
+        result_number=result_number,
+        note=note,
+        audit_details={"source": "external", "api_key": api_key.prefix},
+    )

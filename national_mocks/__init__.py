@@ -2,7 +2,7 @@
 
 A small Django project with its own settings (`national_mocks.settings`) and no database:
 `uv run python -m national_mocks --port 8001`, or `gunicorn national_mocks.wsgi` in docker.
-Only `national_mocks.signing` is meant to be imported by the portal; it has no Django import.
+The portal imports nothing from here: the request signing both sides use is `request_signing`.
 """
 
 SETTINGS_MODULE = "national_mocks.settings"

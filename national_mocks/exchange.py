@@ -1,7 +1,7 @@
 """The data exchange platform side shared by every mocked registry: signed requests.
 
 `@require_signature` wraps a view so that only registered clients reach it (401 JSON with
-a reason otherwise). The cryptography itself is in `national_mocks.signing`, which the
+a reason otherwise). The cryptography itself is in `request_signing`, which the
 portal's client uses too.
 """
 
@@ -13,7 +13,8 @@ from functools import cache
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from . import signing
+import request_signing as signing
+
 from .config import CONFIG
 
 

@@ -49,9 +49,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from request_signing import NonceCache, parse_clients
+
 from .config import CONFIG
 from .faults import national_service
-from .signing import NonceCache, parse_clients
 
 logger = logging.getLogger(__name__)
 

@@ -28,13 +28,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.models import Dossier, DossierEvent
+from dossiers import transitions
+from dossiers.models import Dossier
 from dossiers.states import business
-from dossiers.states import payment as dossier_payment
 from dossiers.states.payment import PaymentStatus
 from portal.audit import audit_record
 from portal.models import User
-from portal.outbox import outbox_enqueue
 from procedures.models import ChannelKind, Fee
 
 from . import signing, states
@@ -139,7 +138,8 @@ def amount_due(dossier: Dossier) -> int:
 
 def obligation_add(*, dossier: Dossier, officer: User, amount: int, description: str) -> Obligation:
     """Record the financial obligations an officer asks for, in the caller's transaction
-    (dossiers.services.dossier_request_payment, dossier row locked): payable online."""
+    (dossiers.services.dossier_request_payment, dossier row locked, its payment status already
+    back to unpaid): payable online."""
     if amount <= 0:
         raise ValueError("an obligation has a positive amount")
     obligation = Obligation.objects.create(
@@ -149,10 +149,6 @@ def obligation_add(*, dossier: Dossier, officer: User, amount: int, description:
         requested_at=timezone.now(),
         requested_by=officer,
     )
-    if dossier.payment_status in (PaymentStatus.NOT_REQUIRED, PaymentStatus.PAID):
-        dossier_payment.check_transition(dossier.payment_status, PaymentStatus.UNPAID)
-        dossier.payment_status = PaymentStatus.UNPAID
-        dossier.save(update_fields=["payment_status", "updated_at"])
     return obligation
 
 
@@ -185,8 +181,6 @@ def _transition(
         previous == PaymentState.CREATED and target == PaymentState.FAILED
     ):
         _sync_dossier(payment, DOSSIER_STATUS[target])
-    if target == PaymentState.PAID:
-        _paid_on_timeline(payment)
     audit_record(
         actor=None,
         action=f"payment.{target}",
@@ -196,43 +190,41 @@ def _transition(
 
 
 def _sync_dossier(payment: Payment, target: str) -> None:
-    dossier = Dossier.objects.select_for_update().get(pk=payment.dossier_id)
-    if target == PaymentStatus.PAID:
+    """The dossier's payment status follows the payment (through dossiers.transitions); a paid
+    payment is on the timeline ("fee_paid") and the applicant is told. The attempts in between
+    are in the payment's own log (PaymentEvent), not on the dossier's timeline."""
+    dossier = transitions.lock(payment.dossier_id)
+    paid = target == PaymentStatus.PAID
+    if paid:
         if payment.obligation_id is not None:
             Obligation.objects.filter(pk=payment.obligation_id).update(paid_at=payment.paid_at)
         # the fees are paid but an obligation is still open
         if dossier.status not in business.FINAL and _still_owed(dossier) is not None:
             target = PaymentStatus.UNPAID
-    if dossier.payment_status == target:
+    moves = dossier.payment_status != target
+    if not paid and not moves:
         return
-    dossier_payment.check_transition(dossier.payment_status, target)
-    dossier.payment_status = target
-    dossier.save(update_fields=["payment_status", "updated_at"])
-
-
-def _amount_text(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " VND"
-
-
-def _paid_on_timeline(payment: Payment) -> None:
-    """The dossier's timeline says it is paid; the applicant is told (outbox)."""
-    dossier = payment.dossier
-    event = DossierEvent.objects.create(
-        dossier=dossier,
-        at=payment.paid_at or timezone.now(),
-        action="fee_paid",
-        actor=payment.payer,
-        actor_role="applicant",
-        agency=dossier.competent_agency,
-        from_status=dossier.status,
-        to_status=dossier.status,
+    transitions.change(
+        dossier,
+        action="fee_paid" if paid else None,
+        payment_status=PaymentStatus(target) if moves else None,
+        actor=payment.payer if paid else None,
+        role="applicant" if paid else "",
+        agency=dossier.competent_agency if paid else None,
         note=_("Paid online: %(amount)s (transaction %(transaction)s).")
         % {
             "amount": _amount_text(payment.amount),
             "transaction": payment.platform_transaction_id,
-        },
+        }
+        if paid
+        else "",
+        at=(payment.paid_at or timezone.now()) if paid else None,
+        audit=None,
     )
-    outbox_enqueue(topic="dossier.notify", payload={"event_id": event.pk})
+
+
+def _amount_text(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " VND"
 
 
 # --- Start -----------------------------------------------------------------------------------

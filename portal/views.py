@@ -17,15 +17,9 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import verify_token as otp_verify_token
 
-from procedures.selectors import procedures_featured
-
 from . import otp
 from .audit import audit_record
 from .models import User
-
-
-def home(request):
-    return render(request, "portal/home.html", {"procedures": procedures_featured()})
 
 
 def login_choice(request):

@@ -3,7 +3,7 @@
 Registries: population database, business registration, social/health insurance, vehicles
 and driving licences, and the citizens' and businesses' e-document store (docs/national-mocks.md).
 
-Every request is signed with the scheme of `national_mocks.signing` (HMAC-SHA256, client id,
+Every request is signed with the scheme of `request_signing` (HMAC-SHA256, client id,
 timestamp, nonce): the one implementation both sides use. Errors never carry personal data:
 messages name the service and the failure only, and the original exception (whose text can
 contain the URL, hence the identification number) is not chained.
@@ -24,7 +24,7 @@ from urllib.parse import quote
 import requests
 from django.conf import settings
 
-from national_mocks.signing import sign_headers
+from request_signing import sign_headers
 
 SERVICE = "population"
 CITIZEN_PATH = "/population/v1/citizens/{identification_number}"

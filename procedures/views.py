@@ -17,10 +17,16 @@ from .selectors import (
     procedure_page_cache_key,
     procedure_search,
     procedure_version_details,
+    procedures_featured,
     search_ranked_ids,
 )
 
 PAGE_SIZE = 20
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The portal's front page: search and the featured procedures."""
+    return render(request, "portal/home.html", {"procedures": procedures_featured()})
 
 
 def _query_string(params: QueryDict, **changes: Any) -> str:

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from joserfc import jwt
 from joserfc.errors import JoseError
 
+from request_signing import NonceCache
+
 from .. import people
 from ..config import CONFIG
 from ..faults import national_service
-from ..signing import NonceCache
 from . import clients, keys
 from .clients import SsoClient
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "interop",
     "payments",
     "dashboards",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -61,7 +62,7 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
+ROOT_URLCONF = "web.urls"
 
 TEMPLATES = [
     {
@@ -293,7 +294,7 @@ SMS_SENDER = env.str("SMS_SENDER", default="DICHVUCONG")  # the registered brand
 SMS_MAX_SEGMENTS = env.int("SMS_MAX_SEGMENTS", default=2)
 SMS_UNICODE = env.bool("SMS_UNICODE", default=False)  # False: Vietnamese without diacritics
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
-    "portal.notifications.context_processors.unread_notifications"
+    "notifications.context_processors.unread_notifications"
 )
 PREFILL_CIRCUIT = {
     "threshold": env.int("PREFILL_CIRCUIT_THRESHOLD", default=3),

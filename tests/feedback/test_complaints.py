@@ -27,7 +27,8 @@ from feedback.services import (
     complaint_take,
 )
 from feedback.states import TransitionNotAllowed
-from portal.models import AuditEvent, Notification, OutboxMessage, User
+from notifications.models import Notification
+from portal.models import AuditEvent, OutboxMessage, User
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

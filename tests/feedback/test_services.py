@@ -17,7 +17,8 @@ from feedback.services import (
     rating_reopen,
     rating_respond,
 )
-from portal.models import AuditEvent, Notification
+from notifications.models import Notification
+from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

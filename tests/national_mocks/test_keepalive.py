@@ -4,8 +4,8 @@ complete answer has its length, so the server does not close the connection afte
 import pytest
 import requests
 
-from national_mocks.signing import sign_headers
 from prefill.national_client import NationalDataClient
+from request_signing import sign_headers
 
 LAN = "001190012345"
 

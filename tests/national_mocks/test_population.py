@@ -7,12 +7,12 @@ import pytest
 import requests
 from vietnam_provinces import Province, Ward
 
-from national_mocks.signing import sign_headers
 from prefill.national_client import (
     NationalDataClient,
     RecordNotFound,
     SourceUnavailable,
 )
+from request_signing import sign_headers
 from tests.fixtures_mocks import free_port, start_national_mocks
 
 LAN = "001190012345"

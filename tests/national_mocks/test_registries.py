@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from national_mocks import synthetic
-from national_mocks.signing import sign_headers
+from request_signing import sign_headers
 from tests.fixtures_mocks import start_national_mocks
 
 LAN = "001190012345"

@@ -5,7 +5,7 @@ import hmac
 
 import pytest
 
-from national_mocks import signing
+import request_signing as signing
 
 CLIENTS = {"portal": "s3cret", "other": "another:secret"}
 NOW = 1_800_000_000

@@ -372,7 +372,7 @@ def _lan_sub() -> str:
 
 
 def test_demo_officers_have_the_published_authenticator(agency_hk, agency_bd, capsys, settings):
-    from portal.demo import DEMO_OTP_SECRET, demo_users_create
+    from agencies.demo import DEMO_OTP_SECRET, demo_users_create
 
     demo_users_create()
     demo_users_create()  # idempotent

@@ -13,10 +13,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from agencies.demo import DEMO_PASSWORD, demo_otp_device_create
 from agencies.models import Agency, AgencyKind, Province
 from dossiers.models import Attachment, AttachmentKind, Dossier, FormDraft
 from feedback.models import Rating
-from portal.demo import DEMO_PASSWORD, demo_otp_device_create
 from portal.models import User
 from procedures.models import ProcedureVersion
 

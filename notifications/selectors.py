@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from portal.models import Notification, User
+from portal.models import User
+
+from .models import Notification
 
 
 def notifications_of_user(*, user: User) -> QuerySet[Notification]:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from agencies.models import Agency, AgencyKind, Membership, OfficerRole
+from portal.models import User
 
-from .models import User
+from .models import Agency, AgencyKind, Membership, OfficerRole
 
 DEMO_PASSWORD = "demo-officer-2026"  # noqa: S105  (published demo credential)
 ADMIN_PASSWORD = "demo-admin-2026"  # noqa: S105

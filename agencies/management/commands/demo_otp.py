@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.demo import DEMO_OTP_DEVICE_NAME, demo_otp_key_hex
+from agencies.demo import DEMO_OTP_DEVICE_NAME, demo_otp_key_hex
 
 
 class Command(BaseCommand):

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from portal.models import DeliveryState, NotificationDelivery, User
+from portal.models import User
+from portal.outbox import outbox_handler
 
 from .channels import Channel, ChannelRegistry, registry
+from .models import DeliveryState, NotificationDelivery
 from .wording import DossierNotice, compose
 
 if TYPE_CHECKING:
     from dossiers.models import DossierEvent
 
 logger = logging.getLogger(__name__)
+
+
+@outbox_handler("dossier.notify")
+def _on_dossier_event(payload: dict[str, Any]) -> None:
+    """The subscription: every "dossier.notify" row of the outbox (dossiers.transitions)."""
+    notify_dossier_event(event_id=payload["event_id"])
 
 
 def notify_dossier_event(*, event_id: int, channels: ChannelRegistry | None = None) -> bool:

@@ -1,3 +1,6 @@
+"""The project's URLconf: the one module that wires every app's views together (apps
+import the core, `portal`; only this package imports them all)."""
+
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -9,11 +12,11 @@ from dossiers import views as dossier_views
 from dossiers.api import BackofficeDossierViewSet, TrackingView
 from feedback import urls as feedback_urls
 from feedback import views as feedback_views
+from notifications import views as notification_views
+from portal import views
+from portal.otp import PortalAdminSite
 from procedures import views as procedure_views
 from procedures.api import ProcedureViewSet
-
-from . import notifications, views
-from .otp import PortalAdminSite
 
 # The admin needs the officers' second factor too (django-otp's documented way).
 admin.site.__class__ = PortalAdminSite
@@ -24,14 +27,14 @@ router.register("backoffice/dossiers", BackofficeDossierViewSet, basename="backo
 
 portal_patterns = (
     [
-        path("", views.home, name="home"),
+        path("", procedure_views.home, name="home"),
         path("login/", views.login_choice, name="login"),
         path("backoffice/login/", views.OfficerLoginView.as_view(), name="officer_login"),
         path("backoffice/login/code/", views.officer_otp, name="officer_otp"),
         path("backoffice/login/enrol/", views.officer_enrol, name="officer_enrol"),
         path("logout/", views.logout_view, name="logout"),
         path("health/", views.health, name="health"),
-        path("notifications/", notifications.inbox, name="notifications"),
+        path("notifications/", notification_views.inbox, name="notifications"),
     ],
     "portal",
 )

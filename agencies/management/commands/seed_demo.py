@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from portal.demo import DEMO_OFFICERS, demo_users_create
+from agencies.demo import DEMO_OFFICERS, demo_users_create
 
 
 class Command(BaseCommand):

@@ -1,7 +1,9 @@
 """Tell the applicant about each change of their dossier: by e-mail, by SMS and in the portal.
 
 Entry point: `notify_dossier_event(event_id=...)`, the outbox handler "dossier.notify" that
-every timeline entry written by ``dossiers.services._event`` enqueues.
+every timeline entry written by ``dossiers.transitions.change`` enqueues (unless the
+change is internal). This app subscribes to dossier events through the outbox; the dossiers
+app does not import it.
 
 Which events reach the applicant (`wording.event_kind`): every change of the business status
 that the applicant can act on or wait for — submitted, received (with the due date), refused
@@ -23,7 +25,7 @@ Channels register in `channels.registry` (e-mail when the dossier has an e-mail 
 when it has a Vietnamese mobile number, the portal inbox when it has an applicant account).
 
 Idempotency: the outbox may run the handler again after a crash, so each (event, channel) has
-one `portal.models.NotificationDelivery` row, unique. For e-mail and SMS the row is committed
+one `notifications.models.NotificationDelivery` row, unique. For e-mail and SMS the row is committed
 ("sending") before the message leaves and marked "sent" after: a re-run finds it and sends
 nothing (at most once — a crash in the middle of a send loses that message rather than sending
 it twice, and leaves the row "sending" for an operator to see). A send that raises marks the
@@ -31,10 +33,3 @@ row "failed", the handler raises, and the outbox's retry sends only the failed c
 inbox notification is written in the same transaction as its delivery row (exactly once), and
 ``Notification`` is also unique per (event, user).
 """
-
-from __future__ import annotations
-
-from .services import notification_mark_all_read, notify_dossier_event
-from .views import inbox
-
-__all__ = ["inbox", "notification_mark_all_read", "notify_dossier_event"]

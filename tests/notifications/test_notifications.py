@@ -29,17 +29,12 @@ from dossiers.services import (
     dossier_submit,
 )
 from dossiers.states.business import Status
+from notifications.channels import ChannelRegistry, EmailChannel
+from notifications.models import DeliveryState, Notification, NotificationDelivery
+from notifications.services import notify_dossier_event
+from notifications.wording import event_kind
 from portal import sms
-from portal.models import (
-    DeliveryState,
-    Notification,
-    NotificationDelivery,
-    OutboxMessage,
-    OutboxStatus,
-)
-from portal.notifications import notify_dossier_event
-from portal.notifications.channels import ChannelRegistry, EmailChannel
-from portal.notifications.wording import event_kind
+from portal.models import OutboxMessage, OutboxStatus
 from portal.outbox import outbox_run
 from portal.sms.backends.base import BaseSmsBackend
 from tests.conftest import BIRTH_DATA, pdf_upload

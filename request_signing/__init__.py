@@ -1,4 +1,5 @@
-"""Request signing of the national data exchange platform (both sides, no Django import).
+"""Request signing of the national data exchange platform, shared by the portal (prefill/) and
+the national mocks: the one module both sides import (no Django import).
 
 A registered client signs every request with HMAC-SHA256 over
 

@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 
 from portal import sms
-from portal.models import Notification, NotificationChannel
+
+from .models import Notification, NotificationChannel
 
 if TYPE_CHECKING:
     from dossiers.models import DossierEvent
