@@ -252,9 +252,11 @@ def test_live_hook_follows_the_dossier_services(
 
 
 def test_complaints_feed_group_four(
-    make_dossier, agency_hk, citizen_a, django_capture_on_commit_callbacks
+    make_dossier, agency_hk, citizen_a, django_capture_on_commit_callbacks, clock_at
 ):
     from dashboards.models import ComplaintFact
+
+    clock_at(2026, 6, 30, 9, 0)  # complaint 4 is not yet due: a fixed "now", not today
     from dashboards.selectors import index_inputs, period_parse, unit_load
     from feedback.models import Complaint, ComplaintStatus
 

@@ -6,11 +6,13 @@ repeating groups are tried on the way."""
 
 from __future__ import annotations
 
+import datetime as dt
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.urls import resolve, reverse
+from django.utils import timezone
 
 from dossiers.models import Dossier
 from dossiers.wizard import ADD_ROW
@@ -285,6 +287,11 @@ DEATH = {
 }
 
 
+def _days_from_today(days: int) -> str:
+    """A date relative to today (Vietnam's): a test must not depend on the day it runs."""
+    return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
+
+
 # --- the journeys --------------------------------------------------------------------------------
 
 
@@ -544,9 +551,9 @@ def test_temporary_residence(client, lan, catalogue):
     dossier = journey.submit(
         {
             "purpose": {"purpose": "other", "host": "rented"},
-            "stay": {
-                "date_from": "2026-11-01",
-                "date_to": "2027-10-31",
+            "stay": {  # a year of stay that started a month ago, whatever the day
+                "date_from": _days_from_today(-31),
+                "date_to": _days_from_today(333),
                 "purpose_other": "Chữa bệnh dài ngày",
             },
             "members_question": {"with_others": "no"},
@@ -566,7 +573,7 @@ def test_temporary_absence_with_a_destination_elsewhere(client, lan, catalogue):
     dossier = journey.submit(
         {
             "category": {"category": "long_absence", "reason": "work"},
-            "absence": {"date_from": "2026-12-01", "date_to": "2028-01-31"},
+            "absence": {"date_from": _days_from_today(-1), "date_to": _days_from_today(425)},
             "dest_province": HA_NOI,
             "dest_commune": {"commune": "00004", "dest_detail": "Số 1 phố Đội Cấn"},
             "contact": CONTACT,
