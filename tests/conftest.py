@@ -265,15 +265,6 @@ def submit(birth_version, hoan_kiem, django_capture_on_commit_callbacks):
     return _submit
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (bin/test), the integration tests share one Redis queue and purge
-    it: they run in one worker, one after the other."""
-    for item in items:
-        if item.get_closest_marker("integration") is not None:
-            item.add_marker(pytest.mark.xdist_group("integration"))
-
-
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits, circuit breakers and the calendar version live in the cache: start clean."""

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 
@@ -63,6 +63,18 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         text = log_path.read_text(encoding="utf-8", errors="replace")
         report.sections.append(("Celery worker log", text[-20000:]))
     return report
+
+
+def worker_redis_url(redis_url: str) -> str:
+    """Under pytest-xdist each test process (gw0, gw1, ...) gets a Redis database of its own
+    (REDIS_URL's number + 1 + the worker's), so two Celery workers never take each other's
+    messages and a purge empties only its own queue."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return redis_url
+    parts = urlsplit(redis_url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + 1 + int(worker[2:])}"))
 
 
 def _database_url(settings_dict: dict) -> str:
@@ -126,7 +138,7 @@ def celery_worker(request, transactional_db, settings, tmp_path) -> Iterator[Wor
 
     from portal.celery import app
 
-    redis_url = os.environ["REDIS_URL"]
+    redis_url = worker_redis_url(os.environ["REDIS_URL"])
     log_path = tmp_path / "celery-worker.log"
     env = {
         **os.environ,
