@@ -1,4 +1,4 @@
-"""The working-time calendar: due dates of dossiers (DOMAIN.md section 4, "Due dates").
+"""The working-time calendar: due dates of dossiers (docs/domain.md section 4, "Due dates").
 
 The arithmetic lives in :class:`WorkCalendar`, which is pure: it never touches the database.
 It is built from

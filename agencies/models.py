@@ -40,7 +40,7 @@ class Commune(models.Model):
 
 
 class AgencyLevel(models.IntegerChoices):
-    """Implementing levels of DOMAIN.md section 2 (2 = district, historic only)."""
+    """Implementing levels of docs/domain.md section 2 (2 = district, historic only)."""
 
     MINISTRY = 0, _("Ministry")
     PROVINCE = 1, _("Province")

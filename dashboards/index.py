@@ -1,5 +1,5 @@
 """The service index for citizens and businesses (Decision 766/QD-TTg, 100 points), as
-versioned code: DOMAIN.md section 7, one function per group, with the caps exactly as
+versioned code: docs/domain.md section 7, one function per group, with the caps exactly as
 written there. Pure functions of raw numerators and denominators (`IndexInputs`), so a score
 can be recomputed, explained and stored with the numbers and the version that produced it.
 
@@ -234,7 +234,7 @@ def group_online_payment(i: IndexInputs) -> Group:
                    _("Fee procedures with at least one online payment / fee procedures"), 2,
                    i.procedures_with_fee_paid_online, i.procedures_with_fee,
                    lambda r: min(_d(2), _d("2.5") * r), "min(2, 2.5B)"),
-        # 2.5C as DOMAIN.md writes it, without a cap: the group can reach 10.5 of 10.
+        # 2.5C as docs/domain.md writes it, without a cap: the group can reach 10.5 of 10.
         _criterion("c_payable", _("Fee procedures payable online / fee procedures"), 2.5,
                    i.procedures_with_fee_payable_online, i.procedures_with_fee,
                    lambda r: _d("2.5") * r, "2.5C"),

@@ -266,7 +266,7 @@ def _rate(numerator: int | float, denominator: int | float) -> float | None:
 
 @dataclass
 class Figures:
-    """DOMAIN.md 7 and 8 figures of one unit and period (None: no data)."""
+    """docs/domain.md 7 and 8 figures of one unit and period (None: no data)."""
 
     totals: dict[str, int]
     by_channel: dict[int, dict[str, int]]

@@ -1,4 +1,4 @@
-"""The nine optional rating criteria of DOMAIN.md section 6 (2/1/0 points each, 18 max)."""
+"""The nine optional rating criteria of docs/domain.md section 6 (2/1/0 points each, 18 max)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Final
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-#: slug -> question shown to the applicant, in the order of DOMAIN.md section 6
+#: slug -> question shown to the applicant, in the order of docs/domain.md section 6
 CRITERIA: Final[dict[str, Any]] = {
     "total_time": _("Total time compared with the legal time limit"),
     "time_per_agency": _("Time taken by each agency"),

@@ -1,4 +1,4 @@
-"""Ratings of the handling of a dossier, and feedback / complaints (DOMAIN.md section 6)."""
+"""Ratings of the handling of a dossier, and feedback / complaints (docs/domain.md section 6)."""
 
 from __future__ import annotations
 

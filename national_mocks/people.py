@@ -37,7 +37,7 @@ class Person:
         return {**copy.deepcopy(self.record), "verified": True}
 
     def sso_claims(self) -> dict[str, Any]:
-        """The person's claims in the national SSO (DOMAIN.md section 5)."""
+        """The person's claims in the national SSO (docs/domain.md section 5)."""
         return {
             "sub": self.sub,
             "account_type": self.sso["account_type"],

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AccountType(models.IntegerChoices):
-    """Account types of the national SSO (DOMAIN.md section 5)."""
+    """Account types of the national SSO (docs/domain.md section 5)."""
 
     PERSON = 1, _("Person")
     BUSINESS = 2, _("Business")

@@ -1,4 +1,4 @@
-"""The procedure catalogue (DOMAIN.md section 3): procedures versioned by effective date."""
+"""The procedure catalogue (docs/domain.md section 3): procedures versioned by effective date."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One module per state machine of a dossier (DOMAIN.md section 4).
+"""One module per state machine of a dossier (docs/domain.md section 4).
 
 Each module declares its states and the allowed transitions; `dossiers.services` is the only
 place that changes a state, after checking it here.

@@ -1,4 +1,4 @@
-"""The 100-point index (Decision 766/QD-TTg, DOMAIN.md 7): hand-computed expected values for
+"""The 100-point index (Decision 766/QD-TTg, docs/domain.md 7): hand-computed expected values for
 every group, the caps, and empty periods ("no data", never a fake 0 or full marks)."""
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ def _file(author, **kwargs) -> Complaint:
         (at(2026, 11, 23, 9, 0), 1, at(2026, 11, 25, 9, 0)),
         # routed on Saturday: the clock starts Monday 07:00
         (at(2026, 11, 21, 10, 0), 10, at(2026, 12, 7, 17, 0)),
-        # 15 working days (the other figure of DOMAIN.md section 6)
+        # 15 working days (the other figure of docs/domain.md section 6)
         (at(2026, 11, 20, 16, 30), 15, at(2026, 12, 14, 16, 30)),
     ],
 )
