@@ -1,7 +1,7 @@
 """One module per state machine of a dossier (docs/domain.md section 4).
 
-Each module declares its states and the allowed transitions; `dossiers.services` is the only
-place that changes a state, after checking it here.
+Each module declares its states and the allowed transitions; `dossiers.transitions` is the
+only module that changes a state, after checking it here (docs/architecture.md).
 """
 
 from __future__ import annotations
