@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agencies.models import Agency, AgencyKind, Commune
+from portal.registry import Registry
 from procedures.models import ProcedureVersion
 
 
@@ -23,16 +24,11 @@ class RoutingInput:
 Resolver = Callable[[RoutingInput], Agency | None]
 
 
-class RoutingRegistry:
+class RoutingRegistry(Registry[Resolver]):
+    """Agency kind -> resolver of the competent agency (portal.registry's rules)."""
+
     def __init__(self) -> None:
-        self._resolvers: dict[str, Resolver] = {}
-
-    def register(self, kind: str) -> Callable[[Resolver], Resolver]:
-        def decorator(func: Resolver) -> Resolver:
-            self._resolvers[kind] = func
-            return func
-
-        return decorator
+        super().__init__("routing resolver for agency kind")
 
     def resolve(self, routing_input: RoutingInput, *, kind: str | None = None) -> Agency | None:
         if kind is None:
@@ -40,7 +36,7 @@ class RoutingRegistry:
             if level is None:
                 return None
             kind = level.competent_agency_kind
-        resolver = self._resolvers.get(kind)
+        resolver = self.find(kind)
         return resolver(routing_input) if resolver else None
 
 

@@ -8,13 +8,14 @@ so that nothing is sent twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 
 from portal import sms
+from portal.registry import Registry
 
 from .models import Notification, NotificationChannel
 
@@ -41,21 +42,19 @@ class Channel:
         raise NotImplementedError
 
 
-class ChannelRegistry:
-    def __init__(self) -> None:
-        self._channels: dict[str, Channel] = {}
+class ChannelRegistry(Registry[Channel]):
+    """Channel name -> an instance of the channel (portal.registry's rules), in the order
+    they were registered."""
 
-    def register(self, cls: type[Channel]) -> type[Channel]:
-        if cls.name in self._channels:
-            raise ValueError(f"notification channel {cls.name!r} is already registered")
-        self._channels[cls.name] = cls()
+    def __init__(self) -> None:
+        super().__init__("notification channel")
+
+    def register(self, cls: type[Channel]) -> type[Channel]:  # type: ignore[override]
+        self.add(cls.name, cls())
         return cls
 
-    def __iter__(self) -> Iterator[Channel]:
-        return iter(list(self._channels.values()))
-
     def names(self) -> list[str]:
-        return list(self._channels)
+        return [channel.name for channel in self]
 
 
 registry = ChannelRegistry()

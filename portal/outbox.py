@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import OutboxMessage, OutboxStatus
+from .registry import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -29,29 +30,14 @@ Handler = Callable[[dict[str, Any]], None]
 MAX_ATTEMPTS = 8
 
 
-class OutboxRegistry:
-    """Topic -> handler. Tests may build their own registry."""
+class OutboxRegistry(Registry[Handler]):
+    """Topic -> handler (portal.registry's rules). Tests may build their own registry."""
 
     def __init__(self) -> None:
-        self._handlers: dict[str, Handler] = {}
-
-    def register(self, topic: str) -> Callable[[Handler], Handler]:
-        def decorator(func: Handler) -> Handler:
-            if topic in self._handlers and self._handlers[topic] is not func:
-                raise ValueError(f"outbox topic {topic!r} is already registered")
-            self._handlers[topic] = func
-            return func
-
-        return decorator
-
-    def get(self, topic: str) -> Handler:
-        try:
-            return self._handlers[topic]
-        except KeyError as exc:
-            raise LookupError(f"no outbox handler for topic {topic!r}") from exc
+        super().__init__("outbox handler for topic")
 
     def topics(self) -> list[str]:
-        return sorted(self._handlers)
+        return self.keys()
 
 
 registry = OutboxRegistry()

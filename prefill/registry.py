@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from portal.registry import Registry
 
 
 class SourceUnavailableError(Exception):
@@ -19,21 +20,20 @@ class PrefillSource(Protocol):
     def fetch(self, subject_id: str) -> dict[str, Any] | None: ...
 
 
-@dataclass
-class SourceRegistry:
-    sources: dict[str, PrefillSource] = field(default_factory=dict)
+class SourceRegistry(Registry[PrefillSource]):
+    """Source key -> an instance of the source class (portal.registry's rules)."""
 
-    def register(self, key: str) -> Callable[[type], type]:
+    def __init__(self) -> None:
+        super().__init__("prefill source")
+
+    def register(self, key: str) -> Callable[[type], type]:  # type: ignore[override]
         def decorator(cls: type) -> type:
             instance = cls()
             instance.key = key
-            self.sources[key] = instance
+            self.add(key, instance)
             return cls
 
         return decorator
-
-    def get(self, key: str) -> PrefillSource:
-        return self.sources[key]
 
 
 registry = SourceRegistry()

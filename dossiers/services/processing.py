@@ -115,7 +115,7 @@ def dossier_issue_result(
     """Issue the electronic result (status 9): a PDF with a QR code to the public verification
     page, rendered here, or `content`, a PDF produced by the agency's own system (interop/).
     The result joins the applicant's e-document store (transitions queue the copy)."""
-    from .documents import result_number_for, result_pdf
+    from ..documents import result_number_for, result_pdf
 
     require(officer, agency, "approve")
     with transaction.atomic(durable=True):

@@ -45,10 +45,11 @@ class FakeSource:
 @pytest.fixture
 def fake_sources():
     added = {key: FakeSource(key, delay=0.2) for key in ("a", "b", "c")}
-    registry.sources.update(added)
+    for key, source in added.items():
+        registry.add(key, source)
     yield added
     for key in added:
-        registry.sources.pop(key, None)
+        registry.remove(key)
 
 
 def test_sources_are_fetched_in_parallel_and_audited(fake_sources, citizen_a):
