@@ -168,17 +168,24 @@ def run_phase(
     pks = [call.pk for call in phase.calls if call.pk is not None]
     started = time.monotonic()
     last_print = started
+    from dashboards.models import RollupPending
+
     while True:
         unrouted = Dossier.objects.filter(pk__in=pks, routed_at__isnull=True).count()
         open_rows = sum(n for s, n in harness.outbox_counts().items() if s != "done")
-        if unrouted == 0 and open_rows == 0:
+        # the rollups of the phase are drained by beat: their CPU counts in the phase
+        marks = RollupPending.objects.count()
+        if unrouted == 0 and open_rows == 0 and marks == 0:
             phase.drained = True
             break
         if time.monotonic() - started > drain_timeout:
             say(f"TIMEOUT: {unrouted} dossiers unrouted, {open_rows} outbox rows open")
             break
         if time.monotonic() - last_print > 10:
-            say(f"  draining: {unrouted} dossiers unrouted, {open_rows} outbox rows open")
+            say(
+                f"  draining: {unrouted} dossiers unrouted, {open_rows} outbox rows open,"
+                f" {marks} rollup marks"
+            )
             last_print = time.monotonic()
         time.sleep(0.5)
     phase.cpu_drain = CpuMeter.delta(cpu1, meter.snapshot())

@@ -306,3 +306,19 @@ class IndexScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_kind} {self.unit_id} {self.period} {self.total}"
+
+
+class RollupPending(models.Model):
+    """A dossier whose buckets must be recomputed: written in the transaction that changed
+    it (one cheap INSERT, no lock), drained in batches by `dashboards.tasks.rollups_drain`
+    (beat, every DASHBOARDS_DRAIN_SECONDS), which recomputes each touched bucket once for
+    all the dossiers that changed in it. No unique key on purpose: a mark written by a
+    transaction that is still open when the drain runs is not visible to it, stays, and is
+    drained next time; several marks of one dossier cost one recomputation."""
+
+    id = models.BigAutoField(primary_key=True)
+    dossier_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} @ {self.created_at:%H:%M:%S}"

@@ -1,16 +1,20 @@
 """How the rollups are computed: ONE definition of every counter, as ORM expressions over
 the raw dossiers, used three ways:
 
-- `dossier_refresh`: after a dossier changes (signal, on commit) its old and new buckets are
-  recomputed from the raw dossiers of that bucket and replaced. Repeated, duplicated or
-  out-of-order events only recompute the same numbers: idempotent by construction.
+- `dossiers_refresh`: after dossiers change, their old and new buckets are recomputed from
+  the raw dossiers of each bucket and replaced, once per bucket for the whole batch. A change
+  only marks the dossier (RollupPending, in its own transaction: signals.py); the beat task
+  `rollups_drain` refreshes the marked dossiers every DASHBOARDS_DRAIN_SECONDS, so the cost
+  of a write does not grow with the size of its bucket, and a bucket touched by a thousand
+  submissions is recomputed once. Repeated, duplicated or out-of-order events only recompute
+  the same numbers: idempotent by construction.
 - `rollups_rebuild`: the nightly reconciliation recomputes every bucket (GROUP BY).
 - `rollups_rebuild_sql`: the same GROUP BY as one INSERT ... SELECT on PostgreSQL (bulk
   loads of millions of dossiers).
 
 A dossier counts in the month it was SUBMITTED (local time). Finished dossiers are early,
 on time or late by comparing the local date of `processed_at` with the local date of
-`due_at` (DOMAIN.md 4). Dossiers still in processing are within or past their deadline
+`due_at` (docs/domain.md 4). Dossiers still in processing are within or past their deadline
 compared to `as_of` (now, or the end of the reporting period when rebuilding history).
 """
 
@@ -57,6 +61,7 @@ from .models import (
     DraftFact,
     MonthlyFact,
     ProcedureMonthFact,
+    RollupPending,
 )
 
 FINISHED = (Status.RESULT_READY, Status.RETURNED)
@@ -285,9 +290,12 @@ def _bucket_filter(model: Any, bucket: Bucket) -> QuerySet:
     )
 
 
-def bucket_recompute(bucket: Bucket, *, as_of: dt.datetime) -> MonthlyFact | None:
+def bucket_recompute(
+    bucket: Bucket, *, as_of: dt.datetime, areas: bool = True
+) -> tuple[MonthlyFact | None, tuple[Any, ...]]:
     """Replace the MonthlyFact of one bucket by a recomputation from its raw dossiers, and
-    the AreaFact that sums it. Call inside a transaction."""
+    (unless `areas` is False) the AreaFact that sums it. Call inside a transaction. Returns
+    the fact and the key of its area, for a caller that recomputes the areas itself."""
     dossiers = _bucket_dossiers(bucket)
     rows = list(fact_queryset(as_of, dossiers))
     att = list(attachment_queryset(Attachment.objects.filter(dossier__in=dossiers.values("pk"))))
@@ -312,8 +320,10 @@ def bucket_recompute(bucket: Bucket, *, as_of: dt.datetime) -> MonthlyFact | Non
         area = (province, ministry)
     else:
         area = agency_areas([bucket.agency_id]).get(bucket.agency_id or 0, (None, None))
-    _area_recompute(bucket.month, area[0], area[1], bucket.procedure_id, bucket.channel)
-    return fact
+    key = (bucket.month, area[0], area[1], bucket.procedure_id, bucket.channel)
+    if areas:
+        _area_recompute(*key)
+    return fact, key
 
 
 def _area_recompute(
@@ -364,35 +374,76 @@ def dossier_bucket(dossier: Dossier) -> Bucket:
 def dossier_refresh(dossier_id: int, *, as_of: dt.datetime | None = None) -> None:
     """Recompute the bucket(s) of one dossier from raw data. Safe to call any number of
     times, in any order, for any event: the result depends only on the dossiers' state."""
+    dossiers_refresh([dossier_id], as_of=as_of)
+
+
+def dossiers_refresh(dossier_ids: Iterable[int], *, as_of: dt.datetime | None = None) -> int:
+    """Recompute, once each, the old and new buckets of many dossiers (and the areas that sum
+    them), from raw data; returns how many buckets. Idempotent like `dossier_refresh`: a
+    batch of 1,000 dossiers of one agency's month costs one recomputation of that month."""
+    ids = sorted(set(dossier_ids))
+    if not ids:
+        return 0
     as_of = as_of or timezone.now()
     with transaction.atomic():
-        dossier = (
-            Dossier.objects.select_related("procedure_version")
-            .filter(pk=dossier_id, parent__isnull=True)
-            .first()
+        dossiers = Dossier.objects.select_related("procedure_version").filter(
+            pk__in=ids, parent__isnull=True
         )
-        old = DossierBucket.objects.filter(dossier_id=dossier_id).first()
-        buckets: list[Bucket] = []
-        if old is not None:
-            buckets.append(Bucket(old.month, old.agency_id, old.procedure_id, old.channel))
-        new = dossier_bucket(dossier) if dossier is not None else None
-        if new is not None and new not in buckets:
-            buckets.append(new)
+        new_of = {d.pk: dossier_bucket(d) for d in dossiers}
+        old_of = {
+            row.dossier_id: Bucket(row.month, row.agency_id, row.procedure_id, row.channel)
+            for row in DossierBucket.objects.filter(dossier_id__in=ids)
+        }
+        buckets = sorted({*old_of.values(), *new_of.values()}, key=Bucket.lock_key)
         _lock(b.lock_key() for b in buckets)
+        areas = set()
         for bucket in buckets:
-            bucket_recompute(bucket, as_of=as_of)
-        if new is None:
-            DossierBucket.objects.filter(dossier_id=dossier_id).delete()
-        else:
-            DossierBucket.objects.update_or_create(
-                dossier_id=dossier_id,
-                defaults={
-                    "month": new.month,
-                    "agency_id": new.agency_id,
-                    "procedure_id": new.procedure_id,
-                    "channel": new.channel,
-                },
+            areas.add(bucket_recompute(bucket, as_of=as_of, areas=False)[1])
+        for area in sorted(areas, key=repr):
+            _area_recompute(*area)
+        gone = [pk for pk in ids if pk not in new_of]
+        if gone:
+            DossierBucket.objects.filter(dossier_id__in=gone).delete()
+        moved = [
+            DossierBucket(
+                dossier_id=pk,
+                month=new.month,
+                agency_id=new.agency_id,
+                procedure_id=new.procedure_id,
+                channel=new.channel,
             )
+            for pk, new in new_of.items()
+            if old_of.get(pk) != new
+        ]
+        if moved:
+            DossierBucket.objects.bulk_create(
+                moved,
+                update_conflicts=True,
+                unique_fields=["dossier_id"],
+                update_fields=["month", "agency_id", "procedure_id", "channel"],
+            )
+    return len(buckets)
+
+
+def rollups_drain(*, limit: int = 5000, as_of: dt.datetime | None = None) -> int:
+    """Recompute the buckets of the dossiers marked since the last drain (RollupPending), in
+    batches of `limit` marks; returns how many dossiers. Several drains may run at once: each
+    claims its own marks (SKIP LOCKED on PostgreSQL)."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            marks = RollupPending.objects.order_by("id")
+            if connection.vendor == "postgresql":
+                marks = marks.select_for_update(skip_locked=True)
+            claimed = list(marks.values_list("id", "dossier_id")[:limit])
+            if not claimed:
+                return done
+            RollupPending.objects.filter(id__in=[mark for mark, _ in claimed]).delete()
+            # in the claiming transaction: a failed recomputation leaves the marks in place
+            dossiers_refresh([dossier for _, dossier in claimed], as_of=as_of)
+        done += len({dossier for _, dossier in claimed})
+        if len(claimed) < limit:
+            return done
 
 
 # --- whole rebuild (nightly reconciliation) ---------------------------------------------

@@ -1,7 +1,9 @@
-"""Keep the rollups live: any save of a dossier, its rating or an attachment recomputes the
-dossier's buckets once its transaction commits (one refresh per dossier per transaction).
-A refresh that fails (or a change made with QuerySet.update) is put right by the nightly
-reconciliation (`dashboards.tasks.rollups_reconcile`)."""
+"""Keep the rollups live: any save of a dossier, its rating or an attachment marks the
+dossier (one RollupPending row, in the saving transaction, once per transaction); the beat
+task `dashboards.tasks.rollups_drain` recomputes the marked dossiers' buckets every
+DASHBOARDS_DRAIN_SECONDS, once per bucket. Drafts and complaints are still refreshed on
+commit. A refresh that fails (or a change made with QuerySet.update) is put right by the
+nightly reconciliation (`dashboards.tasks.rollups_reconcile`)."""
 
 from __future__ import annotations
 
@@ -34,20 +36,19 @@ def _already_scheduled(key: object) -> bool:
 
 
 def schedule_refresh(dossier_id: int | None) -> None:
+    """Mark the dossier for the next drain, in the caller's transaction (a rolled-back change
+    leaves no mark), once per transaction."""
     if dossier_id is None or not _enabled() or _already_scheduled(("dossier", dossier_id)):
         return
+    from .models import RollupPending
 
-    def run() -> None:
-        run.dashboards_done = True  # type: ignore[attr-defined]
-        from .rollups import dossier_refresh
+    RollupPending.objects.create(dossier_id=dossier_id)
 
-        try:
-            dossier_refresh(dossier_id)
-        except Exception:  # the nightly reconciliation recomputes it
-            logger.exception("dashboards: refresh of dossier %s failed", dossier_id)
+    def marked() -> None:  # only remembers, for _already_scheduled, that the mark is written
+        marked.dashboards_done = True  # type: ignore[attr-defined]
 
-    run.dashboards_key = ("dossier", dossier_id)  # type: ignore[attr-defined]
-    transaction.on_commit(run, robust=True)
+    marked.dashboards_key = ("dossier", dossier_id)  # type: ignore[attr-defined]
+    transaction.on_commit(marked, robust=True)
 
 
 @receiver(post_save, sender=Dossier, dispatch_uid="dashboards-dossier")

@@ -194,6 +194,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 from celery.schedules import crontab  # noqa: E402
 
+# Dashboards stay live within this many seconds of a change (dashboards/signals.py)
+DASHBOARDS_DRAIN_SECONDS = env.float("DASHBOARDS_DRAIN_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE["dashboards-drain"] = {
+    "task": "dashboards.tasks.rollups_drain_task",
+    "schedule": DASHBOARDS_DRAIN_SECONDS,
+}
 CELERY_BEAT_SCHEDULE["dashboards-reconcile"] = {
     "task": "dashboards.tasks.rollups_reconcile",
     "schedule": crontab(hour=1, minute=30),
