@@ -1,0 +1,80 @@
+"""Query budgets of the services a dossier goes through: submit, route, receive, issue and
+return. A change that adds queries to one of these paths fails here; raise a budget only with
+a reason in the commit message (the cost of a dossier is measured in bench/, docs/benchmarks.md).
+The test runs in one transaction, so the on-commit work (the outbox's Celery tasks) is not
+counted (routing is counted as a service of its own), and the rollup mark of the dossier is
+written once for the whole test (in production, once per service: one INSERT each)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dossiers.services import (
+    NewAttachment,
+    dossier_issue_result,
+    dossier_receive,
+    dossier_return_result,
+    dossier_route,
+    dossier_start_processing,
+    dossier_submit,
+)
+from tests.conftest import BIRTH_DATA, pdf_upload
+
+pytestmark = pytest.mark.django_db
+
+#: service -> the most queries it may make (measured when the budget was set)
+BUDGETS = {
+    "submit": 18,
+    "route": 8,
+    "receive": 13,
+    "start_processing": 8,
+    "issue_result": 16,
+    "return_result": 8,
+}
+
+
+def test_the_services_of_a_dossier_stay_within_their_query_budgets(
+    birth_version, hoan_kiem, citizen_a, officer_hk, agency_hk
+):
+    case = birth_version.cases.get(code="TH1")
+    counts: dict[str, int] = {}
+
+    def measured(name, call):
+        with CaptureQueriesContext(connection) as queries:
+            result = call()
+        counts[name] = len(queries.captured_queries)
+        return result
+
+    dossier = measured(
+        "submit",
+        lambda: dossier_submit(
+            applicant=citizen_a,
+            version=birth_version,
+            case=case,
+            commune=hoan_kiem,
+            data=BIRTH_DATA,
+            subject_name="Trần Minh An",
+            attachments=[
+                NewAttachment(
+                    component=case.components.get(code="GCS"),
+                    file=pdf_upload(),
+                    content_type="application/pdf",
+                )
+            ],
+            submission_key=uuid.uuid4(),
+        ),
+    )
+    measured("route", lambda: dossier_route(dossier_id=dossier.pk))
+    kwargs = {"officer": officer_hk, "agency": agency_hk}
+    dossier = measured("receive", lambda: dossier_receive(dossier=dossier, **kwargs))
+    dossier = measured(
+        "start_processing", lambda: dossier_start_processing(dossier=dossier, **kwargs)
+    )
+    dossier = measured("issue_result", lambda: dossier_issue_result(dossier=dossier, **kwargs))
+    measured("return_result", lambda: dossier_return_result(dossier=dossier, **kwargs))
+    over = {name: (n, BUDGETS[name]) for name, n in counts.items() if n > BUDGETS[name]}
+    assert not over, f"over budget (queries, budget): {over}; all: {counts}"
