@@ -30,12 +30,6 @@ class TrackingForm(forms.Form):
         return value
 
 
-class RefuseForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for refusal"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
-    )
-
-
 class SupplementForm(forms.Form):
     items = forms.CharField(
         label=_("What is missing, and why"),

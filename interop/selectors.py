@@ -31,17 +31,6 @@ def deliveries_due(*, now: dt.datetime | None = None, limit: int | None = None) 
     return [str(pk) for pk in rows[: limit or conf.due_batch_size()]]
 
 
-def deliveries_dead(*, agency_id: int | None = None) -> QuerySet[Delivery]:
-    rows = Delivery.objects.filter(status=DeliveryState.DEAD).select_related("dossier", "agency")
-    if agency_id is not None:
-        rows = rows.filter(agency_id=agency_id)
-    return rows.order_by("-updated_at")
-
-
-def delivery_get(*, delivery_id: str) -> Delivery | None:
-    return Delivery.objects.select_related("dossier", "agency").filter(pk=delivery_id).first()
-
-
 def key_hash(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
 

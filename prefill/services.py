@@ -97,9 +97,3 @@ def prefill_fetch_many(
                 details={"outcome": outcome},
             )
     return results
-
-
-def prefill_lookup(*, actor: User, source_key: str, subject_id: str, purpose: str) -> PrefillResult:
-    """One record from one source (see prefill_fetch_many)."""
-    lookup = Lookup(source_key, subject_id)
-    return prefill_fetch_many(actor=actor, lookups=[lookup], purpose=purpose)[lookup]

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html_join
 
 register = template.Library()
 
@@ -58,8 +57,3 @@ def get_item(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
-
-
-@register.simple_tag
-def definition_rows(rows):
-    return format_html_join("", '<div class="summary-row"><dt>{}</dt><dd>{}</dd></div>', rows)
