@@ -107,7 +107,6 @@ def _result_fields(dossier: Dossier) -> list[tuple[str, str]]:
 
 
 def result_pdf(dossier: Dossier, *, signer: User, agency: Agency, issued_at: dt.datetime) -> bytes:
-    from .services import result_verification_url
 
     result = dossier.procedure_version.results.first()
     document = ResultDocument(
@@ -197,3 +196,8 @@ def slip_pdf(dossier: Dossier, kind: str) -> bytes | None:
     else:
         return None
     return render_notice(notice)
+
+
+def result_verification_url(dossier: Dossier) -> str:
+    path = reverse("dossiers:verify", kwargs={"token": dossier.verification_token})
+    return settings.PORTAL_BASE_URL.rstrip("/") + path

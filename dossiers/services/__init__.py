@@ -27,7 +27,6 @@ from .processing import (
     dossier_return_result,
     dossier_start_processing,
     dossier_stop,
-    result_verification_url,
 )
 from .submission import (
     dossier_counter_intake,
@@ -68,5 +67,4 @@ __all__ = [
     "dossier_transfer",
     "dossier_withdraw",
     "officer_role",
-    "result_verification_url",
 ]

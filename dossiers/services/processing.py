@@ -7,10 +7,8 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -172,11 +170,6 @@ def dossier_return_result(
             delivery_status=DeliveryStatus.DELIVERED,
         )
     return dossier
-
-
-def result_verification_url(dossier: Dossier) -> str:
-    path = reverse("dossiers:verify", kwargs={"token": dossier.verification_token})
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
 def dossier_assign(*, dossier: Dossier, officer: User, agency: Agency, assignee: User) -> Dossier:
