@@ -15,20 +15,20 @@ from django.utils.translation import gettext as _
 from reportlab.platypus import Flowable, Paragraph
 
 from dossiers.models import Dossier
-from portal.documents import (
+from portal.pdf import (
     FeeLine,
     Letterhead,
-    _build,
-    _format_amount,
-    _frame_width,
-    _grid_table,
-    _heading,
-    _key_values,
-    _markup,
-    _styles,
-    _title,
+    build_pdf,
+    format_amount,
     format_datetime,
+    frame_width,
+    grid_table,
+    key_value_table,
+    letterhead_table,
+    markup,
     register_fonts,
+    styles,
+    title_flowables,
 )
 
 from .models import Payment
@@ -53,18 +53,20 @@ class PaymentReceipt(Letterhead):
 def render_payment_receipt(receipt: PaymentReceipt) -> bytes:
     register_fonts()
     with translation.override(receipt.language):
-        st = _styles()
-        width = _frame_width()
+        st = styles()
+        width = frame_width()
         title = RECEIPT_TITLE[receipt.language]
-        story: list[Flowable] = [_heading(receipt, width)]
-        story += _title(title, _("Dossier code: %(code)s") % {"code": receipt.dossier_code})
+        story: list[Flowable] = [letterhead_table(receipt, width)]
+        story += title_flowables(
+            title, _("Dossier code: %(code)s") % {"code": receipt.dossier_code}
+        )
         total = sum(f.amount for f in receipt.fees)
         rows: list[tuple[str, str | Flowable]] = [
-            (_("Payer"), Paragraph(f"<b>{_markup(receipt.payer_name)}</b>", st.value)),
+            (_("Payer"), Paragraph(f"<b>{markup(receipt.payer_name)}</b>", st.value)),
             (_("Procedure"), receipt.procedure_name),
             (_("Procedure code"), receipt.procedure_code),
             (_("Dossier code"), receipt.dossier_code),
-            (_("Amount paid"), _format_amount(total, receipt.language)),
+            (_("Amount paid"), format_amount(total, receipt.language)),
             (_("Paid at"), format_datetime(receipt.paid_at)),
             (_("Payment reference"), receipt.reference),
             (_("Transaction number"), receipt.transaction_id),
@@ -72,22 +74,22 @@ def render_payment_receipt(receipt: PaymentReceipt) -> bytes:
         ]
         if receipt.method:
             rows.append((_("Payment method"), receipt.method))
-        story.append(_key_values(rows, width))
-        story.append(Paragraph(_markup(_("Fees and charges")), st.section))
+        story.append(key_value_table(rows, width))
+        story.append(Paragraph(markup(_("Fees and charges")), st.section))
         story.append(
-            _grid_table(
+            grid_table(
                 [_("No."), _("Item"), _("Amount")],
                 [
-                    [str(i), f.label, _format_amount(f.amount, receipt.language)]
+                    [str(i), f.label, format_amount(f.amount, receipt.language)]
                     for i, f in enumerate(receipt.fees, start=1)
                 ],
                 [width * 0.08, width * 0.62, width * 0.30],
                 aligns=("center", "left", "right"),
                 total=[
-                    Paragraph(f"<b>{_markup(_('Total'))}</b>", st.cell_right),
+                    Paragraph(f"<b>{markup(_('Total'))}</b>", st.cell_right),
                     "",
                     Paragraph(
-                        f"<b>{_markup(_format_amount(total, receipt.language))}</b>",
+                        f"<b>{markup(format_amount(total, receipt.language))}</b>",
                         st.cell_right,
                     ),
                 ],
@@ -95,7 +97,7 @@ def render_payment_receipt(receipt: PaymentReceipt) -> bytes:
         )
         story.append(
             Paragraph(
-                _markup(
+                markup(
                     _(
                         "This receipt was issued electronically when the payment platform "
                         "confirmed the payment; it needs no signature or stamp."
@@ -104,7 +106,7 @@ def render_payment_receipt(receipt: PaymentReceipt) -> bytes:
                 st.small,
             )
         )
-        return _build(receipt, story, title=title, subject=f"{title} - {receipt.dossier_code}")
+        return build_pdf(receipt, story, title=title, subject=f"{title} - {receipt.dossier_code}")
 
 
 METHOD_LABELS = {

@@ -27,38 +27,49 @@ Electronic result: :class:`ResultDocument` + :func:`render_result_document`.
 
 from __future__ import annotations
 
-import io
-import threading
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from functools import partial
-from pathlib import Path
-from typing import Any
 from xml.sax.saxutils import escape
 
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.graphics.barcode.qr import QrCode
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
-    HRFlowable,
     KeepTogether,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
+)
+
+from .pdf import (
+    GRID_COLOUR,
+    FeeLine,
+    Letterhead,
+    build_pdf,
+    format_amount,
+    format_date,
+    format_datetime,
+    frame_width,
+    grid_table,
+    key_value_table,
+    letterhead_kwargs,
+    letterhead_table,
+    markup,
+    pdf_subject,
+    plain_text,
+    register_fonts,
+    require_tuple,
+    signature_block,
+    styles,
+    title_flowables,
 )
 
 __all__ = [
@@ -83,36 +94,6 @@ __all__ = [
     "stop_processing_notice",
     "supplement_request",
 ]
-
-LANGUAGES = ("vi", "en")
-
-NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
-CREATOR = "National public-service portal"
-
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
-FONT = "DejaVuSans"
-FONT_BOLD = "DejaVuSans-Bold"
-
-_font_lock = threading.Lock()
-_fonts_registered = False
-
-
-def register_fonts() -> None:
-    """Register the vendored DejaVu Sans (full Vietnamese coverage) once per process."""
-    global _fonts_registered
-    if _fonts_registered:
-        return
-    with _font_lock:
-        if _fonts_registered:
-            return
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
-        pdfmetrics.registerFontFamily(
-            FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
-        )
-        _fonts_registered = True
-
 
 # --- Slip kinds --------------------------------------------------------------------------
 
@@ -173,39 +154,6 @@ class SlipKind(Enum):
 # --- Inputs ------------------------------------------------------------------------------
 
 
-def _tuple(obj: object, name: str) -> None:
-    value = getattr(obj, name)
-    if not isinstance(value, tuple):
-        object.__setattr__(obj, name, tuple(value))
-
-
-@dataclass(frozen=True, kw_only=True)
-class Letterhead:
-    """Fields shared by every document: who issues it, where, when, in which language.
-
-    ``number`` is the document number printed under the agency ("Số: ..."); for a result
-    document it is the result number. ``issued_at`` (aware) gives the place/date line.
-    """
-
-    language: str = "vi"
-    agency_name: str
-    parent_agency_name: str = ""
-    place: str = ""
-    dossier_code: str = ""
-    number: str = ""
-    issued_at: datetime
-    signer_name: str = ""
-    signer_title: str = ""
-
-    def __post_init__(self) -> None:
-        if self.language not in LANGUAGES:
-            raise ValueError(f"language must be one of {LANGUAGES}, not {self.language!r}")
-
-
-def _letterhead_kwargs(letterhead: Letterhead) -> dict[str, Any]:
-    return {f.name: getattr(letterhead, f.name) for f in fields(Letterhead)}
-
-
 @dataclass(frozen=True)
 class ReceivedDocument:
     """One component of the dossier as received: its name and the number of each form."""
@@ -213,14 +161,6 @@ class ReceivedDocument:
     name: str
     originals: int = 0
     copies: int = 0
-
-
-@dataclass(frozen=True)
-class FeeLine:
-    """A fee or charge, in Vietnamese dong."""
-
-    label: str
-    amount: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,8 +187,8 @@ class ReceiptSlip(Letterhead):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _tuple(self, "documents")
-        _tuple(self, "fees")
+        require_tuple(self, "documents")
+        require_tuple(self, "fees")
 
 
 @dataclass(frozen=True)
@@ -272,7 +212,7 @@ class ResultDocument(Letterhead):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _tuple(self, "fields")
+        require_tuple(self, "fields")
 
 
 @dataclass(frozen=True)
@@ -313,8 +253,8 @@ class Notice(Letterhead):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _tuple(self, "paragraphs")
-        _tuple(self, "closing_paragraphs")
+        require_tuple(self, "paragraphs")
+        require_tuple(self, "closing_paragraphs")
 
 
 @dataclass(frozen=True)
@@ -328,323 +268,6 @@ class ProcessStep:
     note: str = ""
 
 
-# --- Formatting --------------------------------------------------------------------------
-
-
-def format_datetime(value: datetime) -> str:
-    """dd/mm/yyyy HH:MM in the local time zone (``value`` must be aware)."""
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
-
-
-def format_date(value: datetime) -> str:
-    """dd/mm/yyyy in the local time zone (``value`` must be aware)."""
-    return timezone.localtime(value).strftime("%d/%m/%Y")
-
-
-def _format_amount(amount: int, language: str) -> str:
-    digits = f"{amount:,}"
-    if language == "vi":
-        digits = digits.replace(",", ".")
-    return _("%(amount)s VND") % {"amount": digits}
-
-
-def _place_date(letterhead: Letterhead) -> str:
-    local = timezone.localtime(letterhead.issued_at)
-    parts = {"day": f"{local.day:02d}", "month": f"{local.month:02d}", "year": str(local.year)}
-    if letterhead.place:
-        return _("%(place)s, %(day)s/%(month)s/%(year)s") % {
-            **parts,
-            "place": _text(letterhead.place),
-        }
-    return _("%(day)s/%(month)s/%(year)s") % parts
-
-
-def _text(value: object) -> str:
-    return unicodedata.normalize("NFC", str(value))
-
-
-def _markup(value: object) -> str:
-    """Caller text made safe for a Paragraph (escaped, newlines kept)."""
-    return escape(_text(value)).replace("\n", "<br/>")
-
-
-# --- Layout ------------------------------------------------------------------------------
-
-_LEFT_MARGIN = 25 * mm
-_RIGHT_MARGIN = 15 * mm
-_TOP_MARGIN = 15 * mm
-_BOTTOM_MARGIN = 20 * mm
-_GRID = colors.HexColor("#777777")
-_HEADER_FILL = colors.HexColor("#EEEEEE")
-
-
-class _Styles:
-    def __init__(self) -> None:
-        register_fonts()
-        base = ParagraphStyle("base", fontName=FONT, fontSize=10.5, leading=14)
-        self.body = ParagraphStyle("body", parent=base, spaceAfter=4)
-        self.justified = ParagraphStyle("justified", parent=self.body, alignment=TA_JUSTIFY)
-        self.cell = ParagraphStyle("cell", parent=base, fontSize=9.5, leading=12)
-        self.cell_center = ParagraphStyle("cell_center", parent=self.cell, alignment=TA_CENTER)
-        self.cell_right = ParagraphStyle("cell_right", parent=self.cell, alignment=TA_RIGHT)
-        self.cell_head = ParagraphStyle(
-            "cell_head", parent=self.cell, fontName=FONT_BOLD, alignment=TA_CENTER
-        )
-        self.label = ParagraphStyle("label", parent=base, textColor=colors.HexColor("#333333"))
-        self.value = ParagraphStyle("value", parent=base)
-        self.head_left = ParagraphStyle(
-            "head_left", parent=base, fontSize=9.5, leading=12, alignment=TA_CENTER
-        )
-        self.head_left_bold = ParagraphStyle(
-            "head_left_bold", parent=self.head_left, fontName=FONT_BOLD
-        )
-        self.head_right = ParagraphStyle(
-            "head_right", parent=self.head_left_bold, fontSize=9.5, leading=12
-        )
-        self.motto = ParagraphStyle("motto", parent=self.head_right, fontSize=10, leading=13)
-        self.title = ParagraphStyle(
-            "title",
-            parent=base,
-            fontName=FONT_BOLD,
-            fontSize=13.5,
-            leading=17,
-            alignment=TA_CENTER,
-            spaceBefore=10,
-            spaceAfter=2,
-        )
-        self.subtitle = ParagraphStyle("subtitle", parent=base, alignment=TA_CENTER, spaceAfter=10)
-        self.section = ParagraphStyle(
-            "section", parent=base, fontName=FONT_BOLD, spaceBefore=8, spaceAfter=4
-        )
-        self.sign = ParagraphStyle("sign", parent=base, alignment=TA_CENTER)
-        self.sign_bold = ParagraphStyle("sign_bold", parent=self.sign, fontName=FONT_BOLD)
-        self.small = ParagraphStyle("small", parent=base, fontSize=9, leading=11.5)
-
-
-_styles_cache: _Styles | None = None
-
-
-def _styles() -> _Styles:
-    global _styles_cache
-    if _styles_cache is None:
-        _styles_cache = _Styles()
-    return _styles_cache
-
-
-def _rule(text: str, style: ParagraphStyle) -> HRFlowable:
-    """A centred line as wide as ``text`` (under the motto and the agency name)."""
-    width = pdfmetrics.stringWidth(text, style.fontName, style.fontSize)
-    return HRFlowable(
-        width=max(width * 0.6, 20 * mm),
-        thickness=0.6,
-        color=colors.black,
-        hAlign="CENTER",
-        spaceBefore=2,
-        spaceAfter=4,
-    )
-
-
-def _heading(letterhead: Letterhead, width: float) -> Table:
-    st = _styles()
-    left: list[Flowable] = []
-    if letterhead.parent_agency_name:
-        left.append(Paragraph(_markup(letterhead.parent_agency_name), st.head_left))
-    left.append(Paragraph(_markup(letterhead.agency_name), st.head_left_bold))
-    left.append(_rule(_text(letterhead.agency_name)[:30], st.head_left_bold))
-    if letterhead.number:
-        left.append(
-            Paragraph(_markup(_("No.: %(number)s") % {"number": letterhead.number}), st.head_left)
-        )
-    right: list[Flowable] = [
-        Paragraph(NATIONAL_NAME, st.head_right),
-        Paragraph(NATIONAL_MOTTO, st.motto),
-    ]
-    motto_width = pdfmetrics.stringWidth(NATIONAL_MOTTO, st.motto.fontName, st.motto.fontSize)
-    right.append(
-        HRFlowable(
-            width=motto_width, thickness=0.6, color=colors.black, hAlign="CENTER", spaceBefore=2
-        )
-    )
-    table = Table([[left, right]], colWidths=[width * 0.42, width * 0.58])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return table
-
-
-def _title(title: str, subtitle: str = "") -> list[Flowable]:
-    st = _styles()
-    out: list[Flowable] = [Paragraph(_markup(title), st.title)]
-    if subtitle:
-        out.append(Paragraph(_markup(subtitle), st.subtitle))
-    else:
-        out.append(Spacer(1, 8))
-    return out
-
-
-def _key_values(rows: Sequence[tuple[str, str | Flowable]], width: float) -> Table:
-    st = _styles()
-    data = []
-    for label, value in rows:
-        cell = value if isinstance(value, Flowable) else Paragraph(_markup(value), st.value)
-        data.append([Paragraph(_markup(label) + ":", st.label), cell])
-    table = Table(data, colWidths=[width * 0.34, width * 0.66])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ]
-        )
-    )
-    return table
-
-
-def _grid_table(
-    headers: Sequence[str],
-    rows: Sequence[Sequence[str | Flowable]],
-    widths: Sequence[float],
-    aligns: Sequence[str] = (),
-    total: Sequence[str | Flowable] | None = None,
-) -> Table:
-    """A bordered table with a header row repeated on every page."""
-    st = _styles()
-    cell_styles = {"left": st.cell, "center": st.cell_center, "right": st.cell_right}
-    data: list[list[Any]] = [[Paragraph(_markup(h), st.cell_head) for h in headers]]
-    for row in rows:
-        cells = []
-        for i, value in enumerate(row):
-            style = cell_styles[aligns[i] if i < len(aligns) else "left"]
-            cells.append(value if isinstance(value, Flowable) else Paragraph(_markup(value), style))
-        data.append(cells)
-    commands: list[tuple[Any, ...]] = [
-        ("GRID", (0, 0), (-1, -1), 0.5, _GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), _HEADER_FILL),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]
-    if total is not None:
-        data.append(list(total))
-        commands.append(("SPAN", (0, -1), (-2, -1)))
-    table = Table(data, colWidths=list(widths), repeatRows=1)
-    table.setStyle(TableStyle(commands))
-    return table
-
-
-def _signature(letterhead: Letterhead, width: float, default_title: str = "") -> Flowable:
-    st = _styles()
-    block: list[Flowable] = [Paragraph(_markup(_place_date(letterhead)), st.sign)]
-    title = letterhead.signer_title or default_title
-    if title:
-        block.append(Paragraph(_markup(title), st.sign_bold))
-    block.append(Spacer(1, 20 * mm))
-    if letterhead.signer_name:
-        block.append(Paragraph(_markup(letterhead.signer_name), st.sign_bold))
-    table = Table([["", block]], colWidths=[width * 0.45, width * 0.55])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return KeepTogether([Spacer(1, 10), table])
-
-
-class _FooterCanvas(Canvas):
-    """Draws the footer (dossier code, "page n of N") once the page count is known."""
-
-    def __init__(self, *args: Any, dossier_code: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._dossier_code = dossier_code
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self._draw_footer(total)
-            super().showPage()
-        super().save()
-
-    def _draw_footer(self, total: int) -> None:
-        page_width, _height = self._pagesize
-        y = 12 * mm
-        self.saveState()
-        self.setStrokeColor(_GRID)
-        self.setLineWidth(0.4)
-        self.line(_LEFT_MARGIN, y + 9, page_width - _RIGHT_MARGIN, y + 9)
-        self.setFont(FONT, 8)
-        self.setFillColor(colors.HexColor("#333333"))
-        if self._dossier_code:
-            self.drawString(
-                _LEFT_MARGIN, y, _("Dossier code: %(code)s") % {"code": self._dossier_code}
-            )
-        self.drawRightString(
-            page_width - _RIGHT_MARGIN,
-            y,
-            _("Page %(page)d of %(total)d") % {"page": self._pageNumber, "total": total},
-        )
-        self.restoreState()
-
-
-def _build(
-    letterhead: Letterhead,
-    story: list[Flowable],
-    *,
-    title: str,
-    subject: str,
-    pagesize: tuple[float, float] = A4,
-) -> bytes:
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=pagesize,
-        leftMargin=_LEFT_MARGIN,
-        rightMargin=_RIGHT_MARGIN,
-        topMargin=_TOP_MARGIN,
-        bottomMargin=_BOTTOM_MARGIN,
-        title=_text(title),
-        author=_text(letterhead.agency_name),
-        subject=_text(subject),
-        creator=CREATOR,
-        keywords=letterhead.dossier_code,
-        lang=letterhead.language,
-        initialFontName=FONT,
-        initialFontSize=10.5,
-        invariant=1,
-    )
-    doc.build(
-        story,
-        canvasmaker=partial(_FooterCanvas, dossier_code=_text(letterhead.dossier_code)),
-    )
-    return buffer.getvalue()
-
-
-def _frame_width(pagesize: tuple[float, float] = A4) -> float:
-    return pagesize[0] - _LEFT_MARGIN - _RIGHT_MARGIN
-
-
-def _subject(kind_title: str, dossier_code: str) -> str:
-    return f"{kind_title} - {dossier_code}" if dossier_code else kind_title
-
-
 # --- 01 receipt and appointment slip -----------------------------------------------------
 
 
@@ -652,14 +275,14 @@ def render_receipt_slip(slip: ReceiptSlip) -> bytes:
     """Slip 01: receipt of the dossier and appointment for the result."""
     register_fonts()
     with translation.override(slip.language):
-        st = _styles()
-        width = _frame_width()
+        st = styles()
+        width = frame_width()
         title = SlipKind.RECEIPT.title_in(slip.language)
-        story: list[Flowable] = [_heading(slip, width)]
-        story += _title(title, _("Dossier code: %(code)s") % {"code": slip.dossier_code})
+        story: list[Flowable] = [letterhead_table(slip, width)]
+        story += title_flowables(title, _("Dossier code: %(code)s") % {"code": slip.dossier_code})
 
         rows: list[tuple[str, str | Flowable]] = [
-            (_("Received from"), Paragraph(f"<b>{_markup(slip.applicant_name)}</b>", st.value))
+            (_("Received from"), Paragraph(f"<b>{markup(slip.applicant_name)}</b>", st.value))
         ]
         if slip.applicant_address:
             rows.append((_("Address"), slip.applicant_address))
@@ -685,13 +308,13 @@ def render_receipt_slip(slip: ReceiptSlip) -> bytes:
             due = _("The appointment date is set when the agency receives the dossier.")
         rows.append((_("Appointment for the result"), due))
         if slip.delivery_method:
-            rows.append((_("Result delivery"), _text(slip.delivery_method)))
-        story.append(_key_values(rows, width))
+            rows.append((_("Result delivery"), plain_text(slip.delivery_method)))
+        story.append(key_value_table(rows, width))
 
-        story.append(Paragraph(_markup(_("Documents received")), st.section))
+        story.append(Paragraph(markup(_("Documents received")), st.section))
         if slip.documents:
             story.append(
-                _grid_table(
+                grid_table(
                     [_("No."), _("Document"), _("Originals"), _("Copies")],
                     [
                         [str(i), d.name, str(d.originals), str(d.copies)]
@@ -702,25 +325,25 @@ def render_receipt_slip(slip: ReceiptSlip) -> bytes:
                 )
             )
         else:
-            story.append(Paragraph(_markup(_("No document.")), st.body))
+            story.append(Paragraph(markup(_("No document.")), st.body))
 
         if slip.fees:
-            story.append(Paragraph(_markup(_("Fees and charges")), st.section))
+            story.append(Paragraph(markup(_("Fees and charges")), st.section))
             total = sum(f.amount for f in slip.fees)
             story.append(
-                _grid_table(
+                grid_table(
                     [_("No."), _("Item"), _("Amount")],
                     [
-                        [str(i), f.label, _format_amount(f.amount, slip.language)]
+                        [str(i), f.label, format_amount(f.amount, slip.language)]
                         for i, f in enumerate(slip.fees, start=1)
                     ],
                     [width * 0.08, width * 0.62, width * 0.30],
                     aligns=("center", "left", "right"),
                     total=[
-                        Paragraph(f"<b>{_markup(_('Total'))}</b>", st.cell_right),
+                        Paragraph(f"<b>{markup(_('Total'))}</b>", st.cell_right),
                         "",
                         Paragraph(
-                            f"<b>{_markup(_format_amount(total, slip.language))}</b>",
+                            f"<b>{markup(format_amount(total, slip.language))}</b>",
                             st.cell_right,
                         ),
                     ],
@@ -728,10 +351,10 @@ def render_receipt_slip(slip: ReceiptSlip) -> bytes:
             )
 
         if slip.tracking_url:
-            story.append(Paragraph(_markup(_("Tracking")), st.section))
+            story.append(Paragraph(markup(_("Tracking")), st.section))
             story.append(
                 Paragraph(
-                    _markup(
+                    markup(
                         _("Track the dossier at %(url)s with the code %(code)s.")
                         % {"url": slip.tracking_url, "code": slip.dossier_code}
                     ),
@@ -739,8 +362,8 @@ def render_receipt_slip(slip: ReceiptSlip) -> bytes:
                 )
             )
 
-        story.append(_signature(slip, width, default_title=_("Receiving officer")))
-        return _build(slip, story, title=title, subject=_subject(title, slip.dossier_code))
+        story.append(signature_block(slip, width, default_title=_("Receiving officer")))
+        return build_pdf(slip, story, title=title, subject=pdf_subject(title, slip.dossier_code))
 
 
 # --- Electronic result -------------------------------------------------------------------
@@ -769,16 +392,16 @@ def render_result_document(doc: ResultDocument) -> bytes:
     """The electronic result with its labelled fields, signer and verification QR code."""
     register_fonts()
     with translation.override(doc.language):
-        st = _styles()
-        width = _frame_width()
-        story: list[Flowable] = [_heading(doc, width)]
-        story += _title(doc.title, doc.subtitle)
+        st = styles()
+        width = frame_width()
+        story: list[Flowable] = [letterhead_table(doc, width)]
+        story += title_flowables(doc.title, doc.subtitle)
         rows: list[tuple[str, str | Flowable]] = [(f.label, f.value) for f in doc.fields]
         if doc.dossier_code:
             rows.append((_("Dossier code"), doc.dossier_code))
         rows.append((_("Issued at"), format_datetime(doc.issued_at)))
-        story.append(_key_values(rows, width))
-        story.append(_signature(doc, width))
+        story.append(key_value_table(rows, width))
+        story.append(signature_block(doc, width))
 
         qr_size = 30 * mm
         verify = Table(
@@ -786,7 +409,7 @@ def render_result_document(doc: ResultDocument) -> bytes:
                 [
                     _qr(doc.verify_url, qr_size),
                     Paragraph(
-                        _markup(
+                        markup(
                             _("Scan to verify this document at %(url)s") % {"url": doc.verify_url}
                         ),
                         st.small,
@@ -800,12 +423,14 @@ def render_result_document(doc: ResultDocument) -> bytes:
                 [
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                     ("LEFTPADDING", (0, 0), (0, 0), 0),
-                    ("BOX", (0, 0), (-1, -1), 0.5, _GRID),
+                    ("BOX", (0, 0), (-1, -1), 0.5, GRID_COLOUR),
                 ]
             )
         )
         story.append(KeepTogether([Spacer(1, 8), verify]))
-        return _build(doc, story, title=doc.title, subject=_subject(doc.title, doc.dossier_code))
+        return build_pdf(
+            doc, story, title=doc.title, subject=pdf_subject(doc.title, doc.dossier_code)
+        )
 
 
 # --- 02-07 notices -----------------------------------------------------------------------
@@ -815,25 +440,25 @@ def render_notice(notice: Notice) -> bytes:
     """Slips 02-07: title, addressee, paragraphs, optional table, closing, signature."""
     register_fonts()
     with translation.override(notice.language):
-        st = _styles()
+        st = styles()
         pagesize = landscape(A4) if notice.landscape else A4
-        width = _frame_width(pagesize)
+        width = frame_width(pagesize)
         title = notice.title or notice.kind.title_in(notice.language)
         subtitle = (
             _("Dossier code: %(code)s") % {"code": notice.dossier_code}
             if notice.dossier_code
             else ""
         )
-        story: list[Flowable] = [_heading(notice, width)]
-        story += _title(title, subtitle)
+        story: list[Flowable] = [letterhead_table(notice, width)]
+        story += title_flowables(title, subtitle)
         if notice.recipient_name:
             story.append(
                 Paragraph(
-                    _markup(_("To: %(name)s") % {"name": _text(notice.recipient_name)}),
+                    markup(_("To: %(name)s") % {"name": plain_text(notice.recipient_name)}),
                     ParagraphStyle("to", parent=st.body, alignment=TA_CENTER, spaceAfter=8),
                 )
             )
-        story += [Paragraph(_markup(p), st.justified) for p in notice.paragraphs]
+        story += [Paragraph(markup(p), st.justified) for p in notice.paragraphs]
         if notice.table is not None:
             table = notice.table
             given = table.widths or (1.0,) * len(table.headers)
@@ -841,7 +466,7 @@ def render_notice(notice: Notice) -> bytes:
             scale = (width - number_width) / sum(given)
             story.append(Spacer(1, 4))
             story.append(
-                _grid_table(
+                grid_table(
                     [_("No."), *table.headers],
                     [[str(i), *row] for i, row in enumerate(table.rows, start=1)],
                     [number_width, *(w * scale for w in given)],
@@ -849,13 +474,13 @@ def render_notice(notice: Notice) -> bytes:
                 )
             )
             story.append(Spacer(1, 6))
-        story += [Paragraph(_markup(p), st.justified) for p in notice.closing_paragraphs]
-        story.append(_signature(notice, width))
-        return _build(
+        story += [Paragraph(markup(p), st.justified) for p in notice.closing_paragraphs]
+        story.append(signature_block(notice, width))
+        return build_pdf(
             notice,
             story,
             title=title,
-            subject=_subject(title, notice.dossier_code),
+            subject=pdf_subject(title, notice.dossier_code),
             pagesize=pagesize,
         )
 
@@ -882,7 +507,7 @@ def supplement_request(
         closing.append(_("The processing time is paused until the complete dossier is received."))
         closing.append(_("We apologise for the inconvenience."))
         return Notice(
-            **_letterhead_kwargs(letterhead),
+            **letterhead_kwargs(letterhead),
             kind=SlipKind.SUPPLEMENT_REQUEST,
             recipient_name=applicant_name,
             paragraphs=(
@@ -894,7 +519,7 @@ def supplement_request(
                 % {
                     "received": format_datetime(received_at),
                     "code": letterhead.dossier_code,
-                    "procedure": _text(procedure_name),
+                    "procedure": plain_text(procedure_name),
                 },
             ),
             table=NoticeTable(
@@ -916,7 +541,7 @@ def refusal_notice(
     """Slip 03: refusal to receive and process the dossier, with the reason."""
     with translation.override(letterhead.language):
         return Notice(
-            **_letterhead_kwargs(letterhead),
+            **letterhead_kwargs(letterhead),
             kind=SlipKind.REFUSAL,
             recipient_name=applicant_name,
             paragraphs=(
@@ -924,8 +549,8 @@ def refusal_notice(
                     "The agency has received the dossier %(code)s for the procedure "
                     "%(procedure)s. The dossier is refused for the following reason:"
                 )
-                % {"code": letterhead.dossier_code, "procedure": _text(procedure_name)},
-                _text(reason),
+                % {"code": letterhead.dossier_code, "procedure": plain_text(procedure_name)},
+                plain_text(reason),
             ),
             closing_paragraphs=(_("We apologise for the inconvenience."),),
         )
@@ -944,7 +569,7 @@ def apology_notice(
     """Slip 04: apology for a late dossier with the new date for returning the result."""
     with translation.override(letterhead.language):
         return Notice(
-            **_letterhead_kwargs(letterhead),
+            **letterhead_kwargs(letterhead),
             kind=SlipKind.APOLOGY,
             recipient_name=applicant_name,
             paragraphs=(
@@ -954,11 +579,11 @@ def apology_notice(
                 )
                 % {
                     "code": letterhead.dossier_code,
-                    "procedure": _text(procedure_name),
+                    "procedure": plain_text(procedure_name),
                     "received": format_datetime(received_at),
                     "old_due": format_datetime(old_due_at),
                 },
-                _("Reason for the delay: %(reason)s") % {"reason": _text(reason)},
+                _("Reason for the delay: %(reason)s") % {"reason": plain_text(reason)},
                 _(
                     "The agency sincerely apologises for this delay and sets a new date for "
                     "returning the result: %(new_due)s."
@@ -978,7 +603,7 @@ def stop_processing_notice(
     """Slip 05: the processing of the dossier is stopped, with the reason."""
     with translation.override(letterhead.language):
         return Notice(
-            **_letterhead_kwargs(letterhead),
+            **letterhead_kwargs(letterhead),
             kind=SlipKind.STOP_PROCESSING,
             recipient_name=applicant_name,
             paragraphs=(
@@ -986,8 +611,8 @@ def stop_processing_notice(
                     "The processing of the dossier %(code)s for the procedure %(procedure)s "
                     "is stopped for the following reason:"
                 )
-                % {"code": letterhead.dossier_code, "procedure": _text(procedure_name)},
-                _text(reason),
+                % {"code": letterhead.dossier_code, "procedure": plain_text(procedure_name)},
+                plain_text(reason),
             ),
         )
 
@@ -1001,9 +626,9 @@ def process_control_slip(
     """Slip 06: one row per hand-over of the dossier between officers/agencies."""
     with translation.override(letterhead.language):
         return Notice(
-            **_letterhead_kwargs(letterhead),
+            **letterhead_kwargs(letterhead),
             kind=SlipKind.PROCESS_CONTROL,
-            paragraphs=(_("Procedure: %(procedure)s") % {"procedure": _text(procedure_name)},),
+            paragraphs=(_("Procedure: %(procedure)s") % {"procedure": plain_text(procedure_name)},),
             table=NoticeTable(
                 headers=(
                     _("Handed over by"),

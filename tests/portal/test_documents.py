@@ -407,7 +407,7 @@ def test_process_control_slip_and_tracking_register():
     assert "05/11/2025 16:00" in text
 
     register = Notice(
-        **documents._letterhead_kwargs(letterhead(dossier_code="")),
+        **documents.letterhead_kwargs(letterhead(dossier_code="")),
         kind=SlipKind.TRACKING_REGISTER,
         landscape=True,
         table=NoticeTable(headers=("Mã hồ sơ", "Người nộp"), rows=[(CODE, APPLICANT)]),
