@@ -235,29 +235,40 @@ BIRTH_DATA = {
 }
 
 
+def submit_birth_registration(
+    applicant: User, *, version, commune: Commune, key: uuid.UUID | None = None, case=None
+):
+    """`dossier_submit` of a birth registration (case TH1 unless given, one birth certificate
+    attached), without running its outbox."""
+    from dossiers.services import NewAttachment, dossier_submit
+
+    case = case or version.cases.get(code="TH1")
+    return dossier_submit(
+        applicant=applicant,
+        version=version,
+        case=case,
+        commune=commune,
+        data=BIRTH_DATA,
+        subject_name="Trần Minh An",
+        attachments=[
+            NewAttachment(
+                component=case.components.get(code="GCS"),
+                file=pdf_upload(),
+                content_type="application/pdf",
+            )
+        ],
+        submission_key=key or uuid.uuid4(),
+    )
+
+
 @pytest.fixture
 def submit(birth_version, hoan_kiem, django_capture_on_commit_callbacks):
     """Submit a birth registration dossier for a citizen and run its outbox (routing)."""
-    from dossiers.services import NewAttachment, dossier_submit
 
     def _submit(applicant: User, commune: Commune | None = None, key: uuid.UUID | None = None):
-        case = birth_version.cases.get(code="TH1")
         with django_capture_on_commit_callbacks(execute=True):
-            dossier = dossier_submit(
-                applicant=applicant,
-                version=birth_version,
-                case=case,
-                commune=commune or hoan_kiem,
-                data=BIRTH_DATA,
-                subject_name="Trần Minh An",
-                attachments=[
-                    NewAttachment(
-                        component=case.components.get(code="GCS"),
-                        file=pdf_upload(),
-                        content_type="application/pdf",
-                    )
-                ],
-                submission_key=key or uuid.uuid4(),
+            dossier = submit_birth_registration(
+                applicant, version=birth_version, commune=commune or hoan_kiem, key=key
             )
         dossier.refresh_from_db()
         return dossier

@@ -135,20 +135,24 @@ def apply(dossier: Dossier, event: str, agencies) -> None:
     )
 
 
+#: dossiers to make: (day of submission, channel), across month boundaries
+DOSSIERS = st.lists(
+    st.tuples(
+        st.sampled_from(["2026-01-30", "2026-02-02", "2026-05-31", "2026-06-01"]),
+        st.sampled_from([1, 2, 3]),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
 @settings(
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    dossiers=st.lists(
-        st.tuples(
-            st.sampled_from(["2026-01-30", "2026-02-02", "2026-05-31", "2026-06-01"]),
-            st.sampled_from([1, 2, 3]),
-        ),
-        min_size=1,
-        max_size=5,
-    ),
+    dossiers=DOSSIERS,
     events=st.lists(st.tuples(st.integers(0, 4), EVENTS), max_size=25),
     order=st.randoms(use_true_random=False),
 )
@@ -190,14 +194,7 @@ def test_rollups_equal_recomputation_after_random_events(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    dossiers=st.lists(
-        st.tuples(
-            st.sampled_from(["2026-01-30", "2026-02-02", "2026-05-31", "2026-06-01"]),
-            st.sampled_from([1, 2, 3]),
-        ),
-        min_size=1,
-        max_size=6,
-    ),
+    dossiers=DOSSIERS,
     events=st.lists(st.tuples(st.integers(0, 5), EVENTS), max_size=25),
     cut=st.integers(0, 25),
 )

@@ -7,22 +7,18 @@ written once for the whole test (in production, once per service: one INSERT eac
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dossiers.services import (
-    NewAttachment,
     dossier_issue_result,
     dossier_receive,
     dossier_return_result,
     dossier_route,
     dossier_start_processing,
-    dossier_submit,
 )
-from tests.conftest import BIRTH_DATA, pdf_upload
+from tests.conftest import submit_birth_registration
 
 pytestmark = pytest.mark.django_db
 
@@ -51,21 +47,8 @@ def test_the_services_of_a_dossier_stay_within_their_query_budgets(
 
     dossier = measured(
         "submit",
-        lambda: dossier_submit(
-            applicant=citizen_a,
-            version=birth_version,
-            case=case,
-            commune=hoan_kiem,
-            data=BIRTH_DATA,
-            subject_name="Trần Minh An",
-            attachments=[
-                NewAttachment(
-                    component=case.components.get(code="GCS"),
-                    file=pdf_upload(),
-                    content_type="application/pdf",
-                )
-            ],
-            submission_key=uuid.uuid4(),
+        lambda: submit_birth_registration(
+            citizen_a, version=birth_version, commune=hoan_kiem, case=case
         ),
     )
     measured("route", lambda: dossier_route(dossier_id=dossier.pk))
