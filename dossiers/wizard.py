@@ -27,7 +27,8 @@ from procedures.models import ProcedureVersion
 
 from .eforms import LockableForm, PrefillContext, get_definition
 from .eforms.conditions import holds
-from .eforms.engine import DataForm, DocumentsForm
+from .eforms.engine import DataForm
+from .eforms.steps import DocumentsForm
 from .models import AttachmentKind, FormDraft
 from .services import AlreadySubmitted, NewAttachment, dossier_submit
 

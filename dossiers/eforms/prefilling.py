@@ -14,8 +14,9 @@ from prefill.registry import registry as source_registry
 from prefill.services import Lookup, prefill_fetch_many
 from procedures.models import ProcedureVersion
 
-from . import PrefillContext
+from .base import PrefillContext
 from .conditions import answer_at
+from .reading import address_text
 
 if TYPE_CHECKING:
     from .engine import DataForm
@@ -57,8 +58,6 @@ def _used_subjects(form: DataForm) -> set[str]:
 
 
 def _format_address(value: Any) -> str:
-    from .engine import address_text
-
     if not isinstance(value, dict):
         return str(value or "")
     return address_text(value.get("commune_code"), detail=value.get("detail", ""))
