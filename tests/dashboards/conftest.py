@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import zoneinfo
 
 import pytest
@@ -12,9 +11,9 @@ from agencies.models import Agency, AgencyKind, AgencyLevel, Commune, Province
 from dashboards.models import DashboardScope, ScopeLevel
 from dossiers.models import Dossier
 from portal.models import User
+from tests.factories import DossierFactory
 
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
-_codes = itertools.count(1)
 
 
 def at(day: str, hour: int = 9) -> dt.datetime:
@@ -23,15 +22,20 @@ def at(day: str, hour: int = 9) -> dt.datetime:
 
 @pytest.fixture
 def make_dossier(birth_version):
+    """A dossier without an account behind it (the rollups read only its agency, channel,
+    dates and state); `fields` set the state, e.g. status=Status.REFUSED."""
+
     def _make(agency: Agency, *, submitted: dt.datetime, channel: int = 2, **fields) -> Dossier:
-        return Dossier.objects.create(
-            code=f"T-{next(_codes):06d}",
+        return DossierFactory(
             procedure_version=birth_version,
             channel=channel,
+            applicant=None,
             applicant_name="Nguyễn Văn Test",
             submitted_at=submitted,
             competent_agency=agency,
-            receiving_agency=agency,
+            target_agency=None,
+            routed_at=None,
+            commune=None,
             **fields,
         )
 
