@@ -230,8 +230,8 @@ def test_a_batched_refresh_equals_recomputation(
 def test_the_drain_takes_each_mark_once_and_keeps_them_when_it_fails(
     make_dossier, agency_hk, monkeypatch
 ):
-    from dashboards import rollups
     from dashboards.models import RollupPending
+    from dashboards.rollups import buckets
 
     first = make_dossier(agency_hk, submitted=at("2026-03-02"))
     make_dossier(agency_hk, submitted=at("2026-03-03"))
@@ -242,7 +242,7 @@ def test_the_drain_takes_each_mark_once_and_keeps_them_when_it_fails(
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(rollups, "dossiers_refresh", broken)
+    monkeypatch.setattr(buckets, "dossiers_refresh", broken)
     with pytest.raises(RuntimeError):
         rollups_drain()
     assert RollupPending.objects.count() == 2  # nothing lost
