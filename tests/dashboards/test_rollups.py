@@ -370,3 +370,18 @@ def test_complaints_feed_group_four(
                                                     "answered_on_time", "author_satisfied", "author_rated",
                                                     "about_dossier"))  # fmt: skip
     assert rebuilt == live
+
+
+def test_the_rebuild_command_by_hand_whole_and_areas_only(make_dossier, agency_hk, hanoi):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from dashboards.models import AreaMonthFact
+
+    make_dossier(agency_hk, submitted=at("2026-03-02"))
+    call_command("rebuild_rollups", stdout=StringIO())
+    assert MonthlyFact.objects.get(agency=agency_hk).dossiers == 1
+    AreaMonthFact.objects.all().delete()
+    call_command("rebuild_rollups", "--areas-only", stdout=StringIO())
+    assert AreaMonthFact.objects.filter(province=hanoi).exists()

@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from ...rollups import _areas_rebuild, _denormalise_areas, rollups_rebuild
+from ...rollups import rollups_rebuild
+from ...rollups.rebuild import _areas_rebuild, _denormalise_areas
 
 
 class Command(BaseCommand):
