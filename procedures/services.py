@@ -280,7 +280,30 @@ def procedures_load(*, directory: Path = DATA_DIR) -> list[Procedure]:
         )
         loaded.append(procedure)
     search_vocabulary_refresh()
+    catalogue_analyze()
     return loaded
+
+
+def catalogue_analyze() -> None:
+    """Fresh planner statistics for the catalogue's tables after a bulk load (PostgreSQL).
+
+    Autovacuum analyzes a table only after enough changes and some delay; until then the
+    planner may believe a just-loaded table is empty and nest loops over thousands of rows:
+    the catalogue page then took minutes instead of milliseconds (docs/benchmarks.md 8)."""
+    from django.apps import apps
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    tables = sorted(
+        {
+            table
+            for model in apps.get_app_config("procedures").get_models(include_auto_created=True)
+            for table in [model._meta.db_table]
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
 def _copy_children(source: ProcedureVersion, target: ProcedureVersion) -> None:
