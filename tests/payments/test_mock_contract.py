@@ -190,7 +190,12 @@ def test_query_by_reference_and_time(payment_platform, sink):
     answer = post_init(payment_platform, init_message(sink.url)).json()  # another one
     assert answer["code"] == "00"
 
-    wrong_time = query_message(message["reference"], _now(-1))
+    # another creation time than the payment's (one minute earlier: `_now(-1)` could equal it
+    # when the query came a second after the INIT, as it did once under load)
+    created = signing.parse_time(message["create_time"])
+    assert created is not None
+    earlier = signing.format_time(created - dt.timedelta(minutes=1))
+    wrong_time = query_message(message["reference"], earlier)
     assert post_query(payment_platform, wrong_time).status_code == 404
     unknown = post_query(payment_platform, query_message("NOPE", message["create_time"]))
     assert (unknown.status_code, unknown.json()["code"]) == (404, "07")
