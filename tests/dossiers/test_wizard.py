@@ -11,6 +11,7 @@ from django.urls import reverse
 from dossiers.models import Dossier, FormDraft
 from portal.models import AuditEvent
 from tests.conftest import PNG_BYTES, pdf_upload
+from tests.dossiers.wizard_steps import CHILD, post, start
 
 pytestmark = pytest.mark.django_db
 
@@ -24,27 +25,6 @@ def setup(
     return citizen_a
 
 
-def start(client) -> str:
-    response = client.post(reverse("procedures:start", args=["1.001193"]))
-    assert response.status_code == 302
-    return response["Location"]
-
-
-def post(client, url: str, step: str, data: dict, files: dict | None = None):
-    prefix = url.rstrip("/").rsplit("/", 1)[-1]
-    payload = {f"{prefix}-current_step": step}
-    payload.update({f"{step}-{k}": v for k, v in data.items()})
-    payload.update({f"{step}-{k}": v for k, v in (files or {}).items()})
-    return client.post(url, payload)
-
-
-CHILD = {
-    "full_name": "Trần  Minh An",
-    "sex": "male",
-    "date_of_birth": "10/11/2026",
-    "ethnicity": "Kinh",
-    "nationality": "Việt Nam",
-}
 PROVINCE = {"province": "01"}
 COMMUNE = {"commune": "00070", "place_detail": "Bệnh viện Phụ sản Hà Nội"}
 

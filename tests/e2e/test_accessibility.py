@@ -26,6 +26,7 @@ from procedures.models import Procedure
 from procedures.services import DATA_DIR, procedure_import, procedures_load
 from tests.conftest import PDF_BYTES, otp_device
 from tests.e2e.a11y import DESKTOP, PHONE, Audit, contrast, step_name
+from tests.e2e.journeys import sso_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -259,13 +260,6 @@ def procedure_code(form_key: str) -> str:
 
 
 # --- driving the browser ------------------------------------------------------------------------
-
-
-def sso_sign_in(page, name: str) -> None:
-    page.get_by_role(
-        "link", name=re.compile("tài khoản định danh|national identity account", re.I)
-    ).click()
-    page.get_by_role("button", name=re.compile(name)).click()
 
 
 def continue_(page) -> None:

@@ -11,12 +11,12 @@ import re
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
-from django_otp.oath import totp
 
 from agencies.calendar import get_calendar
 from dossiers.models import Dossier
 from dossiers.states.business import Status
 from tests.conftest import PDF_BYTES, otp_device
+from tests.e2e.journeys import officer_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -75,17 +75,6 @@ def setup(
         "hk": otp_device(officer_hk),
         "bd": otp_device(officer_bd),
     }
-
-
-def officer_sign_in(page, base: str, username: str, device) -> None:
-    page.goto(f"{base}/backoffice/login/")
-    page.get_by_label(re.compile("Tên đăng nhập|Username")).fill(username)
-    page.get_by_label(re.compile("Mật khẩu|Password")).fill("pw-officer-123")
-    page.get_by_role("button", name=re.compile("Đăng nhập|Sign in")).click()
-    page.get_by_label(re.compile("Nhập mã 6 chữ số|Enter the 6-digit code")).fill(
-        f"{totp(device.bin_key):06d}"
-    )
-    page.get_by_role("button", name=re.compile("^(Tiếp tục|Continue)$")).click()
 
 
 def open_action(page, name: str) -> None:

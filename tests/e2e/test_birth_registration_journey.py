@@ -15,6 +15,7 @@ from django_otp.oath import totp
 from dossiers.models import Dossier
 from feedback.models import Rating
 from tests.conftest import PDF_BYTES, otp_device
+from tests.e2e.journeys import continue_, sso_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -45,17 +46,6 @@ def portal(
 def current_code(key: bytes) -> str:
     """What the officer's authenticator app shows now (TOTP, 30 s, 6 digits)."""
     return f"{totp(key):06d}"
-
-
-def sso_sign_in(page, name: str) -> None:
-    page.get_by_role(
-        "link", name=re.compile("tài khoản định danh|national identity account", re.I)
-    ).click()
-    page.get_by_role("button", name=re.compile(name)).click()
-
-
-def continue_(page) -> None:
-    page.get_by_role("button", name=re.compile("^(Tiếp tục|Continue)$")).click()
 
 
 def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(

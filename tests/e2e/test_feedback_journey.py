@@ -15,8 +15,7 @@ from django.core.cache import cache
 from dossiers.services import dossier_refuse
 from feedback.models import Complaint, ComplaintStatus, Rating, ReviewStatus
 from tests.conftest import otp_device
-from tests.e2e.test_backoffice_journey import officer_sign_in
-from tests.e2e.test_birth_registration_journey import sso_sign_in
+from tests.e2e.journeys import officer_sign_in, sso_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

@@ -14,7 +14,7 @@ from payments.models import Payment
 from payments.states import PaymentState
 from procedures.models import ChannelKind, Fee
 
-from .test_birth_registration_journey import sso_sign_in
+from .journeys import sso_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -14,7 +14,7 @@ from dossiers.models import Attachment, AttachmentKind, Dossier, FormDraft
 from prefill.circuit import CircuitBreaker
 from procedures.services import procedures_load
 
-from .test_birth_registration_journey import continue_, sso_sign_in
+from .journeys import continue_, sso_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -15,7 +15,7 @@ from portal.models import AuditEvent
 from prefill.circuit import CircuitBreaker, CircuitSettings
 from prefill.registry import SourceUnavailableError, registry
 from prefill.services import Lookup, prefill_fetch_many
-from tests.dossiers.test_wizard import CHILD, post, start
+from tests.dossiers.wizard_steps import CHILD, post, start
 
 pytestmark = pytest.mark.django_db
 

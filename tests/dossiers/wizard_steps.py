@@ -1,0 +1,29 @@
+"""Driving the e-form wizard with the test client: start a birth registration, post a step,
+and the child's answers."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+
+def start(client) -> str:
+    response = client.post(reverse("procedures:start", args=["1.001193"]))
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def post(client, url: str, step: str, data: dict, files: dict | None = None):
+    prefix = url.rstrip("/").rsplit("/", 1)[-1]
+    payload = {f"{prefix}-current_step": step}
+    payload.update({f"{step}-{k}": v for k, v in data.items()})
+    payload.update({f"{step}-{k}": v for k, v in (files or {}).items()})
+    return client.post(url, payload)
+
+
+CHILD = {
+    "full_name": "Trần  Minh An",
+    "sex": "male",
+    "date_of_birth": "10/11/2026",
+    "ethnicity": "Kinh",
+    "nationality": "Việt Nam",
+}
