@@ -236,10 +236,16 @@ BIRTH_DATA = {
 
 
 def submit_birth_registration(
-    applicant: User, *, version, commune: Commune, key: uuid.UUID | None = None, case=None
+    applicant: User,
+    *,
+    version,
+    commune: Commune,
+    key: uuid.UUID | None = None,
+    case=None,
+    **extra,
 ):
     """`dossier_submit` of a birth registration (case TH1 unless given, one birth certificate
-    attached), without running its outbox."""
+    attached), without running its outbox; `extra` goes to dossier_submit (language, phone)."""
     from dossiers.services import NewAttachment, dossier_submit
 
     case = case or version.cases.get(code="TH1")
@@ -258,6 +264,7 @@ def submit_birth_registration(
             )
         ],
         submission_key=key or uuid.uuid4(),
+        **extra,
     )
 
 

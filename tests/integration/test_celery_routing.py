@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import uuid
 from collections.abc import Callable
 from unittest import mock
 
@@ -19,7 +18,7 @@ from django.utils import timezone
 
 from dossiers.models import Dossier, DossierEvent
 from portal.models import AuditEvent, OutboxMessage, OutboxStatus
-from tests.conftest import BIRTH_DATA, pdf_upload
+from tests.conftest import submit_birth_registration
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -39,26 +38,9 @@ def wait_for(
 @pytest.fixture
 def submit_birth(citizen_a, birth_version, hoan_kiem):
     """Submit for real: the outbox task is sent to the broker when the transaction commits."""
-    from dossiers.services import NewAttachment, dossier_submit
 
     def _submit() -> Dossier:
-        case = birth_version.cases.get(code="TH1")
-        return dossier_submit(
-            applicant=citizen_a,
-            version=birth_version,
-            case=case,
-            commune=hoan_kiem,
-            data=BIRTH_DATA,
-            subject_name="Trần Minh An",
-            attachments=[
-                NewAttachment(
-                    component=case.components.get(code="GCS"),
-                    file=pdf_upload(),
-                    content_type="application/pdf",
-                )
-            ],
-            submission_key=uuid.uuid4(),
-        )
+        return submit_birth_registration(citizen_a, version=birth_version, commune=hoan_kiem)
 
     return _submit
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import uuid
 
 import pytest
 from django.core import mail
@@ -20,13 +19,11 @@ from hypothesis import strategies as st
 
 from dossiers.models import DossierEvent
 from dossiers.services import (
-    NewAttachment,
     dossier_issue_result,
     dossier_receive,
     dossier_refuse,
     dossier_return_result,
     dossier_start_processing,
-    dossier_submit,
 )
 from dossiers.states.business import Status
 from notifications.channels import ChannelRegistry, EmailChannel
@@ -37,7 +34,7 @@ from portal import sms
 from portal.models import OutboxMessage, OutboxStatus
 from portal.outbox import outbox_run
 from portal.sms.backends.base import BaseSmsBackend
-from tests.conftest import BIRTH_DATA, pdf_upload
+from tests.conftest import submit_birth_registration
 
 pytestmark = pytest.mark.django_db
 
@@ -57,25 +54,9 @@ def submit_as(birth_version, hoan_kiem, django_capture_on_commit_callbacks):
     """Submit a birth registration in a language, with a phone number, and run its outbox."""
 
     def _submit(applicant, *, language: str = "vi", phone: str = PHONE):
-        case = birth_version.cases.get(code="TH1")
         with django_capture_on_commit_callbacks(execute=True):
-            dossier = dossier_submit(
-                applicant=applicant,
-                version=birth_version,
-                case=case,
-                commune=hoan_kiem,
-                data=BIRTH_DATA,
-                subject_name="Trần Minh An",
-                attachments=[
-                    NewAttachment(
-                        component=case.components.get(code="GCS"),
-                        file=pdf_upload(),
-                        content_type="application/pdf",
-                    )
-                ],
-                submission_key=uuid.uuid4(),
-                language=language,
-                phone=phone,
+            dossier = submit_birth_registration(
+                applicant, version=birth_version, commune=hoan_kiem, language=language, phone=phone
             )
         dossier.refresh_from_db()
         return dossier
