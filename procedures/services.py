@@ -295,13 +295,8 @@ def catalogue_analyze() -> None:
 
     if connection.vendor != "postgresql":
         return
-    tables = sorted(
-        {
-            table
-            for model in apps.get_app_config("procedures").get_models(include_auto_created=True)
-            for table in [model._meta.db_table]
-        }
-    )
+    models = apps.get_app_config("procedures").get_models(include_auto_created=True)
+    tables = sorted({model._meta.db_table for model in models})
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
