@@ -368,6 +368,8 @@ class Harness:
         self.start_redis()
 
     def start_worker(self) -> subprocess.Popen[bytes]:
+        from portal.outbox import QUEUES  # every queue: one worker does all the work here
+
         index = len(self.worker_logs) + 1
         log_path = self.tmp / f"worker-{index}.log"
         self.worker_logs.append(log_path)
@@ -386,7 +388,7 @@ class Harness:
                     "--pool",
                     "prefork",
                     "-Q",
-                    "celery",
+                    ",".join(QUEUES),
                     "--loglevel",
                     "INFO",
                     "--hostname",

@@ -28,7 +28,7 @@ from dossiers.states.business import RATEABLE, Status
 from notifications.models import Notification
 from portal.audit import audit_record
 from portal.models import User
-from portal.outbox import outbox_enqueue, outbox_handler
+from portal.outbox import QUEUE_NOTIFY, outbox_enqueue, outbox_handler
 from procedures.models import Procedure
 
 from . import permissions
@@ -104,7 +104,7 @@ def _notify(
         )
 
 
-@outbox_handler("feedback.email")
+@outbox_handler("feedback.email", queue=QUEUE_NOTIFY)
 def _email_handler(payload: dict[str, Any]) -> None:
     send_mail(payload["subject"], payload["body"], None, [payload["to"]])
 

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.models import User
-from portal.outbox import outbox_handler
+from portal.outbox import QUEUE_NOTIFY, outbox_handler
 
 from .channels import Channel, ChannelRegistry, registry
 from .models import DeliveryState, NotificationDelivery
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@outbox_handler("dossier.notify")
+@outbox_handler("dossier.notify", queue=QUEUE_NOTIFY)
 def _on_dossier_event(payload: dict[str, Any]) -> None:
     """The subscription: every "dossier.notify" row of the outbox (dossiers.transitions)."""
     notify_dossier_event(event_id=payload["event_id"])

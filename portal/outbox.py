@@ -30,11 +30,39 @@ Handler = Callable[[dict[str, Any]], None]
 MAX_ATTEMPTS = 8
 
 
+#: Celery queues, one per kind of work, so that a burst of one kind does not hold up another
+#: (measured in docs/benchmarks.md): routing is short and waited for; notifications render
+#: PDFs and talk to SMTP and SMS gateways; the rest (agency deliveries, e-document storage,
+#: alerts) is the default queue. `CELERY_TASK_QUEUES` lists them; a worker started without
+#: `-Q` consumes all three, production runs a worker service per queue.
+QUEUE_ROUTING = "routing"
+QUEUE_NOTIFY = "notify"
+QUEUE_DEFAULT = "celery"
+QUEUES = (QUEUE_ROUTING, QUEUE_NOTIFY, QUEUE_DEFAULT)
+
+
 class OutboxRegistry(Registry[Handler]):
-    """Topic -> handler (portal.registry's rules). Tests may build their own registry."""
+    """Topic -> handler (portal.registry's rules), and the queue each topic's tasks go to.
+    Tests may build their own registry."""
 
     def __init__(self) -> None:
         super().__init__("outbox handler for topic")
+        self._queues: dict[str, str] = {}
+
+    def register(self, key: str, *, queue: str = QUEUE_DEFAULT) -> Callable[[Handler], Handler]:  # type: ignore[override]
+        """`@outbox_handler("topic", queue=QUEUE_NOTIFY)` over the handler."""
+        if queue not in QUEUES:
+            raise ValueError(f"outbox topic {key!r}: unknown queue {queue!r} (one of {QUEUES})")
+
+        def decorator(handler: Handler) -> Handler:
+            self.add(key, handler)
+            self._queues[key] = queue
+            return handler
+
+        return decorator
+
+    def queue(self, topic: str) -> str:
+        return self._queues.get(topic, QUEUE_DEFAULT)
 
     def topics(self) -> list[str]:
         return self.keys()
@@ -44,11 +72,11 @@ registry = OutboxRegistry()
 outbox_handler = registry.register
 
 
-def _send(message_id: str) -> None:
+def _send(message_id: str, topic: str) -> None:
     from .tasks import outbox_process
 
     try:
-        outbox_process.delay(message_id)
+        outbox_process.apply_async((message_id,), queue=registry.queue(topic))
     except Exception:  # broker down: the sweeper will pick the row up
         logger.warning("outbox: could not enqueue %s; the sweeper will retry", message_id)
 
@@ -58,7 +86,7 @@ def outbox_enqueue(*, topic: str, payload: dict[str, Any]) -> OutboxMessage:
     registry.get(topic)  # fail early on a typo
     message = OutboxMessage.objects.create(topic=topic, payload=payload)
     message_id = str(message.id)
-    transaction.on_commit(lambda: _send(message_id))
+    transaction.on_commit(lambda: _send(message_id, topic))
     return message
 
 

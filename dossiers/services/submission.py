@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, Commune
 from portal.audit import audit_record
 from portal.models import User
-from portal.outbox import outbox_handler
+from portal.outbox import QUEUE_ROUTING, outbox_handler
 from procedures.models import Case, ProcedureVersion
 
 from .. import transitions
@@ -226,7 +226,7 @@ def _fan_out(bundle: Dossier) -> None:
     )
 
 
-@outbox_handler("dossier.route")
+@outbox_handler("dossier.route", queue=QUEUE_ROUTING)
 def _route_handler(payload: dict[str, Any]) -> None:
     dossier_route(dossier_id=payload["dossier_id"])
 

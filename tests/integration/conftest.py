@@ -137,6 +137,7 @@ def celery_worker(request, transactional_db, settings, tmp_path) -> Iterator[Wor
     from django.db import connection
 
     from portal.celery import app
+    from portal.outbox import QUEUES
 
     redis_url = worker_redis_url(os.environ["REDIS_URL"])
     log_path = tmp_path / "celery-worker.log"
@@ -166,7 +167,7 @@ def celery_worker(request, transactional_db, settings, tmp_path) -> Iterator[Wor
                     "--concurrency",
                     "1",
                     "-Q",
-                    "celery",
+                    ",".join(QUEUES),
                     "--loglevel",
                     "INFO",
                     "--hostname",

@@ -112,3 +112,35 @@ def test_the_sweeper_runs_a_lost_message_itself_once(
     dossier.refresh_from_db()
     assert dossier.routed_at is not None
     assert dossier.events.filter(action="routed").count() == 1
+
+
+def test_each_kind_of_work_has_its_queue_and_every_queue_is_consumed(settings):
+    """Routing and notifications do not wait behind each other (docs/benchmarks.md); a worker
+    started without -Q consumes every queue the outbox sends to."""
+    assert outbox.registry.queue("dossier.route") == outbox.QUEUE_ROUTING
+    assert outbox.registry.queue("dossier.notify") == outbox.QUEUE_NOTIFY
+    assert outbox.registry.queue("feedback.email") == outbox.QUEUE_NOTIFY
+    assert outbox.registry.queue("interop.deliver") == outbox.QUEUE_DEFAULT
+    configured = [queue.name for queue in settings.CELERY_TASK_QUEUES]
+    assert sorted(configured) == sorted(outbox.QUEUES)
+    assert settings.CELERY_TASK_DEFAULT_QUEUE == outbox.QUEUE_DEFAULT
+
+
+def test_a_committed_message_goes_to_its_topics_queue(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from portal import tasks
+
+    sent = []
+    monkeypatch.setattr(
+        tasks.outbox_process, "apply_async", lambda args, queue: sent.append((args, queue))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        route = outbox.outbox_enqueue(topic="dossier.route", payload={"dossier_id": 0})
+        notify = outbox.outbox_enqueue(topic="dossier.notify", payload={"event_id": 0})
+    assert sent == [((str(route.id),), "routing"), ((str(notify.id),), "notify")]
+
+
+def test_a_handler_for_an_unknown_queue_is_refused():
+    with pytest.raises(ValueError, match="unknown queue"):
+        outbox.OutboxRegistry().register("test.topic", queue="fast")
