@@ -94,6 +94,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"].update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+else:
+    # Persistent connections, checked before each request and each Celery task
+    # (portal/celery.py): opening one was 59 % of a short task's time (docs/benchmarks.md, 9).
+    # `?conn_max_age=0` in DATABASE_URL (or DATABASE_CONN_MAX_AGE=0) opens one per use.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -184,6 +190,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fixup closes every database connection before and after each task unless
+# this is set (then only every 1,000 tasks); portal/celery.py applies Django's own rules
+# (CONN_MAX_AGE, CONN_HEALTH_CHECKS) around each task instead, as for a request.
+CELERY_DB_REUSE_MAX = 1000
 # One queue per kind of work (portal/outbox.py: routing, notify, celery); a worker without -Q
 # consumes all of them, production runs one worker service per queue (docker-compose.yml).
 # Each its own routing key: with one key for all, a message would be copied to every queue.
