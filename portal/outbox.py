@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import OutboxMessage, OutboxStatus
@@ -91,14 +92,23 @@ def outbox_enqueue(*, topic: str, payload: dict[str, Any]) -> OutboxMessage:
 
 
 def outbox_claim(*, message_id: str) -> OutboxMessage | None:
-    """Claim a pending message for processing; None when another delivery already has it."""
-    now = timezone.now()
-    claimed = OutboxMessage.objects.filter(id=message_id, status=OutboxStatus.PENDING).update(
-        status=OutboxStatus.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+    """Claim a pending message for processing; None when another delivery already has it.
+
+    One statement, the conditional UPDATE returning the row (PostgreSQL, SQLite >= 3.35)."""
+    meta = OutboxMessage._meta
+    table = connection.ops.quote_name(meta.db_table)
+    params = [
+        OutboxStatus.PROCESSING.value,
+        meta.get_field("claimed_at").get_db_prep_value(timezone.now(), connection),
+        meta.pk.get_db_prep_value(uuid.UUID(str(message_id)), connection),
+        OutboxStatus.PENDING.value,
+    ]
+    claimed = OutboxMessage.objects.raw(
+        f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608
+        "WHERE id = %s AND status = %s RETURNING *",
+        params,
     )
-    if not claimed:
-        return None
-    return OutboxMessage.objects.get(id=message_id)
+    return next(iter(claimed), None)
 
 
 def outbox_run(*, message_id: str, handlers: OutboxRegistry | None = None) -> bool:
