@@ -81,11 +81,17 @@ def _require_transaction() -> None:
         raise RuntimeError("a dossier changes inside the caller's transaction.atomic()")
 
 
-def lock(dossier: Dossier | int) -> Dossier:
-    """The dossier's row, locked until the caller's transaction ends (a fresh copy)."""
+def lock(dossier: Dossier | int, *, related: tuple[str, ...] = ()) -> Dossier:
+    """The dossier's row, locked until the caller's transaction ends (a fresh copy), with
+    the `related` rows read in the same query (not locked)."""
     _require_transaction()
     pk = dossier if isinstance(dossier, int) else dossier.pk
-    locked = Dossier.objects.select_for_update().get(pk=pk)
+    rows = (
+        Dossier.objects.select_for_update(of=("self",))
+        if related
+        else Dossier.objects.select_for_update()
+    )
+    locked = rows.select_related(*related).get(pk=pk)
     setattr(locked, _LOCKED, True)
     return locked
 

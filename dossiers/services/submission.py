@@ -123,7 +123,7 @@ def _initial_payment_status(version: ProcedureVersion) -> str:
 def dossier_route(*, dossier_id: int) -> Dossier:
     """Deliver a submitted dossier to the queue of its competent agency (idempotent)."""
     with transaction.atomic(durable=True):
-        dossier = transitions.lock(dossier_id)
+        dossier = transitions.lock(dossier_id, related=("procedure_version",))
         if dossier.routed_at is not None:
             return dossier
         if dossier.status != Status.SUBMITTED:  # withdrawn before it was routed
