@@ -73,14 +73,13 @@ class PortalChannel(Channel):
         return str(user_id) if user_id else None
 
     def deliver(self, *, event: DossierEvent, notice: DossierNotice, recipient: str) -> None:
-        Notification.objects.get_or_create(
+        # once: the delivery row claimed in the same transaction is unique per (event, channel)
+        Notification.objects.create(
             event=event,
             user_id=int(recipient),
-            defaults={
-                "dossier": event.dossier,
-                "title": notice.title[:200],
-                "body": notice.portal_body,
-            },
+            dossier=event.dossier,
+            title=notice.title[:200],
+            body=notice.portal_body,
         )
 
 
