@@ -171,6 +171,20 @@ def redis_server(port: int, directory: str) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+def rss_of_children(parent: int) -> list[float]:
+    """Resident memory (MB) of the processes whose parent is `parent` (gunicorn's workers)."""
+    sizes = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            status = (entry / "status").read_text()
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if int(fields["PPid"]) == parent:
+                sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sorted(sizes)
+
+
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
@@ -248,8 +262,8 @@ def main() -> int:
     parser.add_argument(
         "--conn-max-age",
         type=int,
-        default=0,
-        help="CONN_MAX_AGE of the web workers (0, production's default: a new PostgreSQL "
+        default=60,
+        help="CONN_MAX_AGE of the web workers (60, production's default; 0: a new PostgreSQL "
         "connection per request)",
     )
     parser.add_argument("--json", action="store_true", help="also print the raw figures")
@@ -293,16 +307,15 @@ def main() -> int:
             env["CACHE_URL"] = stack.enter_context(redis_server(args.redis_port, var_dir))
         else:
             env["CACHE_URL"] = "dummycache://"
-        if args.conn_max_age:
-            separator = "&" if "?" in database_url else "?"
-            env["DATABASE_URL"] = f"{database_url}{separator}conn_max_age={args.conn_max_age}"
-        stack.enter_context(gunicorn(env, args.port, args.workers))
+        env["DATABASE_CONN_MAX_AGE"] = str(args.conn_max_age)
+        server = stack.enter_context(gunicorn(env, args.port, args.workers))
         base = f"http://127.0.0.1:{args.port}"
         for name, paths in scenarios.items():
             say(f"{name}: warm-up")
             run_load(name, base, paths, max(len(paths) * 2, 20), args.concurrency)
             say(f"{name}: {args.requests} requests, concurrency {args.concurrency}")
             results.append(run_load(name, base, paths, args.requests, args.concurrency))
+        worker_rss = rss_of_children(server.pid)
     ceiling = results[0].throughput or 1.0
     print(
         f"machine: {info['cores']} cores ({info['cpu']}), {info['ram']}, Python {info['python']}, "
@@ -314,6 +327,11 @@ def main() -> int:
         f"{args.requests} requests per "
         f"scenario, {args.concurrency} concurrent clients on the same machine; "
         f"{len(codes)} procedures\n"
+    )
+    served = sum(len(result.latencies) for result in results)
+    print(
+        f"RSS of the gunicorn workers after the run (~{served // max(args.workers, 1):,} requests "
+        f"each, warm-up not counted): {', '.join(f'{mb:.0f} MB' for mb in worker_rss)}\n"
     )
     print("| scenario | requests/s | p50 ms | p95 ms | max ms | errors | vs bare |")
     print("|---|---:|---:|---:|---:|---:|---:|")

@@ -9,7 +9,8 @@ in `bench/routing_throughput.py`; the bench process sends the tasks to the routi
 waits until the worker has logged every one as succeeded. Reported: tasks per second and CPU
 per task of the worker (all its processes), PostgreSQL's backends that lived through the run
 (a backend opened and closed per task exits before the second snapshot and is not counted),
-the sending process and Redis. Run it twice with `--conn-max-age 0` and `60` to see what a
+the sending process and Redis, and the resident memory of the worker's processes at the end.
+Run it twice with `--conn-max-age 0` and `60` to see what a
 connection per task costs.
 
 Not part of the test suite; see docs/benchmarks.md.
@@ -101,6 +102,11 @@ def main() -> int:
         time.sleep(0.2)
     elapsed = time.monotonic() - started
     spent = CpuMeter.delta(before, meter.snapshot())
+    rss = []
+    for pid in harness.group_pids(harness.worker.pid):
+        status = Path(f"/proc/{pid}/status").read_text()
+        kilobytes = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+        rss.append(int(kilobytes.split()[1]) / 1024)
     per_task = {family: seconds / args.tasks * 1000 for family, seconds in spent.items()}
     print(
         f"\n{args.pool}, concurrency {args.concurrency}, CONN_MAX_AGE {args.conn_max_age}: "
@@ -109,7 +115,9 @@ def main() -> int:
         f"PostgreSQL {per_task.get('postgres (bench db)', 0.0):.2f}, "
         f"sender {per_task.get('bench (submitters)', 0.0):.2f}, "
         f"Redis {per_task.get('redis', 0.0):.2f}, "
-        f"machine {per_task.get('machine busy', 0.0):.2f}"
+        f"machine {per_task.get('machine busy', 0.0):.2f}\n"
+        f"RSS of the worker's processes after {args.tasks} tasks: "
+        + ", ".join(f"{mb:.0f} MB" for mb in sorted(rss))
     )
     harness.close()
     return 0
