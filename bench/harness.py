@@ -464,6 +464,18 @@ class Harness:
                 pids.append(int(entry.name))
         return pids
 
+    def worker_rss(self) -> list[float]:
+        """Resident memory (MB) of the worker's processes (main and pool), smallest first."""
+        if self.worker is None:
+            return []
+        sizes = []
+        for pid in self.group_pids(self.worker.pid):
+            with contextlib.suppress(OSError, StopIteration):
+                status = Path(f"/proc/{pid}/status").read_text()
+                line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+                sizes.append(int(line.split()[1]) / 1024)
+        return sorted(sizes)
+
     # --- submission -------------------------------------------------------------------------
 
     def submit(self, data: ReferenceData, index: int) -> tuple[int, str]:

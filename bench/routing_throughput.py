@@ -371,6 +371,8 @@ def main() -> int:
             f"{logs['duplicate, skipped']} skipped as duplicates, "
             f"{logs['handled by sweeper']} stale rows handled by the sweeper, {logs['retries']} retries"
         )
+        rss = ", ".join(f"{mb:.0f} MB" for mb in harness.worker_rss())
+        print(f"RSS of the worker's processes at the end: {rss}")
         errors = Counter(call.error for phase in phases for call in phase.calls if call.error)
         for error, count in errors.most_common(5):
             print(f"  submit error x{count}: {error}")

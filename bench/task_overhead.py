@@ -102,11 +102,7 @@ def main() -> int:
         time.sleep(0.2)
     elapsed = time.monotonic() - started
     spent = CpuMeter.delta(before, meter.snapshot())
-    rss = []
-    for pid in harness.group_pids(harness.worker.pid):
-        status = Path(f"/proc/{pid}/status").read_text()
-        kilobytes = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
-        rss.append(int(kilobytes.split()[1]) / 1024)
+    rss = harness.worker_rss()
     per_task = {family: seconds / args.tasks * 1000 for family, seconds in spent.items()}
     print(
         f"\n{args.pool}, concurrency {args.concurrency}, CONN_MAX_AGE {args.conn_max_age}: "
@@ -117,7 +113,7 @@ def main() -> int:
         f"Redis {per_task.get('redis', 0.0):.2f}, "
         f"machine {per_task.get('machine busy', 0.0):.2f}\n"
         f"RSS of the worker's processes after {args.tasks} tasks: "
-        + ", ".join(f"{mb:.0f} MB" for mb in sorted(rss))
+        + ", ".join(f"{mb:.0f} MB" for mb in rss)
     )
     harness.close()
     return 0
