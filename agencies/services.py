@@ -54,6 +54,7 @@ from typing import Any, Final, TypeVar
 from django.db import models, transaction
 
 from agencies.models import Agency, AgencyKind, AgencyLevel, Commune, Province
+from agencies.signals import reference_data_changed
 
 DATA_DIR: Final = Path(__file__).resolve().parent / "data"
 TWO_TIER_START: Final = dt.date(2025, 7, 1)
@@ -427,5 +428,6 @@ def reference_data_load(*, batch_size: int = 500) -> ReferenceDataResult:
             commune_agency_rows(communes, police),
         ):
             result.agencies += _sync_agencies(wave, batch_size)
+    reference_data_changed.send(sender=Agency)
     result.seconds = time.monotonic() - started
     return result

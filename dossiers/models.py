@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -257,6 +258,18 @@ class DeadlineExtension(models.Model):
         return f"{self.dossier_id} {self.old_due_at:%Y-%m-%d} -> {self.new_due_at:%Y-%m-%d}"
 
 
+class RoutingRuleQuerySet(models.QuerySet["RoutingRule"]):
+    """`update()` (the admin's bulk actions) sends no model signal: it forgets the cached
+    routing itself (`dossiers.routing`); saves and deletes do it through the signals."""
+
+    def update(self, **kwargs: Any) -> int:
+        from .routing import routing_changed
+
+        updated = super().update(**kwargs)
+        routing_changed(using=self.db)
+        return updated
+
+
 class RoutingRule(models.Model):
     """An administrator's routing rule: the first active rule that matches a dossier decides
     its competent agency, before the default by implementing level. Empty conditions match
@@ -275,6 +288,8 @@ class RoutingRule(models.Model):
     )
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
     note = models.CharField(max_length=255, blank=True)
+
+    objects = RoutingRuleQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "id"]
