@@ -367,7 +367,7 @@ class Harness:
         time.sleep(down_seconds)
         self.start_redis()
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
+    def start_worker(self, *, pool: str = "prefork") -> subprocess.Popen[bytes]:
         from portal.outbox import QUEUES  # every queue: one worker does all the work here
 
         index = len(self.worker_logs) + 1
@@ -386,7 +386,7 @@ class Harness:
                     "--concurrency",
                     str(self.concurrency),
                     "--pool",
-                    "prefork",
+                    pool,
                     "-Q",
                     ",".join(QUEUES),
                     "--loglevel",

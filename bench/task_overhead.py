@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -52,43 +50,13 @@ def main() -> int:
     from django.core.management import call_command
 
     from portal.models import OutboxMessage, OutboxStatus
-    from portal.outbox import QUEUE_ROUTING, QUEUES
+    from portal.outbox import QUEUE_ROUTING
     from portal.tasks import outbox_process
 
     call_command("migrate", verbosity=0)
     harness.start_redis()
-    log = harness.tmp / "worker.log"
-    harness.worker_logs.append(log)
-    harness.worker_started = time.monotonic()
-    with log.open("wb") as output:
-        harness.worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--pool",
-                args.pool,
-                "--concurrency",
-                str(args.concurrency),
-                "-Q",
-                ",".join(QUEUES),
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--hostname",
-                f"overhead-{uuid.uuid4().hex[:6]}@%h",
-            ],
-            cwd=Path(__file__).resolve().parents[1],
-            env=harness._child_env(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    harness.concurrency = args.concurrency
+    harness.start_worker(pool=args.pool)
     harness.wait_worker_ready()
     done = OutboxMessage.objects.create(topic="dossier.route", payload={}, status=OutboxStatus.DONE)
     time.sleep(2)
@@ -98,6 +66,7 @@ def main() -> int:
     say(f"sending {args.tasks} tasks ...")
     for _ in range(args.tasks):
         outbox_process.apply_async((str(done.id),), queue=QUEUE_ROUTING)
+    log = harness.worker_logs[-1]
     while log.read_text(errors="replace").count(" succeeded in ") < args.tasks:
         time.sleep(0.2)
     elapsed = time.monotonic() - started
