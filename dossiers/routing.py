@@ -137,9 +137,10 @@ def service_centre(routing_input: RoutingInput) -> Agency | None:
 
 
 #: How long a resolved agency is reused. A save or delete of a routing rule, an agency or an
-#: implementation level forgets every cached answer at once (and again when it commits);
-#: bulk changes (`bulk_update` of the reference data, which send no signals) are seen after
-#: this many seconds at the latest, or at once after `routing_cache_clear()`.
+#: implementation level, `RoutingRule.objects.update()` and the bulk load of the reference data
+#: (`agencies.signals.reference_data_changed`) forget every cached answer at once (and again
+#: when they commit); another bulk change that sends no signal is seen after this many seconds
+#: at the latest, or at once after `routing_cache_clear()`.
 ROUTING_CACHE_SECONDS = 60
 _GENERATION_KEY = "routing:generation"
 _NONE = "none"

@@ -86,12 +86,8 @@ def lock(dossier: Dossier | int, *, related: tuple[str, ...] = ()) -> Dossier:
     the `related` rows read in the same query (not locked)."""
     _require_transaction()
     pk = dossier if isinstance(dossier, int) else dossier.pk
-    rows = (
-        Dossier.objects.select_for_update(of=("self",))
-        if related
-        else Dossier.objects.select_for_update()
-    )
-    locked = rows.select_related(*related).get(pk=pk)
+    rows = Dossier.objects.select_for_update(of=("self",)).select_related(*related)
+    locked = rows.get(pk=pk)
     setattr(locked, _LOCKED, True)
     return locked
 

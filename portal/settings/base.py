@@ -196,7 +196,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_DB_REUSE_MAX = 1000
 # One queue per kind of work (portal/outbox.py: routing, notify, celery); a worker without -Q
 # consumes all of them, production runs one worker service per queue (docker-compose.yml).
-# Each its own routing key: with one key for all, a message would be copied to every queue.
+# Each names its routing key (without it the worker's banner lists key=celery for all three).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("routing", "notify", "celery")]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
