@@ -45,6 +45,7 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_DIR))
 
 from bench.harness import percentile, say  # noqa: E402
+from bench.synthetic_catalogue import PREFIX as SYNTHETIC_PREFIX  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://portal:portal@127.0.0.1:5432/portal_search"
 QUESTIONS = [
@@ -58,6 +59,10 @@ QUESTIONS = [
     "dang ky thuong tru",
     "register a company",
     "renew my driving licence",
+    "giay phep xay dung nha o",
+    "cap lai chung chi hanh nghe duoc",
+    "giay phep lao dong cho nguoi nuoc ngoai",
+    "food safety certificate",
 ]
 BROWSE = [
     {"life_event": "moving_house"},
@@ -266,6 +271,14 @@ def main() -> int:
         help="CONN_MAX_AGE of the web workers (60, production's default; 0: a new PostgreSQL "
         "connection per request)",
     )
+    parser.add_argument(
+        "--procedures",
+        type=int,
+        default=0,
+        help="make the catalogue this large with synthetic procedures beside the real ones "
+        "(bench/synthetic_catalogue.py; 4400 is the national catalogue); 0: the real ones only "
+        "(synthetic ones left by an earlier run are removed)",
+    )
     parser.add_argument("--json", action="store_true", help="also print the raw figures")
     args = parser.parse_args()
 
@@ -292,6 +305,21 @@ def main() -> int:
         path.name.split("-", 1)[0]
         for path in (REPO_DIR / "procedures" / "data").glob("[0-9].*.json")
     )
+    synthetic = max(args.procedures - len(codes), 0)
+    say(f"synthetic procedures: {synthetic} (bench/synthetic_catalogue.py, can take minutes)")
+    subprocess.run(
+        [sys.executable, "bench/synthetic_catalogue.py"]
+        + (["--total", str(args.procedures)] if synthetic else ["--remove"]),
+        cwd=REPO_DIR,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    catalogue_size = len(codes) + synthetic
+    # The procedure pages visited: every real one and as many synthetic ones spread over the
+    # catalogue (the same pages for every run of one size).
+    step = max(synthetic // max(len(codes) * 2, 1), 1)
+    codes += [f"{SYNTHETIC_PREFIX}{n:06d}" for n in range(1, synthetic + 1, step)][: len(codes) * 2]
 
     scenarios = {
         "bare view (ceiling)": ["/bench/bare/"],
@@ -326,7 +354,7 @@ def main() -> int:
         f"CONN_MAX_AGE {args.conn_max_age}; "
         f"{args.requests} requests per "
         f"scenario, {args.concurrency} concurrent clients on the same machine; "
-        f"{len(codes)} procedures\n"
+        f"{catalogue_size:,} procedures in the catalogue ({len(codes)} procedure pages visited)\n"
     )
     served = sum(len(result.latencies) for result in results)
     print(
