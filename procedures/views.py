@@ -8,11 +8,13 @@ from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 
 from dossiers.eforms import get_definition
+from portal.pagecache import anonymous_page
 
 from .forms import CatalogueForm
 from .selectors import (
     CACHE_SECONDS,
     catalogue_facets,
+    catalogue_revision,
     procedure_detail,
     procedure_page_cache_key,
     procedure_search,
@@ -22,8 +24,24 @@ from .selectors import (
 )
 
 PAGE_SIZE = 20
+#: The parameters the catalogue understands; an address with any other is not cached.
+CATALOGUE_PARAMETERS = frozenset(CatalogueForm.base_fields) | {"page"}
 
 
+def _catalogue_address(request: HttpRequest) -> bool:
+    """Cache only the catalogue's own parameters, once each and of a sensible length."""
+    return all(
+        name in CATALOGUE_PARAMETERS and len(values) == 1 and len(values[0]) <= 200
+        for name, values in request.GET.lists()
+    )
+
+
+#: Public pages, whole, for visitors who are not signed in: the same for all of them but for
+#: the CSRF token, and forgotten on any change of the catalogue (portal/pagecache.py).
+public_page = anonymous_page(version=catalogue_revision, timeout=CACHE_SECONDS)
+
+
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     """The portal's front page: search and the featured procedures."""
     return render(request, "portal/home.html", {"procedures": procedures_featured()})
@@ -41,6 +59,7 @@ def _query_string(params: QueryDict, **changes: Any) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+@anonymous_page(version=catalogue_revision, timeout=CACHE_SECONDS, cacheable=_catalogue_address)
 def catalogue(request: HttpRequest) -> HttpResponse:
     form = CatalogueForm(request.GET)
     query, filters = form.query_and_filters()
@@ -91,6 +110,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     procedure, version = procedure_detail(code=code)
     has_eform = version is not None and get_definition(version.form_key) is not None
