@@ -86,12 +86,19 @@ class Result:
         return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
 
-def run_load(name: str, base: str, paths: list[str], total: int, concurrency: int) -> Result:
+def run_load(
+    name: str,
+    base: str,
+    paths: list[str],
+    total: int,
+    concurrency: int,
+    extra_headers: dict[str, str] | None = None,
+) -> Result:
     """`total` GETs over `paths` (round robin) from `concurrency` threads."""
     result = Result(name)
     counter = itertools.count()
     lock = threading.Lock()
-    headers = {"X-Forwarded-Proto": "https", "Accept-Language": "vi"}
+    headers = {"X-Forwarded-Proto": "https", "Accept-Language": "vi", **(extra_headers or {})}
 
     def worker() -> None:
         session = requests.Session()
