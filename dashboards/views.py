@@ -4,12 +4,16 @@ read and scope, tables.py shapes the tables that are shown and exported."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
@@ -196,9 +200,14 @@ def _context(request: HttpRequest, kind: str, pk: int | None) -> dict[str, Any]:
     unit = s.unit_get(user=request.user, kind=kind, pk=pk)
     period = s.period_parse(request.GET.get("period"))
     procedure = _procedure(request)
-    data = _unit_tables(unit, period, procedure)
-    for table in data["tables"].values():
-        _export_urls(table, unit, period, procedure)
+
+    @functools.cache
+    def data() -> dict[str, Any]:
+        tables = _unit_tables(unit, period, procedure)
+        for table in tables["tables"].values():
+            _export_urls(table, unit, period, procedure)
+        return tables
+
     return {
         "unit": unit,
         "period": period,
@@ -206,7 +215,11 @@ def _context(request: HttpRequest, kind: str, pk: int | None) -> dict[str, Any]:
         "procedure": procedure,
         "crumbs": _breadcrumbs(unit, period, request.user),
         "index_url": _unit_url(unit.kind, unit.pk, name="index", period=period.key),
-        **data,
+        # Read only when the figures are not in the page cache (templates/dashboards/unit.html).
+        "tables": SimpleLazyObject(lambda: data()["tables"]),
+        "charts": SimpleLazyObject(lambda: data()["charts"]),
+        "cache_seconds": settings.DASHBOARDS_PAGE_CACHE_SECONDS,
+        "today": timezone.localdate().isoformat(),
     }
 
 

@@ -211,6 +211,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 from celery.schedules import crontab  # noqa: E402
 
+#: The figures of a dashboard page are cached this long per unit, period, procedure and
+#: language (the drain adds DASHBOARDS_DRAIN_SECONDS: a change shows within both, < 60 s).
+DASHBOARDS_PAGE_CACHE_SECONDS = env.int("DASHBOARDS_PAGE_CACHE_SECONDS", default=30)
 # Dashboards stay live within this many seconds of a change (dashboards/signals.py)
 DASHBOARDS_DRAIN_SECONDS = env.float("DASHBOARDS_DRAIN_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE["dashboards-drain"] = {

@@ -5,7 +5,6 @@ up as the drain does)."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -43,8 +42,9 @@ BUDGETS = {"national": 18, "national index": 21, "province": 17, "agency": 17, "
 
 
 def test_dashboards_stay_within_budget_however_many_units_they_rank(
-    client, officer_login, national_official
+    client, officer_login, national_official, settings
 ):
+    settings.DASHBOARDS_PAGE_CACHE_SECONDS = 0  # the figures computed on every request
     officer_login(client, national_official)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     first = history(2)[0]
@@ -70,3 +70,26 @@ def test_dashboards_stay_within_budget_however_many_units_they_rank(
     grew = {name: (few[name], many[name]) for name in BUDGETS if many[name] > few[name]}
     assert not over, f"over budget (queries, budget): {over}"
     assert not grew, f"grows with the units ranked (few, many): {grew}"
+
+
+def test_a_dashboards_figures_are_computed_once_per_cache_period_and_language(
+    client, officer_login, national_official, settings
+):
+    from django.core.cache import cache
+
+    settings.DASHBOARDS_PAGE_CACHE_SECONDS = 30
+    officer_login(client, national_official)
+    first = history(1)[0]
+    url = reverse("dashboards:unit_national") + "?period=2026"
+    computed = queries(client, url)
+    cached = queries(client, url)
+    assert cached < computed - 5, (computed, cached)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert queries(client, url) == computed, "English has its own figures"
+    more = history(1)
+    page = client.get(url).content.decode()
+    assert more[0].province.name not in page, "within the cache period the figures stay"
+    cache.clear()  # the cache period is over
+    page = client.get(url).content.decode()
+    assert more[0].province.name in page
+    assert first.province.name in page
