@@ -3,6 +3,9 @@ a dossier that is not yours is absent (404), never forbidden (403)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -28,6 +31,20 @@ def dossiers_of_applicant(*, user: User) -> QuerySet[Dossier]:
 def dossiers_listed_for_applicant(*, user: User) -> QuerySet[Dossier]:
     """My dossiers as a list: a linked bundle shows once, its parts inside it."""
     return dossiers_of_applicant(user=user).filter(parent__isnull=True)
+
+
+def dossiers_listed_version(*, user: User) -> str:
+    """Changes whenever the applicant's list would: a dossier added, or any of them changed
+    (every change of a dossier goes through ``transitions``, which saves ``updated_at``)."""
+    from django.db.models import Count, Max
+
+    figures = (
+        dossiers_listed_for_applicant(user=user)
+        .order_by()
+        .aggregate(count=Count("id"), last=Max("updated_at"))
+    )
+    last = figures["last"].timestamp() if figures["last"] else 0
+    return f"{figures['count']}-{last}"
 
 
 def dossier_of_applicant(*, user: User, code: str) -> Dossier:
@@ -80,8 +97,10 @@ def timeline(*, dossier: Dossier) -> QuerySet[DossierEvent]:
     return dossier.events.select_related("agency").order_by("at", "id")
 
 
-def deadline_state(dossier: Dossier, *, now=None) -> str:
-    """'late', 'due_soon' (within one working day) or 'on_time' for an open dossier; '' else."""
+def deadline_state(dossier: Dossier, *, now=None, soon=None) -> str:
+    """'late', 'due_soon' (within one working day) or 'on_time' for an open dossier; '' else.
+
+    ``soon`` is one working day after ``now`` (computed if not given; pass it for a list)."""
     from django.utils import timezone
 
     from agencies.calendar import get_calendar
@@ -97,9 +116,22 @@ def deadline_state(dossier: Dossier, *, now=None) -> str:
     now = now or timezone.now()
     if dossier.due_at < now:
         return "late"
-    if dossier.due_at <= get_calendar().add_working_time(now, 1, "working_days"):
+    if soon is None:
+        soon = get_calendar().add_working_time(now, 1, "working_days")
+    if dossier.due_at <= soon:
         return "due_soon"
     return "on_time"
+
+
+def with_deadline_states(dossiers: Iterable[Dossier]) -> list[tuple[Dossier, str]]:
+    """Each dossier of a list with its :func:`deadline_state`, the calendar read once."""
+    from django.utils import timezone
+
+    from agencies.calendar import get_calendar
+
+    now = timezone.now()
+    soon = get_calendar().add_working_time(now, 1, "working_days")
+    return [(dossier, deadline_state(dossier, now=now, soon=soon)) for dossier in dossiers]
 
 
 def queue_for_officer(
@@ -114,23 +146,13 @@ def queue_for_officer(
     from django.db.models import Q
     from django.utils import timezone
 
-    from agencies.calendar import get_calendar
-
-    from .states.business import OPEN
-
     qs = dossiers_for_officer(user=user).select_related("assigned_to")
     if statuses:
         qs = qs.filter(status__in=statuses)
     if procedure_code:
         qs = qs.filter(procedure_version__procedure__code=procedure_code)
-    now = timezone.now()
-    if deadline == "late":
-        qs = qs.filter(status__in=OPEN, due_at__lt=now).exclude(status=Status.SUPPLEMENT_REQUESTED)
-    elif deadline == "due_soon":
-        soon = get_calendar().add_working_time(now, 1, "working_days")
-        qs = qs.filter(status__in=OPEN, due_at__gte=now, due_at__lte=soon).exclude(
-            status=Status.SUPPLEMENT_REQUESTED
-        )
+    if deadline in ("late", "due_soon"):
+        qs = qs.filter(_deadline_q(timezone.now())[deadline])
     if assigned_to_me:
         qs = qs.filter(assigned_to=user)
     if query:
@@ -140,6 +162,58 @@ def queue_for_officer(
             | Q(applicant_name__icontains=query)
         )
     return qs
+
+
+def _deadline_q(now) -> dict[str, Any]:
+    """The open dossiers that are late, and due within one working day (not paused for a
+    supplement), as conditions."""
+    from django.db.models import Q
+
+    from agencies.calendar import get_calendar
+
+    from .states.business import OPEN
+
+    open_q = Q(status__in=OPEN) & ~Q(status=Status.SUPPLEMENT_REQUESTED)
+    soon = get_calendar().add_working_time(now, 1, "working_days")
+    return {
+        "late": open_q & Q(due_at__lt=now),
+        "due_soon": open_q & Q(due_at__gte=now, due_at__lte=soon),
+    }
+
+
+def queue_counts(*, user: User, queues: dict[str, list[int]]) -> dict[str, int]:
+    """How many of the officer's dossiers each queue (name -> statuses) holds, and how many
+    are late and due soon, in one query."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    conditions = {key: Q(status__in=statuses) for key, statuses in queues.items()}
+    conditions.update(_deadline_q(timezone.now()))
+    return (
+        dossiers_for_officer(user=user)
+        .order_by()
+        .aggregate(**{key: Count("id", filter=q) for key, q in conditions.items()})
+    )
+
+
+def queue_procedures(*, user: User) -> list[tuple[str, str]]:
+    """(code, name) of the procedures the officer's agencies have dossiers of, for the
+    queue's filter; kept a minute per set of agencies (reading them scans every dossier)."""
+    from django.core.cache import cache
+
+    agency_ids = sorted(officer_agencies(user=user).values_list("pk", flat=True))
+    key = "queue-procedures:" + ",".join(map(str, agency_ids))
+    procedures = cache.get(key)
+    if procedures is None:
+        procedures = list(
+            Dossier.objects.filter(competent_agency__in=agency_ids)
+            .exclude(status=Status.DRAFT)
+            .values_list("procedure_version__procedure__code", "procedure_version__procedure__name")
+            .distinct()
+            .order_by("procedure_version__procedure__code")
+        )
+        cache.set(key, procedures, 60)
+    return procedures
 
 
 def workload(*, user: User) -> dict:
