@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django_ratelimit.decorators import ratelimit
 
 from feedback.forms import RatingForm
+from procedures.selectors import catalogue_revision
 
 from . import selectors
 from .documents import receipt_pdf
@@ -18,6 +19,8 @@ from .models import Dossier
 from .states.business import RATEABLE, TRANSITIONS, Status
 
 WITHDRAWABLE = [s for s, targets in TRANSITIONS.items() if Status.WITHDRAWN in targets]
+#: My dossiers stays cached this long at most (it is forgotten as soon as a dossier changes).
+LIST_CACHE_SECONDS = 300
 
 
 def _timeline(dossier: Dossier) -> list[dict]:
@@ -45,7 +48,14 @@ def submitted(request, code: str):
 @login_required
 def mine(request):
     dossiers = selectors.dossiers_listed_for_applicant(user=request.user)
-    return render(request, "dossiers/mine.html", {"dossiers": dossiers})
+    # The list is cached per person, language and version of their dossiers (and of the
+    # catalogue, for the procedures' names): read and rendered only when one of them changed.
+    version = f"{selectors.dossiers_listed_version(user=request.user)}-{catalogue_revision()}"
+    return render(
+        request,
+        "dossiers/mine.html",
+        {"dossiers": dossiers, "list_version": version, "cache_seconds": LIST_CACHE_SECONDS},
+    )
 
 
 @login_required

@@ -40,8 +40,9 @@ CITIZEN_PAGES = {"dossiers:mine": 6, "portal:notifications": 6}
 
 @pytest.mark.parametrize("page", sorted(CITIZEN_PAGES))
 def test_a_citizens_list_pages_stay_within_budget_whatever_they_hold(
-    client, citizen_a, agency_hk, page
+    client, citizen_a, agency_hk, page, monkeypatch
 ):
+    monkeypatch.setattr("dossiers.views.LIST_CACHE_SECONDS", 0)  # the list read every time
     client.force_login(citizen_a)
     url = reverse(page)
     codes = dossiers_in_every_state(1, applicant=citizen_a, competent_agency=agency_hk)
@@ -55,8 +56,8 @@ def test_a_citizens_list_pages_stay_within_budget_whatever_they_hold(
 
 
 OFFICER_PAGES = {
-    **{f"queue={key}": 20 for key in ("new", "processing", "supplement", "result", "done")},
-    "queue=processing&deadline=late": 20,
+    **{f"queue={key}": 14 for key in ("new", "processing", "supplement", "result", "done")},
+    "queue=processing&deadline=late": 14,
     "workload": 9,
 }
 
@@ -78,3 +79,27 @@ def test_an_officers_list_pages_stay_within_budget_whatever_they_hold(
     assert many <= few <= OFFICER_PAGES[page], (few, many)
     if page.startswith("queue="):
         assert any(code in page_text for code in codes), "the queue lists the new rows"
+
+
+def test_my_dossiers_is_read_once_and_shows_every_change_at_once(
+    client, citizen_a, officer_hk, agency_hk, django_capture_on_commit_callbacks
+):
+    from dossiers.services.processing import dossier_receive
+
+    client.force_login(citizen_a)
+    url = reverse("dossiers:mine")
+    dossier = DossierFactory(applicant=citizen_a, competent_agency=agency_hk)
+    computed, page_text = queries(client, url)
+    cached, again = queries(client, url)
+    assert cached < computed, (computed, cached)
+    assert dossier.code in again
+    assert again.count("<tr>") == page_text.count("<tr>")
+    assert 'tag-status-1"' in page_text
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier_receive(dossier=dossier, officer=officer_hk, agency=agency_hk)
+    _, page_text = queries(client, url)
+    assert 'tag-status-2">Đã tiếp nhận<' in page_text
+    assert 'tag-status-1"' not in page_text
+    newer = DossierFactory(applicant=citizen_a, competent_agency=agency_hk)
+    _, page_text = queries(client, url)
+    assert newer.code in page_text
