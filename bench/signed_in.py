@@ -15,8 +15,8 @@ wizard's prefill reads them over HTTP), on a PostgreSQL database it fills once:
   current step is the wizard page measured.
 
 Scenarios: the bare view, anonymous (the ceiling, as in ``bench/catalogue.py``) and with the
-citizen's session; My dossiers; the wizard step; the officer's queue (the default tab, and
-"in processing" sorted by deadline); the national dashboard.
+citizen's session; My dossiers; the wizard step; the officer's queue (the default tab "new",
+"in processing", and the late ones); the national dashboard.
 
     DATABASE_URL=postgres://portal:portal@127.0.0.1:5432/portal_signedin \\
         uv run python bench/signed_in.py --requests 300 --concurrency 4
@@ -93,8 +93,11 @@ def prepare(agency_dossiers: int, citizen_dossiers: int) -> dict[str, str]:
     )
     others, _ = User.objects.get_or_create(
         username="sso-bench-others",
-        defaults={"sso_subject": "bench-others", "personal_id": "001088004321",
-                  "full_name": "Trần Văn Minh"},  # fmt: skip
+        defaults={
+            "sso_subject": "bench-others",
+            "personal_id": "001088004321",
+            "full_name": "Trần Văn Minh",
+        },
     )
     officer, _ = User.objects.get_or_create(username=AGENCY_MARK, defaults={"full_name": "Cán bộ"})
     for role in OFFICER_ROLES:
@@ -210,9 +213,13 @@ def main() -> int:
         manage(env, "load_procedures")
         manage(env, "collectstatic", "--noinput")
         prepared = subprocess.run(
-            [sys.executable, __file__, "--prepare",
-             f"--agency-dossiers={args.agency_dossiers}",
-             f"--citizen-dossiers={args.citizen_dossiers}"],  # fmt: skip
+            [
+                sys.executable,
+                __file__,
+                "--prepare",
+                f"--agency-dossiers={args.agency_dossiers}",
+                f"--citizen-dossiers={args.citizen_dossiers}",
+            ],
             cwd=REPO_DIR,
             env=env,
             capture_output=True,
@@ -238,6 +245,11 @@ def main() -> int:
                 f"back-office queue ({int(data['agency_dossiers']):,} dossiers)",
                 data["officer"],
                 ["/backoffice/"],
+            ),
+            (
+                "back-office queue, in processing",
+                data["officer"],
+                ["/backoffice/?queue=processing"],
             ),
             (
                 "back-office queue, late dossiers",
