@@ -6,6 +6,7 @@ resumes on another device. Uploaded files wait in a private draft storage until 
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any
 
@@ -37,6 +38,8 @@ ADD_ROW = "wizard_add_row"
 FURTHEST_KEY = "furthest"
 RETURN_KEY = "return_to_review"
 LOCK_SALT = "dossiers.wizard.prefill-locks"
+#: The draft EFormWizard.dispatch read, kept on the request for DraftStorage (one read).
+DRAFT_ATTRIBUTE = "_eform_draft"
 
 
 class DraftStorage(BaseStorage):
@@ -45,9 +48,13 @@ class DraftStorage(BaseStorage):
     def __init__(self, prefix: str, request=None, file_storage=None) -> None:
         super().__init__(prefix, request, file_storage)
         draft_id = prefix.removeprefix("wizard_")
-        self.draft = FormDraft.objects.select_related("procedure_version__procedure").get(
-            pk=draft_id, user=request.user
-        )
+        loaded = getattr(request, DRAFT_ATTRIBUTE, None)  # read by EFormWizard.dispatch
+        if loaded is not None and str(loaded.pk) == draft_id and loaded.user_id == request.user.pk:
+            self.draft = copy.copy(loaded)  # its own instance, as if read again
+        else:
+            self.draft = FormDraft.objects.select_related("procedure_version__procedure").get(
+                pk=draft_id, user=request.user
+            )
         self._data = self.draft.storage or {}
         if not self._data:
             self.init_data()
@@ -123,6 +130,7 @@ class EFormWizard(WizardView):
         if definition is None:
             raise Http404
         self.draft = draft
+        setattr(request, DRAFT_ATTRIBUTE, draft)
         self.definition = definition
         self.form_list = {spec.name: spec.form_class for spec in definition.steps}
         self.step_specs = {spec.name: spec for spec in definition.steps}
