@@ -13,7 +13,8 @@ method but GET and HEAD, a response that is not a 200, sets a cookie, changes th
 says ``Cache-Control: private`` or ``no-store``. The page is keyed by the whole address
 (path and query string), so a caller that accepts arbitrary query strings should pass
 ``cacheable`` to refuse the ones it does not know: the cache is bounded by its timeout and
-the cache server's eviction (production's Redis runs ``allkeys-lru``).
+the cache server's eviction (docker-compose.yml's Redis: ``maxmemory`` with ``volatile-lru``,
+which evicts cache entries, never the broker's queued tasks).
 """
 
 from __future__ import annotations
