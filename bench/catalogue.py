@@ -131,6 +131,44 @@ def run_load(
     return result
 
 
+def markdown_table(results: list[Result]) -> str:
+    """The results as a Markdown table, each against the first (the bare view)."""
+    ceiling = results[0].throughput or 1.0
+    lines = [
+        "| scenario | requests/s | p50 ms | p95 ms | max ms | errors | vs bare |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        ms = [latency * 1000 for latency in result.latencies]
+        lines.append(
+            f"| {result.name} | {result.throughput:.0f} | {percentile(ms, 50):.1f} | "
+            f"{percentile(ms, 95):.1f} | {max(ms, default=float('nan')):.1f} | {result.errors} | "
+            f"{result.throughput / ceiling:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+def web_environment(default_url: str, name: str) -> tuple[str, str, dict[str, str]]:
+    """The database URL (``DATABASE_URL`` or `default_url`, PostgreSQL only), a temporary
+    directory and the environment of manage.py and gunicorn: production settings with
+    /bench/bare/ (``bench.catalogue_settings``); CACHE_URL is set by the caller."""
+    database_url = os.environ.get("DATABASE_URL") or default_url
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("the bench needs PostgreSQL: DATABASE_URL=postgres://...")
+    var_dir = tempfile.mkdtemp(prefix=f"{name}-bench-")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.catalogue_settings",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": f"{name}-bench-not-a-secret-" + "x" * 32,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CACHE_URL": "locmemcache://",
+        "PORTAL_VAR_DIR": var_dir,
+        "PYTHONPATH": str(REPO_DIR),
+    }
+    return database_url, var_dir, env
+
+
 def manage(env: dict[str, str], *args: str) -> str:
     completed = subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -289,20 +327,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="also print the raw figures")
     args = parser.parse_args()
 
-    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("the bench needs PostgreSQL: DATABASE_URL=postgres://...")
-    var_dir = tempfile.mkdtemp(prefix="catalogue-bench-")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.catalogue_settings",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "catalogue-bench-not-a-secret-" + "x" * 32,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CACHE_URL": "locmemcache://",  # replaced below
-        "PORTAL_VAR_DIR": var_dir,
-        "PYTHONPATH": str(REPO_DIR),
-    }
+    database_url, var_dir, env = web_environment(DEFAULT_DATABASE_URL, "catalogue")
     say(f"migrate and load the catalogue into {database_url.rsplit('/', 1)[-1]}")
     manage(env, "migrate", "--noinput")
     loaded = manage(env, "load_procedures").strip()
@@ -351,7 +376,6 @@ def main() -> int:
             say(f"{name}: {args.requests} requests, concurrency {args.concurrency}")
             results.append(run_load(name, base, paths, args.requests, args.concurrency))
         worker_rss = rss_of_children(server.pid)
-    ceiling = results[0].throughput or 1.0
     print(
         f"machine: {info['cores']} cores ({info['cpu']}), {info['ram']}, Python {info['python']}, "
         f"load average before the run {info['load average before']}"
@@ -368,15 +392,7 @@ def main() -> int:
         f"RSS of the gunicorn workers after the run (~{served // max(args.workers, 1):,} requests "
         f"each, warm-up not counted): {', '.join(f'{mb:.0f} MB' for mb in worker_rss)}\n"
     )
-    print("| scenario | requests/s | p50 ms | p95 ms | max ms | errors | vs bare |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for result in results:
-        ms = [latency * 1000 for latency in result.latencies]
-        print(
-            f"| {result.name} | {result.throughput:.0f} | {percentile(ms, 50):.1f} | "
-            f"{percentile(ms, 95):.1f} | {max(ms, default=float('nan')):.1f} | {result.errors} | "
-            f"{result.throughput / ceiling:.0%} |"
-        )
+    print(markdown_table(results))
     if args.json:
         print(
             json.dumps(

@@ -29,10 +29,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parents[1]
@@ -42,11 +40,13 @@ from bench.catalogue import (  # noqa: E402
     gunicorn,
     machine,
     manage,
+    markdown_table,
     redis_server,
     rss_of_children,
     run_load,
+    web_environment,
 )
-from bench.harness import percentile, say  # noqa: E402
+from bench.harness import say  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://portal:portal@127.0.0.1:5432/portal_signedin"
 CITIZEN_PID = "001190012345"  # a demo person of the national mocks (prefill finds her)
@@ -185,20 +185,8 @@ def main() -> int:
         print(json.dumps(prepare(args.agency_dossiers, args.citizen_dossiers)))
         return 0
 
-    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("the bench needs PostgreSQL: DATABASE_URL=postgres://...")
-    var_dir = tempfile.mkdtemp(prefix="signed-in-bench-")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.catalogue_settings",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "signed-in-bench-not-a-secret-" + "x" * 32,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "PORTAL_VAR_DIR": var_dir,
-        "PYTHONPATH": str(REPO_DIR),
-        "DATABASE_CONN_MAX_AGE": "60",
-    }
+    database_url, var_dir, env = web_environment(DEFAULT_DATABASE_URL, "signed-in")
+    env["DATABASE_CONN_MAX_AGE"] = "60"
     from tests.fixtures_mocks import start_national_mocks
 
     info = machine()
@@ -267,7 +255,6 @@ def main() -> int:
             say(f"{name}: {args.requests} requests, concurrency {args.concurrency}")
             results.append(run_load(name, base, paths, args.requests, args.concurrency, headers))
         worker_rss = rss_of_children(server.pid)
-    ceiling = results[0].throughput or 1.0
     print(
         f"machine: {info['cores']} cores ({info['cpu']}), {info['ram']}, Python {info['python']}, "
         f"load average before the run {info['load average before']}"
@@ -278,15 +265,7 @@ def main() -> int:
         f"clients on the same machine; RSS of the workers after the run: "
         f"{', '.join(f'{mb:.0f} MB' for mb in worker_rss)}\n"
     )
-    print("| scenario | requests/s | p50 ms | p95 ms | max ms | errors | vs bare |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for result in results:
-        ms = [latency * 1000 for latency in result.latencies]
-        print(
-            f"| {result.name} | {result.throughput:.0f} | {percentile(ms, 50):.1f} | "
-            f"{percentile(ms, 95):.1f} | {max(ms, default=float('nan')):.1f} | {result.errors} | "
-            f"{result.throughput / ceiling:.0%} |"
-        )
+    print(markdown_table(results))
     return 0 if all(result.errors == 0 for result in results) else 1
 
 
