@@ -140,7 +140,10 @@ def complaints(request: AuthedRequest) -> HttpResponse:
         request.GET.get("page")
     )
     counts = selectors.complaint_counts_for_officer(user=request.user)
-    rows = [{"complaint": c, "deadline": selectors.complaint_deadline_state(c)} for c in page]
+    rows = [
+        {"complaint": c, "deadline": state}
+        for c, state in selectors.complaints_with_deadline_states(page)
+    ]
     return render(
         request,
         "feedback/backoffice/complaints.html",

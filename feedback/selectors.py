@@ -11,6 +11,7 @@ Anything else is absent (404), never forbidden (403).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -122,16 +123,32 @@ def complaint_triage_queue(*, user: User) -> QuerySet[Complaint]:
     )
 
 
-def complaint_deadline_state(complaint: Complaint, *, now: dt.datetime | None = None) -> str:
-    """'late', 'due_soon' (within two working days) or 'on_time' while open; '' otherwise."""
+def complaint_deadline_state(
+    complaint: Complaint, *, now: dt.datetime | None = None, soon: dt.datetime | None = None
+) -> str:
+    """'late', 'due_soon' (within two working days) or 'on_time' while open; '' otherwise.
+
+    ``soon`` is two working days after ``now`` (computed if not given; pass it for a list)."""
     if complaint.status not in OPEN_COMPLAINT_STATUSES or complaint.deadline is None:
         return ""
     now = now or timezone.now()
     if complaint.deadline < now:
         return "late"
-    if complaint.deadline <= get_calendar().add_working_time(now, 2, "working_days"):
+    if soon is None:
+        soon = get_calendar().add_working_time(now, 2, "working_days")
+    if complaint.deadline <= soon:
         return "due_soon"
     return "on_time"
+
+
+def complaints_with_deadline_states(
+    complaints: Iterable[Complaint],
+) -> list[tuple[Complaint, str]]:
+    """Each complaint of a list with its :func:`complaint_deadline_state`, the calendar read
+    once."""
+    now = timezone.now()
+    soon = get_calendar().add_working_time(now, 2, "working_days")
+    return [(c, complaint_deadline_state(c, now=now, soon=soon)) for c in complaints]
 
 
 # --- the public ---------------------------------------------------------------------------
