@@ -97,13 +97,18 @@ def timeline(*, dossier: Dossier) -> QuerySet[DossierEvent]:
     return dossier.events.select_related("agency").order_by("at", "id")
 
 
+def _due_soon_limit(now):
+    """One working day after ``now``: an open dossier due before it is "due soon"."""
+    from agencies.calendar import get_calendar
+
+    return get_calendar().add_working_time(now, 1, "working_days")
+
+
 def deadline_state(dossier: Dossier, *, now=None, soon=None) -> str:
     """'late', 'due_soon' (within one working day) or 'on_time' for an open dossier; '' else.
 
     ``soon`` is one working day after ``now`` (computed if not given; pass it for a list)."""
     from django.utils import timezone
-
-    from agencies.calendar import get_calendar
 
     from .states.business import OPEN
 
@@ -116,9 +121,7 @@ def deadline_state(dossier: Dossier, *, now=None, soon=None) -> str:
     now = now or timezone.now()
     if dossier.due_at < now:
         return "late"
-    if soon is None:
-        soon = get_calendar().add_working_time(now, 1, "working_days")
-    if dossier.due_at <= soon:
+    if dossier.due_at <= (soon or _due_soon_limit(now)):
         return "due_soon"
     return "on_time"
 
@@ -127,10 +130,8 @@ def with_deadline_states(dossiers: Iterable[Dossier]) -> list[tuple[Dossier, str
     """Each dossier of a list with its :func:`deadline_state`, the calendar read once."""
     from django.utils import timezone
 
-    from agencies.calendar import get_calendar
-
     now = timezone.now()
-    soon = get_calendar().add_working_time(now, 1, "working_days")
+    soon = _due_soon_limit(now)
     return [(dossier, deadline_state(dossier, now=now, soon=soon)) for dossier in dossiers]
 
 
@@ -169,12 +170,10 @@ def _deadline_q(now) -> dict[str, Any]:
     supplement), as conditions."""
     from django.db.models import Q
 
-    from agencies.calendar import get_calendar
-
     from .states.business import OPEN
 
     open_q = Q(status__in=OPEN) & ~Q(status=Status.SUPPLEMENT_REQUESTED)
-    soon = get_calendar().add_working_time(now, 1, "working_days")
+    soon = _due_soon_limit(now)
     return {
         "late": open_q & Q(due_at__lt=now),
         "due_soon": open_q & Q(due_at__gte=now, due_at__lte=soon),
@@ -185,33 +184,25 @@ def queue_counts(*, user: User, queues: dict[str, list[int]]) -> dict[str, int]:
     """How many of the officer's dossiers each queue (name -> statuses) holds, and how many
     are late and due soon: one count per status from the (agency, status, due date) index,
     summed here."""
-    from django.db.models import Count, Q
+    from django.db.models import Count
     from django.utils import timezone
 
-    from agencies.calendar import get_calendar
-
-    from .states.business import OPEN
-
-    now = timezone.now()
-    soon = get_calendar().add_working_time(now, 1, "working_days")
-    per_status = (
-        dossiers_for_officer(user=user)
+    deadlines = _deadline_q(timezone.now())
+    per_status: list[dict[str, Any]] = [
+        dict(row)
+        for row in dossiers_for_officer(user=user)
         .order_by()
         .values("status")
         .annotate(
             total=Count("status"),
-            late=Count("status", filter=Q(due_at__lt=now)),
-            due_soon=Count("status", filter=Q(due_at__gte=now, due_at__lte=soon)),
+            **{key: Count("status", filter=q) for key, q in deadlines.items()},
         )
-    )
-    by_status = {row["status"]: row for row in per_status}
+    ]
     counts = {
-        key: sum(by_status[s]["total"] for s in statuses if s in by_status)
+        key: sum(row["total"] for row in per_status if row["status"] in statuses)
         for key, statuses in queues.items()
     }
-    timed = [s for s in OPEN if s != Status.SUPPLEMENT_REQUESTED and s in by_status]
-    for deadline in ("late", "due_soon"):
-        counts[deadline] = sum(by_status[s][deadline] for s in timed)
+    counts.update({key: sum(row[key] for row in per_status) for key in deadlines})
     return counts
 
 
@@ -225,8 +216,7 @@ def queue_procedures(*, user: User) -> list[tuple[str, str]]:
     procedures = cache.get(key)
     if procedures is None:
         procedures = list(
-            Dossier.objects.filter(competent_agency__in=agency_ids)
-            .exclude(status=Status.DRAFT)
+            dossiers_for_officer(user=user)
             .values_list("procedure_version__procedure__code", "procedure_version__procedure__name")
             .distinct()
             .order_by("procedure_version__procedure__code")

@@ -315,3 +315,41 @@ def test_a_reception_officer_cannot_issue_a_result_and_leaves_no_file(
         dossier_issue_result(dossier=dossier, officer=both, agency=agency_hk)
     results = settings.MEDIA_ROOT / "results"
     assert not results.exists() or not any(results.rglob("*.pdf"))
+
+
+def test_queue_counts_each_tab_and_the_late_and_due_soon_open_dossiers(
+    client, citizen_a, agency_hk, officer_hk, officer_login
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dossiers.backoffice import QUEUES
+    from dossiers.selectors import queue_counts
+    from tests.factories import DossierFactory
+
+    now = timezone.now()
+    mine = {"applicant": citizen_a, "competent_agency": agency_hk}
+    DossierFactory(**mine)  # new
+    DossierFactory(**mine, received=True)  # in processing, due in 7 days
+    DossierFactory(**mine, overdue=True)  # in processing, late
+    DossierFactory(**mine, received=True, due_at=now + dt.timedelta(minutes=5))  # due soon
+    DossierFactory(**mine, supplement_requested=True, due_at=now - dt.timedelta(days=3))
+    DossierFactory(**mine, returned=True)  # finished
+    DossierFactory(applicant=citizen_a, overdue=True)  # another agency's: not counted
+    counts = queue_counts(
+        user=officer_hk,
+        queues={key: [int(s) for s in statuses] for key, (_l, statuses) in QUEUES.items()},
+    )
+    assert counts == {
+        "new": 1,
+        "processing": 3,
+        "supplement": 1,
+        "result": 0,
+        "done": 1,
+        "late": 1,  # the paused one is not late
+        "due_soon": 1,
+    }
+    officer_login(client, officer_hk)
+    page = client.get(reverse("backoffice:queue") + "?deadline=late").content.decode()
+    assert page.count('class="row-late"') == 1
