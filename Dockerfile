@@ -31,6 +31,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
 RUN uv sync --frozen --no-dev \
     && SECRET_KEY=collectstatic-only-not-a-secret ALLOWED_HOSTS=localhost \
+       OIDC_RP_CLIENT_SECRET=- PREFILL_CLIENT_SECRET=- PAYMENT_SECRET=- \
        python manage.py collectstatic --noinput --verbosity 0 \
     && mkdir -p /app/var /data/media \
     && chown -R portal:portal /app/var /data/media

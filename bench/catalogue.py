@@ -28,6 +28,7 @@ import itertools
 import json
 import os
 import platform
+import secrets
 import signal
 import subprocess
 import sys
@@ -160,7 +161,11 @@ def web_environment(default_url: str, name: str) -> tuple[str, str, dict[str, st
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.catalogue_settings",
         "DATABASE_URL": database_url,
-        "SECRET_KEY": f"{name}-bench-not-a-secret-" + "x" * 32,
+        # production refuses published secrets (portal/checks.py): fresh ones for each run
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "OIDC_RP_CLIENT_SECRET": secrets.token_urlsafe(32),
+        "PREFILL_CLIENT_SECRET": secrets.token_urlsafe(32),
+        "PAYMENT_SECRET": secrets.token_urlsafe(32),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "CACHE_URL": "locmemcache://",
         "PORTAL_VAR_DIR": var_dir,

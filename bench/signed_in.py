@@ -193,7 +193,12 @@ def main() -> int:
     results = []
     with contextlib.ExitStack() as stack:
         env["CACHE_URL"] = stack.enter_context(redis_server(args.redis_port, var_dir))
-        mocks = stack.enter_context(start_national_mocks(Path(var_dir) / "mocks"))
+        mocks = stack.enter_context(
+            start_national_mocks(
+                Path(var_dir) / "mocks",
+                NATIONAL_MOCKS_CLIENTS=f"national-portal:{env['PREFILL_CLIENT_SECRET']}",
+            )
+        )
         env["NATIONAL_SERVICES_URL"] = mocks.url
         say(f"migrate, reference data and catalogue into {database_url.rsplit('/', 1)[-1]}")
         manage(env, "migrate", "--noinput")

@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
 
@@ -23,3 +23,18 @@ def _close_old_connections(sender: object = None, **kwargs: object) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_unsafe_configuration(**kwargs: object) -> None:
+    """Celery runs no system check: a worker or beat with a published secret stops here
+    (SystemExit, because Celery logs and swallows a receiver's ordinary exception)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.checks import refuse_unsafe_configuration
+
+    try:
+        refuse_unsafe_configuration()
+    except ImproperlyConfigured as error:
+        raise SystemExit(str(error)) from error

@@ -28,6 +28,9 @@ def production_env(tmp_path) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.production",
         SECRET_KEY=secrets.token_urlsafe(48)[:64],
+        OIDC_RP_CLIENT_SECRET=secrets.token_urlsafe(32),
+        PREFILL_CLIENT_SECRET=secrets.token_urlsafe(32),
+        PAYMENT_SECRET=secrets.token_urlsafe(32),
         ALLOWED_HOSTS="portal.example.vn",
         DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
         CACHE_URL="locmemcache://",
@@ -93,3 +96,101 @@ def test_production_refuses_to_start_without_a_secret_key(production_env):
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _example_values() -> dict[str, str]:
+    values = {}
+    for line in (REPO_DIR / ".env.example").read_text(encoding="utf-8").splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.startswith("#"):
+            values[name] = value
+    return values
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "code"),
+    [
+        # the demo defaults of portal/settings/base.py, as a forger would try them
+        ("PAYMENT_SECRET", "demo-payment-secret", "portal.E002"),
+        ("OIDC_RP_CLIENT_SECRET", "demo-sso-client-secret", "portal.E002"),
+        ("PREFILL_CLIENT_SECRET", "demo-data-exchange-secret", "portal.E002"),
+        ("SECRET_KEY", "insecure-demo-key-do-not-use-in-production-3f9a1c7e", "portal.E002"),
+        ("PAYMENT_SECRET", "", "portal.E001"),
+        ("SECRET_KEY", "   ", "portal.E001"),
+        ("SECRET_KEY", "x" * 60, "portal.E003"),
+        ("SECRET_KEY", secrets.token_urlsafe(30)[:40], "portal.E003"),
+    ],
+)
+def test_check_deploy_fails_on_a_published_or_weak_secret(production_env, name, value, code):
+    production_env[name] = value
+    result = _run(production_env, "manage.py", "check", "--deploy")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert f"({code}) {name} " in output, output
+
+
+def test_every_placeholder_of_env_example_is_refused(production_env):
+    example = _example_values()
+    secret_names = [
+        "SECRET_KEY",
+        "OIDC_RP_CLIENT_SECRET",
+        "PREFILL_CLIENT_SECRET",
+        "PAYMENT_SECRET",
+    ]
+    assert set(secret_names) <= set(example), "every secret has a line in .env.example"
+    production_env.update({name: example[name] for name in secret_names})
+    result = _run(production_env, "manage.py", "check")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    for name in secret_names:
+        assert f"(portal.E002) {name} is a value published with the code" in output, output
+
+
+@pytest.mark.parametrize(
+    "name", ["OIDC_RP_CLIENT_SECRET", "PREFILL_CLIENT_SECRET", "PAYMENT_SECRET"]
+)
+def test_production_refuses_to_start_without_a_shared_secret(production_env, name):
+    del production_env[name]
+    result = _run(production_env, "manage.py", "check")
+    assert result.returncode != 0
+    assert f"Set the {name} environment variable" in result.stderr
+
+
+def test_gunicorn_and_celery_entry_points_refuse_a_demo_secret(production_env):
+    """gunicorn and Celery run no system check: their entry points refuse by themselves."""
+    production_env["PAYMENT_SECRET"] = "demo-payment-secret"
+    wsgi = _run(production_env, "-c", "import portal.wsgi")
+    assert wsgi.returncode != 0
+    assert "Refusing to start with an unsafe configuration" in wsgi.stderr
+    assert "PAYMENT_SECRET is a value published with the code" in wsgi.stderr
+    celery = _run(
+        production_env,
+        "-c",
+        "import django; django.setup(); from celery.signals import worker_init; "
+        "from portal.celery import app; worker_init.send(sender=None)",
+    )
+    assert celery.returncode != 0
+    assert "PAYMENT_SECRET is a value published with the code" in celery.stderr
+    # with the secrets of production_env both start
+    production_env["PAYMENT_SECRET"] = secrets.token_urlsafe(32)
+    assert _run(production_env, "-c", "import portal.wsgi").returncode == 0
+
+
+def test_the_demo_settings_keep_their_defaults():
+    from django.conf import settings
+
+    assert settings.PORTAL_REFUSE_DEMO_SECRETS is False
+    from portal.checks import unsafe_secrets
+
+    assert unsafe_secrets() == []

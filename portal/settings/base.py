@@ -19,7 +19,18 @@ env = environ.Env(
     ALLOWED_HOSTS=(list, ["localhost", "127.0.0.1", "[::1]", "testserver"]),
 )
 
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-demo-key-do-not-use-in-production-3f9a1c7e")
+#: The secrets published with the code: the demo's defaults below. The production settings
+#: refuse to start with any of them, with an empty one or with a placeholder of
+#: .env.example (portal/checks.py).
+PORTAL_DEMO_SECRETS = {
+    "SECRET_KEY": "insecure-demo-key-do-not-use-in-production-3f9a1c7e",
+    "OIDC_RP_CLIENT_SECRET": "demo-sso-client-secret",
+    "PREFILL_CLIENT_SECRET": "demo-data-exchange-secret",
+    "PAYMENT_SECRET": "demo-payment-secret",
+}
+PORTAL_REFUSE_DEMO_SECRETS = False
+
+SECRET_KEY = env.str("SECRET_KEY", default=PORTAL_DEMO_SECRETS["SECRET_KEY"])
 DEBUG = env("DEBUG")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -149,7 +160,9 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 NATIONAL_SERVICES_URL = env.str("NATIONAL_SERVICES_URL", default="http://127.0.0.1:8001")
 OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default=f"{NATIONAL_SERVICES_URL}/sso")
 OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="national-portal")
-OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="demo-sso-client-secret")
+OIDC_RP_CLIENT_SECRET = env.str(
+    "OIDC_RP_CLIENT_SECRET", default=PORTAL_DEMO_SECRETS["OIDC_RP_CLIENT_SECRET"]
+)
 OIDC_RP_SIGN_ALGO = "RS256"
 OIDC_RP_SCOPES = "openid profile"
 OIDC_OP_AUTHORIZATION_ENDPOINT = env.str(
@@ -165,7 +178,9 @@ LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
 OIDC_STORE_ID_TOKEN = False
 
 PREFILL_CLIENT_ID = env.str("PREFILL_CLIENT_ID", default="national-portal")
-PREFILL_CLIENT_SECRET = env.str("PREFILL_CLIENT_SECRET", default="demo-data-exchange-secret")
+PREFILL_CLIENT_SECRET = env.str(
+    "PREFILL_CLIENT_SECRET", default=PORTAL_DEMO_SECRETS["PREFILL_CLIENT_SECRET"]
+)
 PREFILL_TIMEOUT_SECONDS = env.float("PREFILL_TIMEOUT_SECONDS", default=3.0)
 
 # --- Celery -------------------------------------------------------------------------------
@@ -341,7 +356,7 @@ CELERY_BEAT_SCHEDULE["complaint-overdue-alerts"] = {
 # --- Online payment of fees (payments/; the mock platform is in national_mocks/payment.py) ----
 PAYMENT_PLATFORM_URL = env.str("PAYMENT_PLATFORM_URL", default=f"{NATIONAL_SERVICES_URL}/payment")
 PAYMENT_PARTNER_CODE = env.str("PAYMENT_PARTNER_CODE", default="DVCQG")
-PAYMENT_SECRET = env.str("PAYMENT_SECRET", default="demo-payment-secret")
+PAYMENT_SECRET = env.str("PAYMENT_SECRET", default=PORTAL_DEMO_SECRETS["PAYMENT_SECRET"])
 PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=5.0)
 #: accepted age (either way) of the platform's signed times: callbacks, query answers
 PAYMENT_MAX_SKEW_SECONDS = env.int("PAYMENT_MAX_SKEW_SECONDS", default=600)

@@ -5,6 +5,12 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
+# No default for a secret: unset, the process stops here; set to a published or empty value,
+# the system check portal.E001-E003 stops it (portal/checks.py).
+PORTAL_REFUSE_DEMO_SECRETS = True
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET")
+PREFILL_CLIENT_SECRET = env.str("PREFILL_CLIENT_SECRET")
+PAYMENT_SECRET = env.str("PAYMENT_SECRET")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

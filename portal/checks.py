@@ -1,0 +1,87 @@
+"""System checks that keep an unsafe configuration from starting.
+
+Production (`PORTAL_REFUSE_DEMO_SECRETS`) refuses every secret published with the code: the
+demo defaults of the settings, the placeholders of `.env.example`, an empty value, and a
+`SECRET_KEY` too short or too plain to resist guessing. They are errors, not warnings: `check`,
+`migrate` and `runserver` stop on them, and the WSGI application and the Celery processes run
+them before they serve anything (`refuse_unsafe_configuration`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+#: the settings that hold a secret shared with nobody but the national service it signs for
+SECRET_SETTINGS = ("SECRET_KEY", "OIDC_RP_CLIENT_SECRET", "PREFILL_CLIENT_SECRET", "PAYMENT_SECRET")
+ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
+#: Django's own bar for a secret key (security.W009)
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+GENERATE = "python3 -c 'import secrets; print(secrets.token_urlsafe(64))'"
+
+
+@cache
+def example_values(path: Path = ENV_EXAMPLE) -> frozenset[str]:
+    """Every value written in `.env.example`, commented out or not: all of them are public."""
+    if not path.exists():
+        return frozenset()
+    values = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name, sep, value = line.lstrip("# ").partition("=")
+        if sep and name.isidentifier() and name.upper() == name and value.strip():
+            values.add(value.strip())
+    return frozenset(values)
+
+
+def _published(value: str) -> bool:
+    demo = getattr(settings, "PORTAL_DEMO_SECRETS", {}).values()
+    return value in demo or value in example_values() or "change-me" in value.lower()
+
+
+@checks.register(checks.Tags.security)
+def unsafe_secrets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if not getattr(settings, "PORTAL_REFUSE_DEMO_SECRETS", False):
+        return []
+    errors: list[checks.CheckMessage] = []
+    for name in SECRET_SETTINGS:
+        value = str(getattr(settings, name, "") or "")
+        hint = f"Set {name} in the environment to a new random value, e.g. {GENERATE}"
+        if not value.strip():
+            errors.append(checks.Error(f"{name} is empty.", hint=hint, id="portal.E001"))
+        elif _published(value):
+            errors.append(
+                checks.Error(
+                    f"{name} is a value published with the code (a demo default or a "
+                    ".env.example placeholder): anyone can forge what it signs.",
+                    hint=hint,
+                    id="portal.E002",
+                )
+            )
+        elif name == "SECRET_KEY" and (
+            len(value) < SECRET_KEY_MIN_LENGTH or len(set(value)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        ):
+            errors.append(
+                checks.Error(
+                    f"SECRET_KEY has fewer than {SECRET_KEY_MIN_LENGTH} characters or fewer "
+                    f"than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different ones.",
+                    hint=hint,
+                    id="portal.E003",
+                )
+            )
+    return errors
+
+
+def refuse_unsafe_configuration() -> None:
+    """For the processes Django does not check (gunicorn, Celery): stop before serving."""
+    errors = unsafe_secrets()
+    if errors:
+        raise ImproperlyConfigured(
+            "Refusing to start with an unsafe configuration:\n"
+            + "\n".join(f"- {error.msg} {error.hint}" for error in errors)
+        )
