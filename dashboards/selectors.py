@@ -60,18 +60,18 @@ def period_parse(value: str | None) -> Period:
     """'2026' (year), '2026-Q2' (quarter), '2026-03' (month); default: this year."""
     value = (value or "").strip().upper()
     today = timezone.localdate()
-    if match := re.fullmatch(r"(\d{4})-(\d{2})", value):
+    if match := re.fullmatch(r"([0-9]{4})-([0-9]{2})", value):
         year, month = int(match[1]), int(match[2])
         if 1 <= month <= 12 and 2000 <= year <= 2100:
             start = dt.date(year, month, 1)
             return Period(value, start, (start + dt.timedelta(days=32)).replace(day=1))
-    if match := re.fullmatch(r"(\d{4})-Q([1-4])", value):
+    if match := re.fullmatch(r"([0-9]{4})-Q([1-4])", value):
         year, quarter = int(match[1]), int(match[2])
         if 2000 <= year <= 2100:
             start = dt.date(year, 3 * quarter - 2, 1)
             end = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
             return Period(value, start, end)
-    if re.fullmatch(r"\d{4}", value) and 2000 <= int(value) <= 2100:
+    if re.fullmatch(r"[0-9]{4}", value) and 2000 <= int(value) <= 2100:
         year = int(value)
         return Period(value, dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
     year = today.year

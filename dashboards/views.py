@@ -17,6 +17,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
+from portal.numbers import parse_id
 from procedures.models import ChannelKind, Procedure
 
 from . import selectors as s
@@ -67,9 +68,10 @@ def _procedure(request: HttpRequest) -> Procedure | None:
     value = request.GET.get("procedure", "")
     if not value:
         return None
-    if not value.isdigit():
+    pk = parse_id(value)
+    if pk is None:
         raise Http404
-    return get_object_or_404(Procedure, pk=int(value))
+    return get_object_or_404(Procedure, pk=pk)
 
 
 def _series_with_online(qs: Any, period: s.Period) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from .states.business import Status
 
 class TrackingRequestSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=40)
-    id_last4 = serializers.RegexField(r"^\d{4}$")
+    id_last4 = serializers.RegexField(r"^[0-9]{4}$")
 
 
 class PublicEventSerializer(serializers.ModelSerializer):

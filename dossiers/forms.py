@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.numbers import ascii_digits
+
 from .states.delivery import DeliveryMethod
 
 
@@ -25,7 +27,7 @@ class TrackingForm(forms.Form):
 
     def clean_id_last4(self) -> str:
         value = self.cleaned_data["id_last4"].strip()
-        if not value.isdigit():
+        if not ascii_digits(value, length=4):
             raise forms.ValidationError(_("Enter 4 digits."))
         return value
 

@@ -11,6 +11,7 @@ from django.http import Http404
 
 from agencies.models import Agency
 from portal.models import User
+from portal.numbers import ascii_digits
 
 from .models import Dossier, DossierEvent
 from .states.business import Status
@@ -85,7 +86,7 @@ def dossier_public_lookup(*, code: str, id_last4: str) -> Dossier | None:
     A wrong code and wrong digits give the same answer (None)."""
     code = code.strip().upper()
     id_last4 = id_last4.strip()
-    if len(id_last4) != 4 or not id_last4.isdigit():
+    if not ascii_digits(id_last4, length=4):
         return None
     dossier = _base().filter(code=code).first()
     if dossier is None or not dossier.applicant_personal_id.endswith(id_last4):

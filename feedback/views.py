@@ -17,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from agencies.models import Agency
 from dossiers import selectors as dossier_selectors
 from dossiers.views import WITHDRAWABLE, _timeline
+from portal.numbers import parse_id
 
 from . import selectors
 from .forms import AnswerRatingForm, ComplaintForm, PublicSearchForm, RatingForm
@@ -104,8 +105,9 @@ def complaint_new(request: AuthedRequest) -> HttpResponse:
     found = selectors.agencies_matching(query=query) if query else []
     # an agency chosen earlier stays a choice even when the search changes
     chosen = data.get("agency", "") if data is not None else ""
-    if chosen.isdigit() and all(a.pk != int(chosen) for a in found):
-        previous = Agency.objects.filter(pk=int(chosen)).first()
+    chosen_pk = parse_id(chosen)
+    if chosen_pk is not None and all(a.pk != chosen_pk for a in found):
+        previous = Agency.objects.filter(pk=chosen_pk).first()
         if previous is not None:
             found.insert(0, previous)
     agency_choices = [(a.pk, a.name) for a in found]

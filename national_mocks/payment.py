@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import random
+import re
 import secrets
 import threading
 import time
@@ -188,7 +189,7 @@ def format_time(value: dt.datetime) -> str:
 
 
 def parse_time(value: object) -> dt.datetime | None:
-    if not isinstance(value, str) or len(value) != 14 or not value.isdigit():
+    if not isinstance(value, str) or re.fullmatch(r"[0-9]{14}", value) is None:
         return None
     try:
         return dt.datetime.strptime(value, TIME_FORMAT).replace(tzinfo=VN_TZ)

@@ -132,7 +132,7 @@ def enterprises_of(identification_number: str) -> list[dict[str, Any]] | None:
 @national_service("business")
 @require_signature
 def enterprise(request: HttpRequest, code: str) -> JsonResponse:
-    if not re.fullmatch(r"\d{10}|\d{13}", code):
+    if not re.fullmatch(r"[0-9]{10}|[0-9]{13}", code):
         return _not_found()
     found = find_enterprise(code)
     return _json(found) if found else _not_found()
@@ -222,9 +222,9 @@ STORE = DocumentStore()
 
 
 def owner_exists(owner: str) -> bool:
-    if re.fullmatch(r"\d{12}", owner):
+    if re.fullmatch(r"[0-9]{12}", owner):
         return find_person(owner) is not None
-    if re.fullmatch(r"\d{10}|\d{13}", owner):
+    if re.fullmatch(r"[0-9]{10}|[0-9]{13}", owner):
         return find_enterprise(owner) is not None
     return False
 

@@ -37,6 +37,7 @@ import hashlib
 import itertools
 import json
 import random
+import re
 import sys
 import time
 import unicodedata
@@ -187,7 +188,7 @@ def format_identification_number(province_code: int, gender: str, year: int, ser
 
 def parse_identification_number(number: str) -> ParsedId:
     """Split a 12-digit personal identification number; ValueError if it is malformed."""
-    if len(number) != 12 or not number.isascii() or not number.isdigit():
+    if re.fullmatch(r"[0-9]{12}", number) is None:
         raise ValueError("an identification number has 12 digits")
     province = int(number[:3])
     if province not in ID_PROVINCE_CODES:
@@ -490,7 +491,7 @@ def _enterprise_code(province: int, number: int) -> str | None:
 
 
 def enterprise_number_of(code: str) -> int | None:
-    if len(code) != 10 or not code.isdigit():
+    if re.fullmatch(r"[0-9]{10}", code) is None:
         return None
     return int(code[2:9]) * pow(ENTERPRISE_A, -1, ENTERPRISE_SPACE) % ENTERPRISE_SPACE
 

@@ -16,6 +16,8 @@ import hmac
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from portal.numbers import ascii_digits
+
 TIME_FORMAT = "%Y%m%d%H%M%S"
 VN_TZ = dt.timezone(dt.timedelta(hours=7))
 
@@ -107,7 +109,7 @@ def format_time(value: dt.datetime) -> str:
 
 def parse_time(value: Any) -> dt.datetime | None:
     """yyyyMMddHHmmss in Vietnam time, or None."""
-    if not isinstance(value, str) or len(value) != 14 or not value.isascii() or not value.isdigit():
+    if not ascii_digits(value, length=14):
         return None
     try:
         return dt.datetime.strptime(value, TIME_FORMAT).replace(tzinfo=VN_TZ)

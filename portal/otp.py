@@ -90,7 +90,7 @@ class OTPTokenForm(forms.Form):
 
     def clean_otp_token(self) -> str:
         token = re.sub(r"[\s-]", "", self.cleaned_data["otp_token"])
-        if not re.fullmatch(r"\d{6}", token):
+        if not re.fullmatch(r"[0-9]{6}", token):
             raise ValidationError(_("Enter the 6 digits shown in your authenticator app."))
         return token
 

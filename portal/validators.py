@@ -26,7 +26,7 @@ def normalise_personal_id(value: str) -> str:
 
 def validate_personal_id(value: str) -> str:
     number = normalise_personal_id(value)
-    if not re.fullmatch(r"\d{12}", number):
+    if not re.fullmatch(r"[0-9]{12}", number):
         raise ValidationError(
             _("Enter the 12-digit personal identification number, for example 001190012345."),
             code="invalid_personal_id",
@@ -76,7 +76,7 @@ def tax_check_digit(first_nine: str) -> int:
 def validate_tax_code(value: str) -> str:
     """A tax code (= enterprise code): 10 digits with the check digit, or 10-3 for a branch."""
     number = re.sub(r"\s", "", value or "")
-    match = re.fullmatch(r"(\d{10})(?:-?(\d{3}))?", number)
+    match = re.fullmatch(r"([0-9]{10})(?:-?([0-9]{3}))?", number)
     if match is None:
         raise ValidationError(
             _("Enter the tax code: 10 digits, or 13 for a branch (for example 0101234567-001)."),
@@ -93,12 +93,12 @@ def validate_tax_code(value: str) -> str:
 def validate_phone(value: str) -> str:
     """A Vietnamese phone number: 0 and 9 or 10 digits, or +84 and 9 digits."""
     raw = value or ""
-    if re.search(r"[^\d\s.+()\-]", raw):
+    if re.search(r"[^0-9\s.+()\-]", raw):
         raise ValidationError(_("Enter a phone number such as 0912 345 678."), code="invalid_phone")
-    phone = "".join(ch for ch in raw if ch.isdigit() or ch == "+")
+    phone = "".join(ch for ch in raw if ch in "0123456789+")
     if phone.startswith("+84"):
         phone = "0" + phone[3:]
-    if not re.fullmatch(r"0\d{9,10}", phone):
+    if not re.fullmatch(r"0[0-9]{9,10}", phone):
         raise ValidationError(_("Enter a phone number such as 0912 345 678."), code="invalid_phone")
     return phone
 
@@ -106,7 +106,7 @@ def validate_phone(value: str) -> str:
 def validate_person_name(value: str) -> str:
     """A person's name: letters (any script, with diacritics), spaces, hyphens, apostrophes."""
     name = " ".join((value or "").split())
-    if any(ch.isdigit() for ch in name):
+    if any(ch.isdigit() for ch in name):  # any script's digit, superscripts too: not parsed
         raise ValidationError(_("A name cannot contain digits."), code="name_digits")
     if any(not (ch.isalpha() or ch in " -'.") for ch in name):
         raise ValidationError(

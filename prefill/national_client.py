@@ -28,8 +28,8 @@ from request_signing import sign_headers
 
 SERVICE = "population"
 CITIZEN_PATH = "/population/v1/citizens/{identification_number}"
-_ID_RE = re.compile(r"\d{12}")
-_ENTERPRISE_RE = re.compile(r"\d{10}|\d{13}")
+_ID_RE = re.compile(r"[0-9]{12}")
+_ENTERPRISE_RE = re.compile(r"[0-9]{10}|[0-9]{13}")
 _DOCUMENT_ID_RE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 

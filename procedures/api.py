@@ -201,7 +201,7 @@ class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [AllowAny]
     lookup_field = "code"
-    lookup_value_regex = r"\d\.\d{6}"
+    lookup_value_regex = r"[0-9]\.[0-9]{6}"
 
     def get_queryset(self):
         if self.action != "list":

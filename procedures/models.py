@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import AgencyKind, AgencyLevel
 
 procedure_code_validator = RegexValidator(
-    r"^\d\.\d{6}$", _("A procedure code looks like 1.001193.")
+    r"^[0-9]\.[0-9]{6}$", _("A procedure code looks like 1.001193.")
 )
 
 

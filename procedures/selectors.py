@@ -163,7 +163,7 @@ def _cache_key(kind: str, *parts: Any) -> str:
 
 #: A search returns at most this many procedures (nobody reads further; the page shows 20).
 MAX_MATCHES = 200
-_CODE = re.compile(r"\d\.\d{6}")
+_CODE = re.compile(r"[0-9]\.[0-9]{6}")
 
 
 def search_ranked_ids(query: str, *, engine: str | None = None) -> list[int] | None:

@@ -37,7 +37,7 @@ class CatalogueDataError(ValueError):
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 #: procedures/data/<code>-<slug>.json, one procedure each (other files, like schema.json, are not)
-DATA_FILE_NAME = re.compile(r"^\d\.\d{6}-[\w-]+\.json$")
+DATA_FILE_NAME = re.compile(r"^[0-9]\.[0-9]{6}-[\w-]+\.json$")
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.numbers import parse_int
+
 
 def answer_at(answers: dict[str, Any], path: str, *, step: str | None = None) -> Any:
     """The answer at "step.field[.key...]"; a bare "field" is read in `step`."""
@@ -14,8 +16,7 @@ def answer_at(answers: dict[str, Any], path: str, *, step: str | None = None) ->
     for part in parts:
         if isinstance(value, dict):
             value = value.get(part)
-        elif isinstance(value, list | tuple) and part.isdigit():
-            index = int(part)
+        elif isinstance(value, list | tuple) and (index := parse_int(part)) is not None:
             value = value[index] if index < len(value) else None
         else:
             value = getattr(value, part, None)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def date_text(value: Any) -> str:
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         value = dt.date.fromisoformat(value)
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")

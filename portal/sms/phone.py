@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 _SEPARATORS = re.compile(r"[\s.\-()/]")
-_MOBILE = re.compile(r"[35789]\d{8}")
+_MOBILE = re.compile(r"[35789][0-9]{8}")
 
 
 def normalise_vn_phone(value: str) -> str:

@@ -232,3 +232,18 @@ def test_official_signs_in_with_password_and_code_then_lands_on_the_dashboard(
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboards:home")
     assert client.get(reverse("dashboards:unit_national")).status_code == 200
+
+
+@pytest.mark.parametrize("procedure", ["²", "٣", "9" * 400, "-1", "0", "1.001193"])
+def test_a_malformed_procedure_filter_is_a_404_not_a_500(
+    signed_in, national_official, agency_hk, hanoi, procedure
+):
+    """Issue 15 finding 3: `?procedure=²` gave a 500 on every dashboard."""
+    client = signed_in(national_official)
+    for url in (
+        reverse("dashboards:unit_national"),
+        reverse("dashboards:unit", args=["province", hanoi.pk]),
+        reverse("dashboards:unit", args=["agency", agency_hk.pk]),
+    ):
+        response = client.get(url, {"procedure": procedure})
+        assert response.status_code == 404, (url, procedure)

@@ -369,3 +369,19 @@ def test_a_typed_but_unchosen_agency_is_not_silently_dropped(en, citizen_a, agen
     assert "Press Search and choose the agency, or clear this box." in html
     assert f'value="{agency_hk.pk}"' in html  # the agencies found are offered right away
     assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("agency", ["²", "٣", "9" * 400, "-1", "0"])
+def test_a_malformed_agency_number_is_a_choice_error_not_a_500(en, citizen_a, agency_hk, agency):
+    """Issue 15 finding 2: `'²'.isdigit()` is true and `int('²')` raised."""
+    en.force_login(citizen_a)
+    typed = {"kind": "staff", "title": "Cán bộ", "content": "Nội dung của tôi", "agency": agency}
+    response = en.post(reverse("feedback:complaint_new"), typed)
+    assert response.status_code == 400
+    assert "Nội dung của tôi" in response.content.decode()
+    searching = en.post(
+        reverse("feedback:complaint_new"), {**typed, "search": "1", "agency_query": "hoan kiem"}
+    )
+    assert searching.status_code == 200
+    assert f'value="{agency_hk.pk}"' in searching.content.decode()
+    assert not Complaint.objects.exists()
