@@ -124,7 +124,12 @@ class CallbackLog(models.Model):
     received_at = models.DateTimeField()
     reference = models.CharField(max_length=128, blank=True)
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
-    body = models.TextField(help_text=_("The body as received (truncated to 4,000 characters)."))
+    body = models.TextField(
+        help_text=_(
+            "The body as received: a signed one up to 4,000 characters, an unsigned one its "
+            "first 256 characters, its size and its SHA-256."
+        )
+    )
     signature = models.CharField(max_length=128, blank=True, db_index=True)
     verified = models.BooleanField(default=False)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)

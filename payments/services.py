@@ -357,6 +357,8 @@ class CallbackAnswer:
     status: int
     code: str
     message: str
+    #: False for a refusal before the signature held: nothing shows the platform sent it
+    signed: bool = True
 
     @property
     def body(self) -> dict[str, str]:
@@ -366,9 +368,9 @@ class CallbackAnswer:
 CONFIRMED = CallbackAnswer(200, "00", "confirmed")
 ALREADY = CallbackAnswer(200, "02", "already confirmed")
 REFUSALS = {
-    "malformed": CallbackAnswer(400, "99", "malformed message"),
-    "unknown_partner": CallbackAnswer(403, "97", "unknown partner"),
-    "bad_signature": CallbackAnswer(403, "97", "invalid signature"),
+    "malformed": CallbackAnswer(400, "99", "malformed message", signed=False),
+    "unknown_partner": CallbackAnswer(403, "97", "unknown partner", signed=False),
+    "bad_signature": CallbackAnswer(403, "97", "invalid signature", signed=False),
     "stale_timestamp": CallbackAnswer(400, "11", "stale send time"),
     "replayed": CallbackAnswer(409, "12", "replayed message"),
     "unknown_reference": CallbackAnswer(404, "01", "payment not found"),
@@ -400,7 +402,7 @@ def _log(
         received_at=timezone.now(),
         reference=reference,
         remote_addr=remote_addr or None,
-        body=_storable(body.decode("utf-8", errors="replace"))[:4000],
+        body=_kept_body(body, verified=verified),
         signature=str((message or {}).get("secure_hash", ""))[:128].lower() if verified else "",
         verified=verified,
         outcome=outcome,
@@ -418,6 +420,22 @@ def _log(
             reason=reason,
             details={"body_sha256": hashlib.sha256(body).hexdigest()},
         )
+
+
+#: what is kept of a body whose signature did not hold: anyone can post one, so never all of it
+UNSIGNED_BODY_KEPT = 256
+SIGNED_BODY_KEPT = 4000
+
+
+def _kept_body(body: bytes, *, verified: bool) -> str:
+    """A signed body up to 4,000 characters; of an unsigned one its start, size and hash."""
+    text = _storable(body.decode("utf-8", errors="replace"))
+    if verified:
+        return text[:SIGNED_BODY_KEPT]
+    if len(body) <= UNSIGNED_BODY_KEPT:
+        return text[:UNSIGNED_BODY_KEPT]
+    digest = hashlib.sha256(body).hexdigest()
+    return f"{text[:UNSIGNED_BODY_KEPT]}… [unsigned, {len(body)} bytes, sha256 {digest}]"
 
 
 def _storable(text: str) -> str:

@@ -4,6 +4,7 @@ officer's callback log. Views stay thin: selectors read, services write."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import cast
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import get_usage
 
 from dossiers import selectors as dossier_selectors
 from dossiers.backoffice import _officer_required
@@ -26,6 +28,13 @@ from . import selectors, services, signing
 from .client import PlatformRefused, PlatformUnavailable
 from .documents import payment_receipt_pdf
 from .states import PaymentState
+
+logger = logging.getLogger(__name__)
+TOO_MANY_UNSIGNED = services.CallbackAnswer(429, "98", "too many unsigned callbacks", signed=False)
+
+
+def _callback_address(group: str, request: HttpRequest) -> str:
+    return client_ip(request) or ""
 
 
 def _user(request: HttpRequest) -> User:
@@ -87,8 +96,32 @@ def payment_return(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def callback(request: HttpRequest) -> JsonResponse:
-    """The platform's server-to-server callback (IPN): signed, not a browser."""
-    answer = services.payment_callback(body=request.body, remote_addr=client_ip(request))
+    """The platform's server-to-server callback (IPN): signed, not a browser.
+
+    An address whose unsigned posts were refused PAYMENT_CALLBACK_UNSIGNED_RATE times is
+    answered 429 without reading or storing what it sends; signed callbacks never count."""
+    remote_addr = client_ip(request)
+    usage = get_usage(
+        request,
+        group="payment-callback-unsigned",
+        key=_callback_address,
+        rate=settings.PAYMENT_CALLBACK_UNSIGNED_RATE,
+    )
+    if usage is not None and usage["count"] >= usage["limit"]:
+        logger.warning("payment callback from %s throttled: too many unsigned posts", remote_addr)
+        response = JsonResponse(TOO_MANY_UNSIGNED.body, status=TOO_MANY_UNSIGNED.status)
+        response["Retry-After"] = str(max(1, usage["time_left"]))
+        response["Cache-Control"] = "no-store"
+        return response
+    answer = services.payment_callback(body=request.body, remote_addr=remote_addr)
+    if not answer.signed:
+        get_usage(
+            request,
+            group="payment-callback-unsigned",
+            key=_callback_address,
+            rate=settings.PAYMENT_CALLBACK_UNSIGNED_RATE,
+            increment=True,
+        )
     response = JsonResponse(answer.body, status=answer.status)
     response["Cache-Control"] = "no-store"
     return response

@@ -358,6 +358,8 @@ PAYMENT_PLATFORM_URL = env.str("PAYMENT_PLATFORM_URL", default=f"{NATIONAL_SERVI
 PAYMENT_PARTNER_CODE = env.str("PAYMENT_PARTNER_CODE", default="DVCQG")
 PAYMENT_SECRET = env.str("PAYMENT_SECRET", default=PORTAL_DEMO_SECRETS["PAYMENT_SECRET"])
 PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=5.0)
+#: unsigned posts to the callback refused per address before it answers 429 unread
+PAYMENT_CALLBACK_UNSIGNED_RATE = env.str("PAYMENT_CALLBACK_UNSIGNED_RATE", default="20/m")
 #: accepted age (either way) of the platform's signed times: callbacks, query answers
 PAYMENT_MAX_SKEW_SECONDS = env.int("PAYMENT_MAX_SKEW_SECONDS", default=600)
 #: a payment still pending after this long is reconciled by QUERY (beat task)

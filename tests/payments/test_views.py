@@ -214,3 +214,38 @@ def test_officer_sees_the_payment_and_the_callback_log(
     citizen = Client()
     citizen.force_login(dossier.applicant)
     assert citizen.get(log_url).status_code == 404
+
+
+def test_unsigned_posts_are_throttled_per_address_and_never_stored_in_full(
+    applicant, dossier, payment_settings, sink, settings
+):
+    """Issue 15 finding 6: 50 unsigned posts of 20 KB made 50 log rows of the whole body
+    and 50 audit rows. Now an address is answered 429, unread, once 20 were refused, what is
+    kept of an unsigned body is its start, size and hash, and the platform is never slowed."""
+    from payments.models import CallbackLog
+    from portal.models import AuditEvent
+
+    settings.PAYMENT_CALLBACK_UNSIGNED_RATE = "20/m"
+    attacker = Client(REMOTE_ADDR="198.51.100.66")
+    junk = json.dumps({"partner_code": "DVCQG", "padding": "x" * 20_000}).encode()
+    statuses = [
+        attacker.post(reverse("payments:callback"), data=junk, content_type="application/json")
+        for _ in range(50)
+    ]
+    assert [s.status_code for s in statuses] == [403] * 20 + [429] * 30
+    assert statuses[-1].json()["code"] == "98"
+    assert int(statuses[-1]["Retry-After"]) >= 1
+    assert CallbackLog.objects.count() == 20
+    assert AuditEvent.objects.filter(action="payment.callback_refused").count() == 20
+    kept = CallbackLog.objects.values_list("body", flat=True)
+    assert all(len(body) < 400 and f"{len(junk)} bytes, sha256 " in body for body in kept)
+    # the platform, from its own address, is not throttled, and its signed body is kept whole
+    payment = start_and_pay(applicant, dossier, sink)
+    answer = Client(REMOTE_ADDR="203.0.113.10").post(
+        reverse("payments:callback"), data=sink.wait(1)[0]["body"], content_type="application/json"
+    )
+    assert answer.json()["code"] == "00"
+    accepted = CallbackLog.objects.get(outcome="accepted")
+    assert accepted.body == sink.wait(1)[0]["body"].decode()
+    payment.refresh_from_db()
+    assert payment.state == PaymentState.PAID
