@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from portal.audit import audit_record
 from portal.otp import IsVerifiedOfficer
 
-from . import selectors
+from . import selectors, tracking
 from .labels import action_label
 from .models import Dossier, DossierEvent
 from .states.business import Status
@@ -77,7 +77,8 @@ class TrackingView(APIView):
     authentication_classes: list = []
 
     @extend_schema(
-        request=TrackingRequestSerializer, responses={200: PublicDossierSerializer, 404: None}
+        request=TrackingRequestSerializer,
+        responses={200: PublicDossierSerializer, 404: None, 429: None},
     )
     @method_decorator(
         ratelimit(
@@ -92,9 +93,18 @@ class TrackingView(APIView):
         serializer = TrackingRequestSerializer(data=request.data)
         if not serializer.is_valid():
             return Response({"detail": "not found"}, status=status.HTTP_404_NOT_FOUND)
-        dossier = selectors.dossier_public_lookup(
-            code=serializer.validated_data["code"], id_last4=serializer.validated_data["id_last4"]
+        lookup = tracking.public_lookup(
+            request,
+            code=serializer.validated_data["code"],
+            id_last4=serializer.validated_data["id_last4"],
         )
+        if lookup.locked:
+            return Response(
+                {"detail": "too many wrong answers for this code"},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(lookup.retry_after)},
+            )
+        dossier = lookup.dossier
         if dossier is None:
             return Response({"detail": "not found"}, status=status.HTTP_404_NOT_FOUND)
         return Response(PublicDossierSerializer(dossier).data)

@@ -11,7 +11,7 @@ from django_ratelimit.decorators import ratelimit
 from feedback.forms import RatingForm
 from procedures.selectors import catalogue_revision
 
-from . import selectors
+from . import selectors, tracking
 from .documents import receipt_pdf
 from .forms import TrackingForm
 from .labels import action_label
@@ -110,23 +110,30 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 def track(request):
     """Public tracking by code and the last four digits: no personal data, no oracle."""
     form = TrackingForm(request.POST or None)
-    dossier = None
-    not_found = False
+    lookup = tracking.Lookup(None)
     if request.method == "POST" and form.is_valid():
-        dossier = selectors.dossier_public_lookup(
-            code=form.cleaned_data["code"], id_last4=form.cleaned_data["id_last4"]
+        lookup = tracking.public_lookup(
+            request, code=form.cleaned_data["code"], id_last4=form.cleaned_data["id_last4"]
         )
-        not_found = dossier is None
-    return render(
+    dossier = lookup.dossier
+    response = render(
         request,
         "dossiers/track.html",
         {
             "form": form,
             "dossier": dossier,
             "timeline": _timeline(dossier) if dossier else [],
-            "not_found": not_found,
+            "not_found": form.is_bound
+            and form.is_valid()
+            and dossier is None
+            and not lookup.locked,
+            "locked": lookup.locked,
         },
+        status=429 if lookup.locked else 200,
     )
+    if lookup.locked:
+        response["Retry-After"] = str(lookup.retry_after)
+    return response
 
 
 def verify(request, token):

@@ -194,3 +194,11 @@ def test_the_demo_settings_keep_their_defaults():
     from portal.checks import unsafe_secrets
 
     assert unsafe_secrets() == []
+
+
+@pytest.mark.django_db
+def test_every_response_carries_a_permissions_policy(client):
+    """Issue 15 finding 8: no Permissions-Policy header."""
+    policy = client.get("/").headers["Permissions-Policy"]
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert f"{feature}=()" in policy

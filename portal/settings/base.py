@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -293,6 +294,8 @@ SESSION_COOKIE_AGE = 8 * 3600
 
 RATELIMIT_VIEW = "portal.views.ratelimited"
 PUBLIC_TRACKING_RATE = env.str("PUBLIC_TRACKING_RATE", default="10/m")
+#: wrong last-4 answers for one dossier code, from any address, before it is locked
+PUBLIC_TRACKING_CODE_RATE = env.str("PUBLIC_TRACKING_CODE_RATE", default="10/h")
 
 LOGGING = {
     "version": 1,
@@ -308,6 +311,33 @@ PORTAL_WORKING_HOURS = [("07:00", "11:30"), ("13:30", "17:00")]
 
 # --- Officer sign-in: second factor (django-otp, TOTP) and lockout (django-axes) -------------
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
+#: Permissions-Policy: no page of the portal uses a powerful browser feature (a phone's camera
+#: for a document goes through the file input, which needs none of them)
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "django_otp.middleware.OTPMiddleware",

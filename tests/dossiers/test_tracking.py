@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,52 @@ def test_tracking_is_rate_limited(client, dossier, settings):
         content_type="application/json",
     )
     assert api.status_code == 429
+
+
+def test_tracking_is_limited_per_code_whatever_the_address(client, dossier, settings):
+    """Issue 15 finding 8: the limit was per address only (10,000 suffixes of one code are
+    100 addresses for 10 minutes). Wrong answers are now counted per code too."""
+    settings.PUBLIC_TRACKING_RATE = "1000/m"
+    settings.PUBLIC_TRACKING_CODE_RATE = "5/h"
+    right = dossier.applicant_personal_id[-4:]
+    wrong = [f"{n:04d}" for n in range(20) if f"{n:04d}" != right][:5]
+    for n, suffix in enumerate(wrong):
+        guesser = Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
+        page = guesser.post(reverse("dossiers:track"), {"code": dossier.code, "id_last4": suffix})
+        assert page.status_code == 200
+        assert 'id="nf-title"' in page.content.decode()  # "No dossier matches"
+    # the sixth address, even with the right digits, learns nothing until the window ends
+    locked = Client(REMOTE_ADDR="198.51.100.77").post(
+        reverse("dossiers:track"), {"code": dossier.code, "id_last4": right}
+    )
+    assert locked.status_code == 429
+    assert int(locked["Retry-After"]) >= 1
+    html = locked.content.decode()
+    assert 'id="locked-title"' in html and 'id="nf-title"' not in html
+    assert dossier.applicant_name not in html
+    api = Client(REMOTE_ADDR="198.51.100.78").post(
+        "/api/tracking/", {"code": dossier.code, "id_last4": right}, content_type="application/json"
+    )
+    assert api.status_code == 429
+    # another code is not affected, and a code that does not exist is counted the same way
+    # (the lock tells nothing about which codes exist)
+    for n in range(5):
+        Client(REMOTE_ADDR=f"198.51.100.{n + 1}").post(
+            reverse("dossiers:track"), {"code": "H99.99-261203-9999", "id_last4": f"{n:04d}"}
+        )
+    assert (
+        Client()
+        .post(reverse("dossiers:track"), {"code": "H99.99-261203-9999", "id_last4": "0000"})
+        .status_code
+        == 429
+    )
+
+
+def test_a_right_answer_is_not_counted(client, dossier, settings):
+    settings.PUBLIC_TRACKING_RATE = "1000/m"
+    settings.PUBLIC_TRACKING_CODE_RATE = "2/h"
+    right = dossier.applicant_personal_id[-4:]
+    for _ in range(5):
+        page = client.post(reverse("dossiers:track"), {"code": dossier.code, "id_last4": right})
+        assert page.status_code == 200
+        assert dossier.code in page.content.decode()
