@@ -204,6 +204,12 @@ def logout_view(request):
     return redirect("portal:home")
 
 
+def csrf_failure(request, reason=""):
+    """A form sent without its token (an expired session, a page kept open overnight): the
+    portal's 403 page, which says how to send it again, not Django's English one."""
+    return render(request, "403.html", status=403)
+
+
 def ratelimited(request, exception=None):
     return render(request, "portal/ratelimited.html", status=429)
 
