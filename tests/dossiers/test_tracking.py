@@ -117,7 +117,8 @@ def test_tracking_is_limited_per_code_whatever_the_address(client, dossier, sett
     assert locked.status_code == 429
     assert int(locked["Retry-After"]) >= 1
     html = locked.content.decode()
-    assert 'id="locked-title"' in html and 'id="nf-title"' not in html
+    assert 'id="locked-title"' in html
+    assert 'id="nf-title"' not in html
     assert dossier.applicant_name not in html
     api = Client(REMOTE_ADDR="198.51.100.78").post(
         "/api/tracking/", {"code": dossier.code, "id_last4": right}, content_type="application/json"
