@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import secrets
 import time
 from typing import Any
@@ -35,6 +36,10 @@ CLAIMS_SUPPORTED = [
     *("account_type", "personal_id", "name", "birthdate", "tech_id", "loa"),
     *("email", "phone_number"),
 ]
+
+#: RFC 7636: the methods, and the form of a verifier (4.1) and so of a challenge (4.2)
+PKCE_METHODS = ("S256", "plain")
+PKCE_FORM = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 
 _used_codes = NonceCache(ttl_seconds=CONFIG.sso_code_ttl + 60)
 
@@ -107,7 +112,7 @@ def discovery(request: HttpRequest) -> JsonResponse:
             "id_token_signing_alg_values_supported": [keys.ALGORITHM],
             "scopes_supported": ["openid", "profile", "email", "phone"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "code_challenge_methods_supported": ["S256", "plain"],
+            "code_challenge_methods_supported": list(PKCE_METHODS),
             "claims_supported": CLAIMS_SUPPORTED,
         }
     )
@@ -149,12 +154,21 @@ def authorize(request: HttpRequest) -> HttpResponse:
                 {"error": "invalid_scope", "error_description": "openid required", "state": state},
             )
         )
-    challenge = params.get("code_challenge", "")
-    method = params.get("code_challenge_method", "plain" if challenge else "")
-    if method and method not in {"S256", "plain"}:
-        return HttpResponseRedirect(
-            _with_params(redirect_uri, {"error": "invalid_request", "state": state})
-        )
+    challenge = params.get("code_challenge")
+    method = params.get("code_challenge_method")
+    if challenge is not None or method is not None:
+        method = method or "plain"  # RFC 7636, 4.3: plain unless the client says otherwise
+        if method not in PKCE_METHODS or not PKCE_FORM.fullmatch(challenge or ""):
+            return HttpResponseRedirect(
+                _with_params(
+                    redirect_uri,
+                    {
+                        "error": "invalid_request",
+                        "error_description": "invalid code_challenge or code_challenge_method",
+                        "state": state,
+                    },
+                )
+            )
     login_request = signing.dumps(
         {
             "client_id": client.client_id,
@@ -162,8 +176,8 @@ def authorize(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "state": state,
             "nonce": params.get("nonce", ""),
-            "code_challenge": challenge,
-            "code_challenge_method": method,
+            "code_challenge": challenge or "",
+            "code_challenge_method": method or "",
         },
         salt=LOGIN_SALT,
         compress=True,
@@ -243,14 +257,17 @@ def _authenticate_client(request: HttpRequest) -> SsoClient | JsonResponse:
     return client
 
 
-def _pkce_ok(code: dict[str, Any], verifier: str) -> bool:
+def _pkce_ok(code: dict[str, Any], verifier: str | None) -> bool:
+    """RFC 7636, 4.6: the verifier (of the form of 4.1) transformed by the method of the
+    authorization request is its challenge. Without a challenge there must be no verifier
+    either (a PKCE downgrade, RFC 9700 2.1.1)."""
     challenge = code.get("code_challenge") or ""
     if not challenge:
-        return True
-    if not verifier:
+        return verifier is None
+    if verifier is None or not PKCE_FORM.fullmatch(verifier):
         return False
     if code.get("code_challenge_method") == "S256":
-        digest = hashlib.sha256(verifier.encode()).digest()
+        digest = hashlib.sha256(verifier.encode("ascii")).digest()
         computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     else:
         computed = verifier
@@ -309,7 +326,7 @@ def token(request: HttpRequest) -> JsonResponse:
         return _oauth_error("invalid_grant", "code issued to another client")
     if request.POST.get("redirect_uri") != code["redirect_uri"]:
         return _oauth_error("invalid_grant", "redirect_uri does not match")
-    if not _pkce_ok(code, request.POST.get("code_verifier", "")):
+    if not _pkce_ok(code, request.POST.get("code_verifier")):
         return _oauth_error("invalid_grant", "PKCE verification failed")
     person = people.by_sub(code["sub"])
     if person is None:

@@ -370,18 +370,105 @@ def test_unsupported_grant_type(national_services):
     assert response.json()["error"] == "unsupported_grant_type"
 
 
+# --- PKCE (RFC 7636) ---------------------------------------------------------------------------
+
+# RFC 7636, appendix B
+RFC_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+RFC_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+
+def s256(verifier):
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def pkce_code(services, challenge=RFC_CHALLENGE, method="S256"):
+    return get_code(services, code_challenge=challenge, code_challenge_method=method)
+
+
 def test_pkce_s256(national_services):
-    verifier = "v" * 50
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    params = {"code_challenge": challenge.rstrip(b"=").decode(), "code_challenge_method": "S256"}
-    wrong = exchange(
-        national_services, get_code(national_services, **params), code_verifier="w" * 50
-    )
+    assert s256(RFC_VERIFIER) == RFC_CHALLENGE
+    wrong = exchange(national_services, pkce_code(national_services), code_verifier="w" * 50)
     assert wrong.status_code == 400
-    right = exchange(
-        national_services, get_code(national_services, **params), code_verifier=verifier
+    assert wrong.json()["error"] == "invalid_grant"
+    right = exchange(national_services, pkce_code(national_services), code_verifier=RFC_VERIFIER)
+    assert right.status_code == 200, right.text
+
+
+def test_pkce_plain_and_plain_is_the_default_method(national_services):
+    verifier = "p" * 43
+    code = pkce_code(national_services, challenge=verifier, method="plain")
+    assert exchange(national_services, code, code_verifier="q" * 43).status_code == 400
+    assert exchange(national_services, code, code_verifier=verifier).status_code == 200
+    code = pkce_code(national_services, challenge=verifier, method=None)
+    assert exchange(national_services, code, code_verifier=s256(verifier)).status_code == 400
+    assert exchange(national_services, code, code_verifier=verifier).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "verifier",
+    [None, "", RFC_VERIFIER[:-1], RFC_VERIFIER + "x", RFC_CHALLENGE],
+    ids=["missing", "empty", "shorter", "longer", "the challenge itself"],
+)
+def test_pkce_missing_or_wrong_verifier_is_invalid_grant(national_services, verifier):
+    extra = {} if verifier is None else {"code_verifier": verifier}
+    response = exchange(national_services, pkce_code(national_services), **extra)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize(
+    "verifier",
+    ["a" * 42, "a" * 129, "a" * 42 + "+", "a" * 42 + " ", "a" * 42 + "é"],
+    ids=["42 characters", "129 characters", "plus sign", "space", "non-ASCII"],
+)
+def test_pkce_verifier_of_another_form_than_rfc_7636_is_invalid_grant(national_services, verifier):
+    """43 to 128 characters of [A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~" (section 4.1),
+    even when its S256 hash is the challenge."""
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    code = pkce_code(national_services, challenge=challenge.rstrip(b"=").decode())
+    response = exchange(national_services, code, code_verifier=verifier)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_pkce_verifier_without_a_challenge_is_invalid_grant(national_services):
+    """A verifier for a code requested without a challenge: a PKCE downgrade (RFC 9700, 2.1.1)."""
+    response = exchange(national_services, get_code(national_services), code_verifier=RFC_VERIFIER)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize(
+    ("challenge", "method"),
+    [
+        (RFC_CHALLENGE, "S512"),
+        (RFC_CHALLENGE, "s256"),
+        ("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw", "S256"),
+        (RFC_CHALLENGE.replace("-", "+"), "S256"),
+        ("x" * 129, "plain"),
+        ("", "S256"),
+    ],
+    ids=["unknown method", "lower-case method", "too short", "not base64url", "too long", "empty"],
+)
+def test_malformed_pkce_challenge_is_redirected_with_invalid_request(
+    national_services, challenge, method
+):
+    response = requests.get(
+        f"{national_services.issuer}/authorize",
+        params={
+            **authorize_params(national_services),
+            "code_challenge": challenge,
+            "code_challenge_method": method,
+        },
+        allow_redirects=False,
+        timeout=5,
     )
-    assert right.status_code == 200
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert query["error"] == ["invalid_request"]
+    assert query["state"] == ["state-123"]
+    assert "code" not in query
 
 
 # --- Userinfo -------------------------------------------------------------------------------
