@@ -7,6 +7,9 @@ Fixtures:
 - `national_services_factory`: `start(**env)` another server, e.g. with fault injection
   (`start(NATIONAL_MOCKS_DOWN="population")`); stopped at the end of the test.
 - `start_national_mocks(tmp_dir, **env)`: the context manager behind them.
+
+`NationalServices.mint_id_token(claims)` signs an ID token with the SSO's own key (its PEM
+file), to hand the portal tokens the SSO would never issue (expired, without `exp`...).
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from tests.plugins import clock_shift
 
@@ -50,6 +56,17 @@ class NationalServices:
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def sso_signing_key(self) -> RSAKey:
+        """The SSO's private key (asking for the JWKS first makes the SSO create it)."""
+        requests.get(f"{self.issuer}/jwks", timeout=5).raise_for_status()
+        return RSAKey.import_key(Path(self.env["NATIONAL_MOCKS_SSO_KEY_FILE"]).read_bytes())
+
+    def mint_id_token(self, claims: dict[str, Any], **header: Any) -> str:
+        """An RS256 token signed with the SSO's key and `kid`, with exactly these claims."""
+        key = self.sso_signing_key()
+        header = {"alg": "RS256", "typ": "JWT", "kid": key.thumbprint(), **header}
+        return jwt.encode(header, claims, key, algorithms=[header["alg"]])
 
 
 def free_port() -> int:
