@@ -175,6 +175,8 @@ OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default=f"{OIDC_OP_ISSU
 OIDC_USE_NONCE = True
 OIDC_TIMEOUT = 5
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+# refused sign-ins are logged, audited and end on LOGIN_REDIRECT_URL_FAILURE (portal/auth.py)
+OIDC_CALLBACK_CLASS = "portal.auth.CitizenOIDCCallbackView"
 LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
 OIDC_STORE_ID_TOKEN = False
 
