@@ -1,7 +1,9 @@
 """Citizen sign-in through the national SSO (OpenID Connect, authorization-code flow).
 
-mozilla-django-oidc runs the flow and verifies the RS256 ID token against the provider's
-JWKS; this backend maps the national claims onto our account.
+mozilla-django-oidc runs the flow; this backend verifies the RS256 ID token with PyJWT (the
+library's own dependency) as OpenID Connect Core 3.1.3.7 asks: signature from the provider's
+JWKS, issuer, audience, authorized party, `exp` and `iat` required and checked with a small clock
+skew, nonce. It maps the national claims onto our account.
 
 Whatever goes wrong between the SSO's redirect and the signed-in page (a refused code, an ID
 token we do not accept, an SSO that is down, slow or answers nonsense, claims no account may
@@ -32,6 +34,9 @@ from .models import AccountType
 from .otp import client_ip
 
 logger = logging.getLogger(__name__)
+
+#: claims an ID token must carry (OpenID Connect Core 2)
+REQUIRED_ID_TOKEN_CLAIMS = ["iss", "sub", "aud", "exp", "iat"]
 
 #: the userinfo answer as the account can take it (types and lengths of portal.User's fields)
 USERINFO_SCHEMA = {
@@ -117,20 +122,45 @@ class CitizenOIDCBackend(OIDCAuthenticationBackend):
                     "sso_answer_invalid", f"unusable key: {exc}", endpoint="jwks"
                 ) from exc
 
+    def get_payload_data(self, token: str, key: Any) -> dict[str, Any]:
+        """Signature and claims by PyJWT: never an unsigned token (the library's
+        OIDC_ALLOW_UNSECURED_JWT is not read), `exp`/`iat`/`nbf` with the clock skew."""
+        return jwt.decode(
+            token,
+            key,
+            algorithms=[self.OIDC_RP_SIGN_ALGO],
+            audience=self.OIDC_RP_CLIENT_ID,
+            issuer=self.get_settings("OIDC_OP_ISSUER"),
+            leeway=self.get_settings("OIDC_CLOCK_SKEW_SECONDS", 60),
+            options={"require": REQUIRED_ID_TOKEN_CLAIMS},
+        )
+
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
-        """Also check the issuer and the audience, which the library leaves unchecked."""
         try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") != self.OIDC_RP_SIGN_ALGO or not isinstance(
+                header.get("kid"), str
+            ):
+                raise SignInRefused(
+                    "id_token_invalid",
+                    f"header alg={header.get('alg')!r} kid={header.get('kid')!r}",
+                )
             payload = super().verify_token(token, **kwargs)
-            audience = payload.get("aud")
-            audiences = audience if isinstance(audience, list) else [audience]
-            if self.OIDC_RP_CLIENT_ID not in audiences:
-                raise SuspiciousOperation("ID token audience is not this portal")
-            issuer = self.get_settings("OIDC_OP_ISSUER", None)
-            if issuer and payload.get("iss") != issuer:
-                raise SuspiciousOperation("ID token issuer is not the national SSO")
-        except (jwt.PyJWTError, SuspiciousOperation) as exc:  # expired, bad signature...
+        except (jwt.PyJWTError, SuspiciousOperation) as exc:  # signature, claims, nonce...
             raise SignInRefused("id_token_invalid", str(exc)) from exc
+        self._check_authorized_party(payload)
         return payload
+
+    def _check_authorized_party(self, payload: dict[str, Any]) -> None:
+        """OpenID Connect Core 3.1.3.7, 4 and 5: with several audiences `azp` must be there;
+        when it is there it must be this portal."""
+        audience = payload["aud"]
+        several = isinstance(audience, list) and len(audience) > 1
+        azp = payload.get("azp")
+        if several and azp is None:
+            raise SignInRefused("id_token_invalid", "several audiences and no azp")
+        if azp is not None and azp != self.OIDC_RP_CLIENT_ID:
+            raise SignInRefused("id_token_invalid", f"azp {azp!r} is not this portal")
 
     def get_userinfo(self, access_token: str, id_token: str, payload: dict[str, Any]):
         with _calling_the_sso("userinfo"):

@@ -174,6 +174,8 @@ OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default=f"{OIDC_OP_ISSU
 OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default=f"{OIDC_OP_ISSUER}/jwks")
 OIDC_USE_NONCE = True
 OIDC_TIMEOUT = 5
+# ID tokens issued up to this many seconds "in the future" (or expired this long ago) pass
+OIDC_CLOCK_SKEW_SECONDS = env.int("OIDC_CLOCK_SKEW_SECONDS", default=60)
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 # refused sign-ins are logged, audited and end on LOGIN_REDIRECT_URL_FAILURE (portal/auth.py)
 OIDC_CALLBACK_CLASS = "portal.auth.CitizenOIDCCallbackView"

@@ -25,7 +25,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.urls import reverse
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import OctKey, RSAKey
 
 from national_mocks import people
 from portal.auth import CitizenOIDCBackend
@@ -243,6 +243,7 @@ def callback_with_id_token(client, services: NationalServices, make_token):
 
 ACCEPTED = {
     "as the SSO signs it": {},
+    "issued within the clock skew": {"iat": 30},
     "several audiences, we are the authorized party": {
         "aud": ["national-portal", "tax-portal"],
         "azp": "national-portal",
@@ -259,10 +260,19 @@ def test_id_token_accepted(client, sso, changes):
 
 
 REFUSED_CLAIMS = {
+    "without exp": {"exp": DROP},
     "expired": {"iat": -700, "exp": -100},
+    "without iat": {"iat": DROP},
     "issued in the future": {"iat": 600, "exp": 1200},
+    "several audiences without azp": {"aud": ["national-portal", "tax-portal"]},
+    "azp of another client": {"azp": "tax-portal"},
+    "several audiences, azp of another client": {
+        "aud": ["national-portal", "tax-portal"],
+        "azp": "tax-portal",
+    },
     "for another client": {"aud": "tax-portal"},
     "from another issuer": {"iss": "https://sso.example.net"},
+    "without sub": {"sub": DROP},
     "another nonce": {"nonce": "not-the-nonce"},
 }
 
@@ -275,9 +285,18 @@ def test_id_token_refused(client, sso, caplog, changes):
     assert_refused(client, response, caplog, "id_token_invalid")
 
 
+def _alg_none(sso):
+    return lambda nonce: unsigned_token(claims_for(sso, nonce))
+
+
 def _alg_none_with_kid(sso):
     kid = sso.sso_signing_key().thumbprint()
     return lambda nonce: unsigned_token(claims_for(sso, nonce), kid=kid)
+
+
+def _hs256_with_the_client_secret(sso):
+    key = OctKey.import_key(sso.sso_client_secret)
+    return lambda nonce: jwt.encode({"alg": "HS256"}, claims_for(sso, nonce), key)
 
 
 def _another_key(sso):
@@ -286,9 +305,17 @@ def _another_key(sso):
     return lambda nonce: jwt.encode({"alg": "RS256", "kid": kid}, claims_for(sso, nonce), key)
 
 
+def _without_kid(sso):
+    key = sso.sso_signing_key()
+    return lambda nonce: jwt.encode({"alg": "RS256"}, claims_for(sso, nonce), key)
+
+
 REFUSED_TOKENS = {
+    "alg none": _alg_none,
     "alg none with the SSO's kid": _alg_none_with_kid,
+    "HS256 signed with the client secret": _hs256_with_the_client_secret,
     "signed by another key": _another_key,
+    "without kid": _without_kid,
     "not a JWT": lambda sso: lambda nonce: "not-a-jwt",
     "missing": lambda sso: lambda nonce: None,
 }
@@ -297,6 +324,14 @@ REFUSED_TOKENS = {
 @pytest.mark.parametrize("make", REFUSED_TOKENS.values(), ids=REFUSED_TOKENS.keys())
 def test_malformed_id_token_refused(client, sso, caplog, make):
     response = callback_with_id_token(client, sso, make(sso))
+    assert_refused(client, response, caplog, "id_token_invalid")
+
+
+def test_clock_skew_comes_from_the_settings(client, sso, national_settings, caplog):
+    national_settings.OIDC_CLOCK_SKEW_SECONDS = 5
+    response = callback_with_id_token(
+        client, sso, lambda nonce: sso.mint_id_token(claims_for(sso, nonce, iat=30))
+    )
     assert_refused(client, response, caplog, "id_token_invalid")
 
 
@@ -407,6 +442,7 @@ def _lan_userinfo(**changes: Any) -> dict[str, Any]:
 
 
 USERINFO_ANSWERS = {
+    "without sub": {"sub": DROP},
     "another subject": {"sub": "someone-else"},
     "account type as text": {"account_type": "1"},
     "account type null": {"account_type": None},
