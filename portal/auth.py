@@ -1,4 +1,5 @@
-"""Citizen sign-in through the national SSO (OpenID Connect, authorization-code flow).
+"""Citizen sign-in through the national SSO (OpenID Connect, authorization-code flow with
+PKCE).
 
 mozilla-django-oidc runs the flow; this backend verifies the RS256 ID token with PyJWT (the
 library's own dependency) as OpenID Connect Core 3.1.3.7 asks: signature from the provider's

@@ -7,6 +7,7 @@ uses PKCE (S256) and the SSO checks the verifier."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import re
@@ -192,6 +193,30 @@ def test_cancelling_at_the_sso_is_not_a_refusal(client, sso):
     )
     assert response["Location"] == FAILURE_URL
     assert not AuditEvent.objects.filter(action=FAILED_ACTION).exists()
+
+
+# --- PKCE ----------------------------------------------------------------------------------------
+
+
+def test_the_portal_sends_an_s256_pkce_challenge(client, sso):
+    authorization = start(client)
+    assert authorization["code_challenge_method"] == "S256"
+    verifier = client.session["oidc_states"][authorization["state"]]["code_verifier"]
+    assert 43 <= len(verifier) <= 128
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    assert authorization["code_challenge"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    assert_signed_in(client, client.get(choose_at_sso(sso, authorization["url"])))
+
+
+def test_a_wrong_pkce_verifier_is_refused_by_the_sso(client, sso, caplog):
+    authorization = start(client)
+    callback = choose_at_sso(sso, authorization["url"])
+    session = client.session
+    assert session["oidc_states"][authorization["state"]]["code_verifier"]
+    session["oidc_states"][authorization["state"]]["code_verifier"] = "w" * 64
+    session.save()
+    event = assert_refused(client, client.get(callback), caplog, "code_refused")
+    assert event.details["error"] == "invalid_grant"
 
 
 # --- The ID token --------------------------------------------------------------------------------
