@@ -242,6 +242,12 @@ class CitizenOIDCBackend(OIDCAuthenticationBackend):
         audit_record(actor=user, action="account.create_from_sso", obj=user)
         return user
 
+    def get_user(self, user_id: Any):
+        """The signed-in citizen of a session, unless the account was deactivated since:
+        the library's own lookup lets a deactivated account stay signed in."""
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     @transaction.atomic
     def update_user(self, user, claims: dict[str, Any]):
         self._apply_claims(user, claims)

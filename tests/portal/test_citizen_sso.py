@@ -120,6 +120,15 @@ def test_sign_in_works(client, sso):
     assert_signed_in(client, sign_in(client, sso))
 
 
+def test_a_deactivated_account_is_signed_out_at_its_next_request(client, sso):
+    assert_signed_in(client, sign_in(client, sso))
+    assert client.get(reverse("dossiers:mine")).status_code == 200
+    User.objects.filter(personal_id=LAN_PID).update(is_active=False)
+    page = client.get(reverse("dossiers:mine"))
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("portal:login"))
+
+
 def test_an_already_redeemed_code_ends_on_the_failure_page(client, sso, caplog):
     authorization = start(client)
     callback = choose_at_sso(sso, authorization["url"])
