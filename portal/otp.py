@@ -141,7 +141,15 @@ def enrolment_confirm(*, request: HttpRequest, device: TOTPDevice) -> None:
 
 
 def client_ip(request: HttpRequest) -> str | None:
+    """The client's address as the deployment says to read it (AXES_IPWARE_*: behind a
+    proxy, its header and how many proxies to skip); REMOTE_ADDR by default."""
     return get_client_ip_address(request) or None
+
+
+def ratelimit_ip(request: HttpRequest) -> str:
+    """The same address for django-ratelimit's "ip" keys (RATELIMIT_IP_META_KEY), so every
+    per-address limit counts clients, not the proxy in front of them."""
+    return client_ip(request) or request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104
 
 
 def is_locked_out(request: HttpRequest, username: str) -> bool:

@@ -359,9 +359,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_CALLABLE = "portal.otp.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]  # never store the codes
 # The client address is REMOTE_ADDR unless the deployment says which proxy header to trust.
+# Behind a proxy: AXES_IPWARE_META_PRECEDENCE_ORDER=HTTP_X_FORWARDED_FOR,REMOTE_ADDR and the
+# number of proxies (or their addresses) that append to it. Lockouts, rate limits and audit
+# rows all read the client's address this way (portal.otp.client_ip).
 AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
     "AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"]
 )
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+AXES_IPWARE_PROXY_TRUSTED_IPS = env.list("AXES_IPWARE_PROXY_TRUSTED_IPS", default=None)
+RATELIMIT_IP_META_KEY = "portal.otp.ratelimit_ip"
 
 # --- Notifications: SMS (portal.sms) and the unread count in the navigation ----------------
 # The demo writes each SMS as a file in var/sms/, like the e-mails in var/mail/; a real

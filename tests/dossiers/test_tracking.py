@@ -146,3 +146,23 @@ def test_a_right_answer_is_not_counted(client, dossier, settings):
         page = client.post(reverse("dossiers:track"), {"code": dossier.code, "id_last4": right})
         assert page.status_code == 200
         assert dossier.code in page.content.decode()
+
+
+def test_behind_a_proxy_each_client_has_its_own_address_limit(dossier, settings):
+    """ASVS 15.3.4 (docs/security.md): behind the TLS proxy every client had the proxy's
+    address, so one guesser used up everyone's tracking limit."""
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.PUBLIC_TRACKING_RATE = "2/m"
+    settings.PUBLIC_TRACKING_CODE_RATE = "1000/h"
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+
+    def post(client_address: str) -> int:
+        return (
+            Client(**proxy, HTTP_X_FORWARDED_FOR=f"{client_address}, 10.0.0.1")
+            .post(reverse("dossiers:track"), {"code": dossier.code, "id_last4": "0000"})
+            .status_code
+        )
+
+    assert [post("198.51.100.1") for _ in range(3)] == [200, 200, 429]
+    assert post("198.51.100.2") == 200  # another citizen behind the same proxy
