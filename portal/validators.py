@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 
 import filetype
 from django.conf import settings
@@ -62,7 +63,155 @@ def validate_upload(uploaded) -> str:
             _("The file must be a PDF, JPEG or PNG. This file is another type."),
             code="file_type",
         )
+    uploaded.seek(0)
+    content = uploaded.read()
+    uploaded.seek(0)
+    if mime == "application/pdf":
+        _check_pdf(content)
+    elif IMAGE_MARKUP.search(content):
+        raise ValidationError(
+            _(
+                "This image also contains web page code, which the portal does not accept. "
+                "Save or scan the image again, then upload the new file."
+            ),
+            code="image_markup",
+        )
     return mime
+
+
+# --- Active content in PDFs ------------------------------------------------------------------
+#
+# The bytes are scanned for the names of the dictionary entries that make a PDF do something
+# by itself (no PDF library: a parser that builds the document as a viewer does can be led
+# elsewhere than the viewer by a malformed file; the bytes are what the viewer gets).
+# Names may be written with #xx escapes (/J#61vaScript): they are decoded before comparing.
+# Objects may hide in compressed object streams: every Flate stream is inflated and scanned.
+#
+# Long names (JavaScript, Launch, ...) are looked for everywhere, inside stream data too: a
+# chance match in 5 MB of image data is practically impossible. The two-letter /JS and /AA
+# would match random image or font data now and then, so they are looked for only in the
+# PDF's structure (outside stream data) and in object streams. A JavaScript action also
+# names its type, /S /JavaScript, which is looked for everywhere.
+#
+# /OpenAction alone is not refused: scanners use it to open the first page at a zoom level;
+# an open action that runs a script is a /JavaScript (or /Launch) action and is refused.
+
+PDF_ACTIVE_NAMES = frozenset(
+    {"JavaScript", "Launch", "EmbeddedFile", "EmbeddedFiles", "RichMedia", "XFA"}
+)
+PDF_ACTIVE_SHORT_NAMES = frozenset({"JS", "AA"})
+#: How much inflated stream data one PDF may produce while it is checked (a zip bomb is
+#: refused as a file that cannot be checked).
+PDF_INFLATE_LIMIT = 128 * 1024 * 1024
+
+_DELIMITERS = rb"\x00\t\n\x0c\r ()<>\[\]{}/%"
+_NAME = re.compile(rb"/([^" + _DELIMITERS + rb"]+)")
+_ESCAPED_NAME = re.compile(rb"/([^" + _DELIMITERS + rb"]*#[0-9A-Fa-f]{2}[^" + _DELIMITERS + rb"]*)")
+_STREAM = re.compile(rb">>[\x00\t\n\x0c\r ]*stream(?:\r\n|\r|\n)")
+IMAGE_MARKUP = re.compile(
+    rb"<\s*(?:script|html|!doctype|body|iframe|svg|object|embed)[\s/>]", re.IGNORECASE
+)
+
+
+def _exact(names: frozenset[str]) -> re.Pattern[bytes]:
+    alternatives = b"|".join(re.escape(name.encode()) for name in sorted(names))
+    return re.compile(rb"/(" + alternatives + rb")(?=[" + _DELIMITERS + rb"]|\Z)")
+
+
+_LONG = (_exact(PDF_ACTIVE_NAMES), PDF_ACTIVE_NAMES)
+_SHORT = (_exact(PDF_ACTIVE_SHORT_NAMES), PDF_ACTIVE_SHORT_NAMES)
+#: Filters an object stream may not use: what they encode would not be scanned.
+_UNCHECKED_FILTERS = frozenset(
+    {"ASCIIHexDecode", "ASCII85Decode", "LZWDecode", "RunLengthDecode", "Crypt"}
+)
+
+
+class PdfUnreadable(Exception):
+    """A part of the PDF that may hold objects cannot be decoded, so it cannot be checked."""
+
+
+def _decode_name(raw: bytes) -> str:
+    decoded = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+    return decoded.decode("latin-1")
+
+
+def _find(data: bytes, names: tuple[re.Pattern[bytes], frozenset[str]]) -> str | None:
+    """The first of the names written in `data`, plainly or with #xx escapes."""
+    exact, wanted = names
+    match = exact.search(data)
+    if match:
+        return match.group(1).decode()
+    for escaped in _ESCAPED_NAME.finditer(data):
+        name = _decode_name(escaped.group(1))
+        if name in wanted:
+            return name
+    return None
+
+
+def pdf_active_content(data: bytes) -> str | None:
+    """The name of the first active-content entry found in a PDF (JavaScript, Launch,
+    EmbeddedFile(s), RichMedia, XFA, JS, AA), or None. Raises PdfUnreadable when an object
+    stream cannot be decoded, or inflating the streams goes past PDF_INFLATE_LIMIT."""
+    found = _find(data, _LONG)
+    if found:
+        return found
+    structure: list[bytes] = []  # the PDF without its streams' data
+    budget = PDF_INFLATE_LIMIT
+    position = 0
+    for start in _STREAM.finditer(data):
+        if start.start() < position:  # in the data of the stream before
+            continue
+        structure.append(data[position : start.end()])
+        end = data.find(b"endstream", start.end())
+        position = len(data) if end == -1 else end
+        body = data[start.end() : position]
+        # The stream's dictionary: from its object's "obj" keyword to "stream".
+        opening = data.rfind(b"obj", max(0, start.start() - 4096), start.start())
+        declared = {_decode_name(raw) for raw in _NAME.findall(data[max(opening, 0) : start.end()])}
+        object_stream = "ObjStm" in declared
+        filtered = "Filter" in declared
+        if object_stream and declared & _UNCHECKED_FILTERS:
+            raise PdfUnreadable("an object stream is encoded in a way not checked")
+        inflater = zlib.decompressobj()
+        try:
+            inflated = inflater.decompress(body, budget + 1)
+        except zlib.error:  # not Flate data (an image, another filter) or damaged
+            if object_stream and filtered:
+                raise PdfUnreadable("an object stream cannot be inflated") from None
+            inflated = b""
+        else:
+            if len(inflated) > budget or inflater.unconsumed_tail:
+                raise PdfUnreadable("the streams inflate to more than the limit")
+        budget -= len(inflated)
+        found = _find(inflated, _LONG)
+        if not found and object_stream:
+            found = _find(inflated if filtered else body, _SHORT)
+        if found:
+            return found
+    structure.append(data[position:])
+    return _find(b"".join(structure), _SHORT)
+
+
+def _check_pdf(content: bytes) -> None:
+    try:
+        found = pdf_active_content(content)
+    except PdfUnreadable:
+        raise ValidationError(
+            _(
+                "This PDF is encoded in a way the portal cannot check. Print it to a new PDF "
+                "or scan the paper document, then upload that file."
+            ),
+            code="pdf_unreadable",
+        ) from None
+    if found:
+        raise ValidationError(
+            _(
+                "This PDF contains active content (scripts, automatic actions, embedded files "
+                "or interactive forms), which the portal does not accept. Print it to a new "
+                "PDF or scan the paper document, then upload that file."
+            ),
+            code="pdf_active_content",
+        )
 
 
 _TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
