@@ -7,9 +7,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Commune
+from portal.uploads import storage_name
 from procedures.models import Case, ChannelKind, Component, ProcedureVersion
 
 from .states.business import Status
@@ -167,11 +169,20 @@ class AttachmentKind(models.TextChoices):
     DIGITISED = "digitised", _("Digitised at the counter")
 
 
+def attachment_upload_to(instance: Attachment, filename: str) -> str:
+    """attachments/YYYY/MM/<random>.<extension of the detected type>: never the person's
+    file name, which is kept in original_name, only to be shown."""
+    return storage_name(timezone.now().strftime("attachments/%Y/%m"), instance.content_type)
+
+
 class Attachment(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
     component = models.ForeignKey(Component, null=True, blank=True, on_delete=models.PROTECT)
-    file = models.FileField(upload_to="attachments/%Y/%m/")
+    #: Files stored before names were made by the server keep their old names.
+    file = models.FileField(upload_to=attachment_upload_to)
+    #: The person's file name, made safe (portal.uploads.display_name): shown, never a path.
     original_name = models.CharField(max_length=255)
+    #: The type read from the content (portal.validators.detect_upload_type).
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)

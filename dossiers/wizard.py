@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import WizardView
 
+from portal.uploads import display_name, storage_name
+from portal.validators import detect_upload_type
 from procedures.models import ProcedureVersion
 
 from .eforms import LockableForm, PrefillContext, get_definition
@@ -80,12 +82,33 @@ class DraftStorage(BaseStorage):
             self.save()
         super().update_response(response)
 
+    def set_step_files(self, step, files) -> None:  # type: ignore[no-untyped-def]
+        """formtools' own, with the file saved as drafts/<random>.<extension of the type read
+        from its content> (not under the person's file name, which may be too long for the
+        file system) and that name kept, made safe, only to be shown. A file already in the
+        draft (the step posted again without choosing it again) is not copied again."""
+        step_files = self.data[self.step_files_key].setdefault(step, {})
+        for field, field_file in (files or {}).items():
+            if field in step_files and field_file is self._files.get((step, field)):
+                continue
+            content_type = getattr(field_file, "detected_type", None) or detect_upload_type(
+                field_file
+            )
+            step_files[field] = {
+                "tmp_name": self.file_storage.save(
+                    storage_name("drafts", content_type), field_file
+                ),
+                "name": display_name(field_file.name),
+                "content_type": content_type or "",
+                "size": field_file.size,
+                "charset": field_file.charset,
+            }
+
 
 class DraftFileStorage(FileSystemStorage):
-    """Uploads waiting in a draft, under MEDIA_ROOT/drafts (never served directly)."""
-
-    def generate_filename(self, filename):  # type: ignore[no-untyped-def]
-        return super().generate_filename(f"drafts/{filename}")
+    """Uploads waiting in a draft, under MEDIA_ROOT/drafts/ (never served directly). The
+    location is MEDIA_ROOT itself so that drafts saved before (under the person's file name,
+    at the top) still open."""
 
 
 draft_file_storage = DraftFileStorage()
@@ -541,7 +564,6 @@ class EFormWizard(WizardView):
         """Copies of the store documents chosen for components, marked reused."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from portal.validators import detect_upload_type
         from prefill.national_client import NationalDataClient, NationalDataError
 
         if not reused:

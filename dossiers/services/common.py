@@ -12,6 +12,8 @@ from django.core.files.uploadedfile import UploadedFile
 from agencies.calendar import get_calendar
 from agencies.models import Agency, OfficerRole
 from portal.models import User
+from portal.uploads import display_name
+from portal.validators import detect_upload_type
 from procedures.models import Channel, Component
 
 from .. import transitions
@@ -44,12 +46,14 @@ _lock = transitions.lock
 
 
 def _attach(dossier: Dossier, item: NewAttachment, kind: str) -> Attachment:
+    """The file is stored under a name the server makes (Attachment.file's upload_to), with
+    the extension of the type read from its content; the person's name is only shown."""
     return Attachment.objects.create(
         dossier=dossier,
         component=item.component,
         file=item.file,
-        original_name=(item.file.name or "document")[-255:],
-        content_type=item.content_type,
+        original_name=display_name(item.file.name),
+        content_type=detect_upload_type(item.file) or item.content_type,
         size=item.file.size or 0,
         sha256=_sha256(item.file),
         kind=kind,

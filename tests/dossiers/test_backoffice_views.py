@@ -4,6 +4,8 @@ the applicant's side of a supplement and a withdrawal."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -353,3 +355,89 @@ def test_queue_counts_each_tab_and_the_late_and_due_soon_open_dossiers(
     officer_login(client, officer_hk)
     page = client.get(reverse("backoffice:queue") + "?deadline=late").content.decode()
     assert page.count('class="row-late"') == 1
+
+
+# --- Uploaded files: names the server makes, the person's name only shown --------------------
+
+LONG_NAME = "Tờ khai đăng ký khai sinh đã ký lại " * 30 + ".pdf"  # 1,000+ bytes in UTF-8
+ATTACHMENT_FILE = re.compile(r"attachments/\d{4}/\d{2}/[0-9a-f]{32}\.(pdf|png|jpg)")
+SCRIPT_PDF = b"%PDF-1.7\n1 0 obj<</Type/Catalog/OpenAction<</S/J#61vaScript/JS(app.alert(1))>>>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"
+
+
+def _asked_for_supplement(received, officer_hk, agency_hk):
+    dossier_request_supplement(
+        dossier=received,
+        officer=officer_hk,
+        agency=agency_hk,
+        items=[MissingItem("Tờ khai", "thiếu chữ ký")],
+    )
+
+
+def test_a_supplement_with_a_long_name_is_stored_under_a_random_name(
+    client, received, officer_hk, agency_hk, citizen_a
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import PDF_BYTES
+
+    _asked_for_supplement(received, officer_hk, agency_hk)
+    client.force_login(citizen_a)
+    response = client.post(
+        reverse("dossiers:resubmit", args=[received.code]),
+        {"note": "Đã ký lại", "document": SimpleUploadedFile(LONG_NAME, PDF_BYTES)},
+    )
+    assert response.status_code == 302
+    supplement = received.attachments.order_by("-pk").first()
+    assert ATTACHMENT_FILE.fullmatch(supplement.file.name)
+    assert supplement.original_name.startswith("Tờ khai đăng ký khai sinh")
+    assert supplement.original_name.endswith("….pdf")
+    assert len(supplement.original_name.encode()) <= 240
+
+
+def test_a_refused_supplement_file_is_explained_in_vietnamese_and_the_note_is_kept(
+    client, received, officer_hk, agency_hk, citizen_a
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _asked_for_supplement(received, officer_hk, agency_hk)
+    client.force_login(citizen_a)
+    response = client.post(
+        reverse("dossiers:resubmit", args=[received.code]),
+        {
+            "note": "Tôi đã ký lại tờ khai",
+            "document": SimpleUploadedFile("to-khai.pdf", SCRIPT_PDF),
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "nội dung chủ động" in page
+    assert "Tôi đã ký lại tờ khai" in page
+    received.refresh_from_db()
+    assert received.status == Status.SUPPLEMENT_REQUESTED
+
+
+def test_counter_intake_stores_the_scan_under_a_random_name(
+    client, officer_hk, officer_login, hoan_kiem, birth_version
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import PNG_BYTES
+
+    officer_login(client, officer_hk)
+    response = client.post(
+        reverse("backoffice:counter"),
+        {
+            "procedure": "1.001193",
+            "applicant_name": "Đinh Văn Tư",
+            "applicant_personal_id": "0010 8000 0111",
+            "subject_name": "Đinh Bảo Ngọc",
+            "commune_code": hoan_kiem.code,
+            "document": SimpleUploadedFile("scan/../" + "ả" * 300 + ".html", PNG_BYTES),
+        },
+    )
+    assert response.status_code == 302
+    scan = Dossier.objects.get(applicant_personal_id="001080000111").attachments.get()
+    assert ATTACHMENT_FILE.fullmatch(scan.file.name)
+    assert scan.file.name.endswith(".png")
+    assert scan.content_type == "image/png"
+    assert scan.original_name.endswith("….html")

@@ -204,3 +204,119 @@ def test_the_first_page_asks_no_registry_and_the_first_prefilled_page_asks_once(
     post(client, url, "applicant", {"relationship": "mother"})
     client.get(url)
     assert AuditEvent.objects.filter(action="prefill.lookup").count() == lookups
+
+
+# --- Uploaded files: names the server makes, the person's name only shown --------------------
+
+
+def _name_of_bytes(size: int, extension: str = ".pdf") -> str:
+    """A Vietnamese file name of exactly `size` bytes in UTF-8."""
+    name = ""
+    for char in "Giấy chứng sinh bản sao có chứng thực " * 20:
+        if len((name + char + extension).encode()) > size:
+            break
+        name += char
+    return name + "_" * (size - len((name + extension).encode())) + extension
+
+
+#: 364 bytes in UTF-8 (the probe's name that made the draft upload fail with ENAMETOOLONG).
+NAME_364_BYTES = _name_of_bytes(364)
+NAME_1000_CHARS = "ệ" * 996 + ".pdf"
+DRAFT_FILE = re.compile(r"drafts/[0-9a-f]{32}\.(pdf|png|jpg)")
+ATTACHMENT_FILE = re.compile(r"attachments/\d{4}/\d{2}/[0-9a-f]{32}\.(pdf|png|jpg)")
+
+
+def _walk_to_documents(client, url: str) -> None:
+    assert post(client, url, "child", CHILD).status_code == 302
+    assert post(client, url, "applicant", {"relationship": "mother"}).status_code == 302
+    post(client, url, "mother", _initial(client.get(url).content.decode(), "mother"))
+    post(client, url, "father", _initial(client.get(url).content.decode(), "father"))
+    assert post(client, url, "province", PROVINCE).status_code == 302
+    assert post(client, url, "commune", COMMUNE).status_code == 302
+
+
+def _draft_files() -> dict:
+    return FormDraft.objects.get().storage["step_files"]["documents"]
+
+
+def _media_files(settings) -> list[str]:
+    root = settings.MEDIA_ROOT
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def _finish(client, url: str, shown: str = "") -> Dossier:
+    contact = {"email": "lan@example.vn", "phone": "0912 345 678"}
+    assert post(client, url, "contact", contact).status_code == 302
+    assert shown in client.get(url).content.decode()  # the review page
+    assert post(client, url, "review", {"declaration": "on"}).status_code == 302
+    return Dossier.objects.get()
+
+
+def test_the_names_of_the_probe_are_as_long_as_said():
+    assert len(NAME_364_BYTES.encode()) == 364
+    assert len(NAME_1000_CHARS) == 1000
+
+
+@pytest.mark.parametrize("name", [NAME_364_BYTES, NAME_1000_CHARS], ids=["364-bytes", "1000-chars"])
+def test_a_long_file_name_is_accepted_kept_under_drafts_and_shown_truncated(
+    client, setup, settings, name
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import PDF_BYTES
+
+    client.force_login(setup)
+    url = start(client)
+    _walk_to_documents(client, url)
+    upload = SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+    assert post(client, url, "documents", {}, {"gcs": upload}).status_code == 302
+    (stored,) = _draft_files().values()
+    assert DRAFT_FILE.fullmatch(stored["tmp_name"])
+    assert _media_files(settings) == [stored["tmp_name"]]  # under drafts/, nothing else
+    shown = stored["name"]
+    assert shown.endswith("….pdf")
+    assert len(shown) <= 120
+    assert len(shown.encode()) <= 240
+    assert shown[:20] == name[:20]
+    dossier = _finish(client, url, shown)
+    attachment = dossier.attachments.get()
+    assert ATTACHMENT_FILE.fullmatch(attachment.file.name)
+    assert attachment.original_name == shown
+    assert _media_files(settings) == [attachment.file.name]  # the draft's copy is gone
+
+
+def test_an_image_named_like_a_web_page_is_stored_with_the_extension_of_its_content(
+    client, setup, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(setup)
+    url = start(client)
+    _walk_to_documents(client, url)
+    upload = SimpleUploadedFile("poly.html", PNG_BYTES, content_type="text/html")
+    assert post(client, url, "documents", {}, {"gcs": upload}).status_code == 302
+    (stored,) = _draft_files().values()
+    assert stored["tmp_name"].endswith(".png")
+    assert stored["content_type"] == "image/png"
+    # The step posted again without choosing the file again keeps it, without a second copy.
+    assert post(client, url, "documents", {}).status_code == 302
+    assert _media_files(settings) == [stored["tmp_name"]]
+    attachment = _finish(client, url, "poly.html").attachments.get()
+    assert attachment.file.name.endswith(".png")
+    assert attachment.content_type == "image/png"
+    assert attachment.original_name == "poly.html"
+
+
+def test_a_pdf_with_a_script_is_refused_on_the_documents_page(client, setup):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(setup)
+    url = start(client)
+    _walk_to_documents(client, url)
+    script = b"%PDF-1.7\n1 0 obj<</Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"
+    upload = SimpleUploadedFile("giay-chung-sinh.pdf", script, content_type="application/pdf")
+    response = post(client, url, "documents", {}, {"gcs": upload})
+    assert response.status_code == 200
+    assert "This PDF contains active content" in response.content.decode()
+    assert not FormDraft.objects.get().storage["step_files"].get("documents")
+    assert 'value="Trần  Minh An"' in client.get(url + "?step=child").content.decode()
