@@ -463,7 +463,7 @@ class EFormWizard(WizardView):
                 if previous
                 else reverse("procedures:detail", args=[procedure.code]),
                 "upload_limit": settings.PORTAL_UPLOAD_MAX_BYTES,
-                "stored_files": self.storage.get_step_files(step) or {},
+                "stored_files": self._stored_files(step),
             }
         )
         if self.definition.kind(step) == "review":
@@ -481,6 +481,13 @@ class EFormWizard(WizardView):
 
             context["step_intro"] = pick_text(definition["intro"])
         return context
+
+    def _stored_files(self, step: str) -> dict[str, Any]:
+        """The files already in the draft for this step, by field name (formtools keeps them
+        under the form's prefixed names, "documents-gcs")."""
+        prefix = f"{self.get_form_prefix(step, self.form_list[step])}-"
+        stored = self.storage.get_step_files(step) or {}
+        return {name.removeprefix(prefix): file for name, file in stored.items()}
 
     def _unavailable_here(self, step: str, prefill: PrefillContext) -> list[str]:
         """The names of the sources that should have filled this page but did not answer."""

@@ -278,6 +278,8 @@ def test_a_long_file_name_is_accepted_kept_under_drafts_and_shown_truncated(
     assert len(shown) <= 120
     assert len(shown.encode()) <= 240
     assert shown[:20] == name[:20]
+    documents_page = client.get(url + "?step=documents").content.decode()
+    assert f"File already uploaded: <strong>{shown}</strong>" in documents_page
     dossier = _finish(client, url, shown)
     attachment = dossier.attachments.get()
     assert ATTACHMENT_FILE.fullmatch(attachment.file.name)
