@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.audit import audit_record
+from portal.downloads import document_download
 
 from . import selectors, services
 from .documents import SLIP_KINDS, receipt_pdf, slip_pdf
@@ -391,13 +392,7 @@ def slip(request, code: str, kind: str):
     content = receipt_pdf(dossier) if kind == "01" else slip_pdf(dossier, kind)
     if content is None:
         raise Http404
-    return _pdf_response(content, f"{dossier.code}-slip-{kind}.pdf")
-
-
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return document_download(content, name=f"{dossier.code}-slip-{kind}.pdf")
 
 
 @_officer_required
@@ -407,9 +402,7 @@ def attachment(request, code: str, pk: int):
     if item is None:
         raise Http404
     audit_record(actor=request.user, action="attachment.view", obj=item, object_id=str(item.pk))
-    return FileResponse(
-        item.file.open("rb"), content_type=item.content_type, filename=item.original_name
-    )
+    return document_download(item.file.open("rb"), name=item.original_name)
 
 
 @_officer_required

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django_ratelimit.decorators import ratelimit
 
 from feedback.forms import RatingForm
+from portal.downloads import document_download
 from procedures.selectors import catalogue_revision
 
 from . import selectors, tracking
@@ -79,7 +80,7 @@ def mine_detail(request, code: str):
 @login_required
 def receipt(request, code: str):
     dossier = selectors.dossier_of_applicant(user=request.user, code=code)
-    return _pdf(receipt_pdf(dossier), f"{dossier.code}-receipt.pdf")
+    return document_download(receipt_pdf(dossier), name=f"{dossier.code}-receipt.pdf")
 
 
 @login_required
@@ -87,17 +88,7 @@ def result(request, code: str):
     dossier = selectors.dossier_of_applicant(user=request.user, code=code)
     if not dossier.result_file:
         raise Http404
-    return FileResponse(
-        dossier.result_file.open("rb"),
-        content_type="application/pdf",
-        filename=f"{dossier.code}-result.pdf",
-    )
-
-
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return document_download(dossier.result_file.open("rb"), name=f"{dossier.code}-result.pdf")
 
 
 @ratelimit(
@@ -155,7 +146,7 @@ def slip(request, code: str, kind: str):
     content = slip_pdf(dossier, kind)
     if content is None:
         raise Http404
-    return _pdf(content, f"{dossier.code}-slip-{kind}.pdf")
+    return document_download(content, name=f"{dossier.code}-slip-{kind}.pdf")
 
 
 @login_required

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -24,6 +24,7 @@ from dossiers.models import Dossier
 from dossiers.permissions import ActionNotPermitted
 from dossiers.states import TransitionNotAllowed
 from portal.audit import audit_record
+from portal.downloads import document_download
 
 from . import selectors, services
 from .authentication import ApiKeyAuthentication, HasScope, raw_key_from
@@ -307,6 +308,4 @@ class AttachmentDownloadView(APIView):
             ip_address=_client_ip(request),
             details={"dossier": item.dossier.code},
         )
-        return FileResponse(
-            item.file.open("rb"), content_type=item.content_type, filename=item.original_name
-        )
+        return document_download(item.file.open("rb"), name=item.original_name)

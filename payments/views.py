@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from django_ratelimit.core import get_usage
 from dossiers import selectors as dossier_selectors
 from dossiers.backoffice import _officer_required
 from portal.audit import audit_record
+from portal.downloads import document_download
 from portal.models import User
 from portal.otp import client_ip
 
@@ -128,14 +130,12 @@ def callback(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
-def receipt(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+def receipt(request: HttpRequest, code: str, reference: str) -> HttpResponseBase:
     dossier = dossier_selectors.dossier_of_applicant(user=_user(request), code=code)
     payment = selectors.payments_of_dossier(dossier=dossier).filter(reference=reference).first()
     if payment is None or payment.state != PaymentState.PAID:
         raise Http404
-    response = HttpResponse(payment_receipt_pdf(payment), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{payment.reference}-receipt.pdf"'
-    return response
+    return document_download(payment_receipt_pdf(payment), name=f"{payment.reference}-receipt.pdf")
 
 
 @_officer_required

@@ -59,6 +59,21 @@ def pdf_upload(name: str = "giay-chung-sinh.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
 
 
+def assert_safe_download(response, content_type: str, filename: str) -> None:
+    """A document handed out as a download: under `filename` (RFC 5987 when not ASCII), its
+    type read from the content, never cached, never sniffed, sandboxed."""
+    from django.utils.http import content_disposition_header
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"] == content_disposition_header(True, filename)
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    policy = [directive.strip() for directive in response["Content-Security-Policy"].split(";")]
+    assert "sandbox" in policy
+    assert "default-src 'none'" in policy
+
+
 @pytest.fixture
 def hanoi(db) -> Province:
     return Province.objects.create(
@@ -296,4 +311,4 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-__all__ = ["PDF_BYTES", "PNG_BYTES", "io", "pdf_upload"]
+__all__ = ["PDF_BYTES", "PNG_BYTES", "assert_safe_download", "io", "pdf_upload"]

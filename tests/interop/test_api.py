@@ -13,7 +13,7 @@ from interop import services
 from interop.links import attachment_link
 from interop.models import ApiScope
 from portal.models import AuditEvent, OutboxMessage, User
-from tests.conftest import PDF_BYTES, PNG_BYTES
+from tests.conftest import PDF_BYTES, PNG_BYTES, assert_safe_download
 from tests.interop.conftest import ALL_SCOPES
 
 pytestmark = pytest.mark.django_db
@@ -246,7 +246,7 @@ def test_attachment_links_are_signed_bound_and_limited_in_time(
     attachment = dossier.attachments.get()
     link = attachment_link(attachment=attachment, agency_id=dossier.competent_agency_id)
     path = "/" + link.url.split("://", 1)[1].split("/", 1)[1]
-    assert client.get(path).status_code == 200
+    assert_safe_download(client.get(path), "application/pdf", attachment.original_name)
     assert client.get(path[:-2] + "xx").status_code == 404  # tampered
     wrong_agency = attachment_link(attachment=attachment, agency_id=agency_bd.pk)
     assert client.get("/" + wrong_agency.url.split("/", 3)[3]).status_code == 404

@@ -15,6 +15,7 @@ from django.urls import reverse
 from payments import services
 from payments.models import Payment
 from payments.states import PaymentState
+from tests.conftest import assert_safe_download
 
 from .conftest import pay_on_platform
 
@@ -96,7 +97,7 @@ def test_paid_journey(
     receipt_url = reverse("payments:receipt", args=[dossier.code, payment.reference])
     assert receipt_url in page
     receipt = applicant.get(receipt_url)
-    assert receipt["Content-Type"] == "application/pdf"
+    assert_safe_download(receipt, "application/pdf", f"{payment.reference}-receipt.pdf")
     assert receipt.content.startswith(b"%PDF")
     detail = applicant.get(reverse("dossiers:mine_detail", args=[dossier.code])).content.decode()
     assert "Paid." in detail
