@@ -25,6 +25,7 @@ from dossiers.permissions import ActionNotPermitted
 from dossiers.states import TransitionNotAllowed
 from portal.audit import audit_record
 from portal.downloads import document_download
+from portal.otp import client_ip
 
 from . import selectors, services
 from .authentication import ApiKeyAuthentication, HasScope, raw_key_from
@@ -45,7 +46,8 @@ NOT_FOUND = OpenApiResponse(description="No such dossier among the key's agency'
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The calling system's address, read as every other address (behind a proxy too)."""
+    return client_ip(request)
 
 
 class InteropView(APIView):
