@@ -202,3 +202,11 @@ def test_every_response_carries_a_permissions_policy(client):
     policy = client.get("/").headers["Permissions-Policy"]
     for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
         assert f"{feature}=()" in policy
+
+
+def test_seed_demo_refuses_published_accounts_under_production_settings(production_env):
+    """ASVS 6.3.2 (docs/security.md): seed_demo made `admin` and three officers with
+    published passwords under the production settings."""
+    result = _run(production_env, "manage.py", "seed_demo")
+    assert result.returncode != 0
+    assert "--with-demo-accounts" in result.stderr
