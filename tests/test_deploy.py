@@ -129,7 +129,7 @@ def _example_values() -> dict[str, str]:
         ("PAYMENT_SECRET", "", "portal.E001"),
         ("SECRET_KEY", "   ", "portal.E001"),
         ("SECRET_KEY", "x" * 60, "portal.E003"),
-        ("SECRET_KEY", "Zq3" * 13, "portal.E003"),  # 39 characters,
+        ("SECRET_KEY", "Zq3" * 13, "portal.E003"),  # 39 characters, 3 different ones
     ],
 )
 def test_check_deploy_fails_on_a_published_or_weak_secret(production_env, name, value, code):
