@@ -19,7 +19,8 @@ from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -51,6 +52,18 @@ def url_patterns() -> list[tuple[str | None, str]]:
 
     walk(get_resolver().url_patterns, "", None)
     return found
+
+
+@pytest.mark.django_db
+def test_the_database_is_set_up_for_the_matrix():
+    """pytest-django creates only the test databases that marked tests ask for, and the
+    matrix's cases are not marked (see `case`): this one asks for the default database
+    (first in the module, so it runs before the world is built on its worker)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
 
 
 CASES = [
@@ -99,6 +112,14 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     TestCase keeps setUpTestData: the tests' own atomic blocks nest inside it)."""
     media = tmp_path_factory.mktemp("access-matrix-media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        from django.db import connection
+
+        name = str(connection.settings_dict["NAME"])
+        if connection.vendor != "sqlite" and not name.startswith("test_"):
+            pytest.fail(
+                "no test database: select test_the_database_is_set_up_for_the_matrix too "
+                "(pytest-django sets up only the databases marked tests ask for)"
+            )
         atomic = transaction.atomic()
         atomic._from_testcase = True  # type: ignore[attr-defined]  # durable blocks nest in it
         atomic.__enter__()
@@ -106,6 +127,22 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             built = build()
             built.media_root = media
             yield built
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def case(world, django_db_blocker):
+    """One case in a savepoint of the world's transaction, rolled back after it. Not
+    `django_db`: its TestCase closes the connection after each test, which on PostgreSQL
+    would end the world's transaction (SQLite's in-memory database is never closed)."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic._from_testcase = True  # type: ignore[attr-defined]  # durable blocks nest in it
+        atomic.__enter__()
+        try:
+            yield world
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -119,8 +156,8 @@ def _media_root(request, settings):
         settings.MEDIA_ROOT = request.getfixturevalue("world").media_root
 
 
-@pytest.mark.django_db
-def test_probe_addresses_are_their_routes(world):
+def test_probe_addresses_are_their_routes(case):
+    world = case
     for name, _i, probe in matrix.probes():
         path = urlsplit(probe.url(world)).path
         match = resolve(path)
@@ -161,6 +198,18 @@ def send(client: Client, probe: Probe, url: str, world: World):
     return client.post(url, body or {})
 
 
+def close_quietly(response) -> None:
+    """Close a response (a file it streams) as the test client does: without the
+    request_finished handler that closes the database connection inside a transaction
+    (a no-op on SQLite's in-memory database, the end of the world's transaction on
+    PostgreSQL)."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 def describe(response) -> str:
     location = response.get("Location", "")
     return f"{response.status_code}" + (f" -> {location}" if location else "")
@@ -185,9 +234,9 @@ def check(expected, response, world: World, tried: str) -> str | None:
     return None
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize(("name", "probe", "principal"), CASES)
-def test_access(world, name, probe, principal):
+def test_access(case, name, probe, principal):
+    world = case
     url = probe.url(world)
     client = client_for(world, principal, probe)
     response = send(client, probe, url, world)
@@ -205,7 +254,7 @@ def test_access(world, name, probe, principal):
             else:
                 assert not shown, f"{principal} {probe.method} {url} shows {secret!r}"
     finally:
-        response.close()
+        close_quietly(response)
 
 
 def test_the_scopes_the_matrix_knows_are_the_api_scopes():
