@@ -2,12 +2,13 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.api import PAGE_NOT_FOUND, RETRY_AFTER, error
 from portal.audit import audit_record
 from portal.otp import IsVerifiedOfficer
 
@@ -78,7 +79,19 @@ class TrackingView(APIView):
 
     @extend_schema(
         request=TrackingRequestSerializer,
-        responses={200: PublicDossierSerializer, 404: None, 429: None},
+        parameters=[RETRY_AFTER],
+        responses={
+            200: PublicDossierSerializer,
+            400: error("A body that is not JSON, a form or multipart data it says it is."),
+            404: error(
+                "No dossier with this code and these digits; a code or digits of the wrong "
+                "form are the same 404."
+            ),
+            429: error(
+                "Too many lookups from this address, or too many wrong answers for this code; "
+                "`Retry-After` says when to try again."
+            ),
+        },
     )
     @method_decorator(
         ratelimit(
@@ -115,6 +128,28 @@ class OfficerDossierSerializer(PublicDossierSerializer):
         fields = [*PublicDossierSerializer.Meta.fields, "applicant_name", "subject_name"]
 
 
+NOT_SIGNED_IN = error(
+    "Not signed in to the back-office with a password and an authenticator code (the session "
+    "cookie of /backoffice/login/)."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: OfficerDossierSerializer(many=True),
+            403: NOT_SIGNED_IN,
+            404: PAGE_NOT_FOUND,
+        }
+    ),
+    retrieve=extend_schema(
+        responses={
+            200: OfficerDossierSerializer,
+            403: NOT_SIGNED_IN,
+            404: error("No such dossier among those of the officer's agencies."),
+        }
+    ),
+)
 class BackofficeDossierViewSet(viewsets.ReadOnlyModelViewSet):
     """Dossiers of the officer's agencies; another agency's dossier is a 404."""
 

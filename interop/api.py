@@ -11,8 +11,8 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -23,9 +23,12 @@ from rest_framework.views import APIView
 from dossiers.models import Dossier
 from dossiers.permissions import ActionNotPermitted
 from dossiers.states import TransitionNotAllowed
+from dossiers.states.business import Status
+from portal.api import PAGE_NOT_FOUND, error, field_errors, query_params
 from portal.audit import audit_record
-from portal.downloads import document_download
+from portal.downloads import UNKNOWN_TYPE, document_download
 from portal.otp import client_ip
+from portal.validators import ALLOWED_UPLOAD_TYPES
 
 from . import selectors, services
 from .authentication import ApiKeyAuthentication, HasScope, raw_key_from
@@ -40,9 +43,28 @@ from .serializers import (
 )
 
 TAG = "interop"
-UNAUTHORIZED = OpenApiResponse(description="No API key, an unknown key or a revoked key.")
-FORBIDDEN = OpenApiResponse(description="The key does not have the scope of this operation.")
-NOT_FOUND = OpenApiResponse(description="No such dossier among the key's agency's dossiers.")
+UNAUTHORIZED = error("No API key, an unknown key or a revoked key.")
+FORBIDDEN = error(
+    "The key does not have the scope of this operation (or the agency's system user lost the "
+    "role it needs)."
+)
+NOT_FOUND = error("No such dossier among the key's agency's dossiers.")
+WWW_AUTHENTICATE = OpenApiParameter(
+    "WWW-Authenticate",
+    str,
+    location=OpenApiParameter.HEADER,
+    response=[401],
+    required=True,
+    description='The scheme to use: `Api-Key realm="interop"`.',
+)
+
+
+class DossierListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        required=False,
+        help_text="Only dossiers in this business status (one of the codes of `status`).",
+    )
 
 
 def _client_ip(request) -> str | None:
@@ -133,26 +155,23 @@ class DossierListView(InteropView, generics.ListAPIView):
 
     def get_queryset(self):
         rows = selectors.dossiers_for_api_key(api_key=self.api_key)
-        wanted = self.request.query_params.get("status")
-        if wanted:
-            try:
-                rows = rows.filter(status=int(wanted))
-            except ValueError:
-                rows = rows.none()
+        params = query_params(self.request, DossierListQuerySerializer)
+        if "status" in params:
+            rows = rows.filter(status=params["status"])
         return rows
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "agency": self.api_key.agency}
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "status",
-                int,
-                description="Only dossiers in this business status (the codes 1-12 of `status`).",
-            )
-        ],
-        responses={200: InteropDossierSerializer(many=True), 401: UNAUTHORIZED, 403: FORBIDDEN},
+        parameters=[DossierListQuerySerializer, WWW_AUTHENTICATE],
+        responses={
+            200: InteropDossierSerializer(many=True),
+            400: field_errors("`status` is not one of the codes of a dossier's status."),
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+            404: PAGE_NOT_FOUND,
+        },
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -166,7 +185,13 @@ class DossierDetailView(InteropView):
     audit_action = "dossiers.read"
 
     @extend_schema(
-        responses={200: InteropDossierSerializer, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: NOT_FOUND}
+        parameters=[WWW_AUTHENTICATE],
+        responses={
+            200: InteropDossierSerializer,
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
     )
     def get(self, request: Request, code: str) -> Response:
         dossier = self.get_dossier(code)
@@ -187,9 +212,12 @@ class DossierStatusView(InteropView):
 
     @extend_schema(
         request=StatusPushSerializer,
+        parameters=[WWW_AUTHENTICATE],
         responses={
             200: DossierStateSerializer,
-            400: OpenApiResponse(description="Unknown status, or a refusal without a reason."),
+            400: field_errors(
+                "Unknown status, a refusal without a reason, or a body that is not JSON."
+            ),
             401: UNAUTHORIZED,
             403: FORBIDDEN,
             404: NOT_FOUND,
@@ -226,9 +254,10 @@ class DossierResultView(InteropView):
 
     @extend_schema(
         request={"multipart/form-data": ResultUploadSerializer},
+        parameters=[WWW_AUTHENTICATE],
         responses={
             200: DossierStateSerializer,
-            400: OpenApiResponse(description="No file, or not a PDF by its content."),
+            400: field_errors("No file, not a PDF by its content, or a malformed body."),
             401: UNAUTHORIZED,
             403: FORBIDDEN,
             404: NOT_FOUND,
@@ -289,8 +318,13 @@ class AttachmentDownloadView(APIView):
     @extend_schema(
         auth=[],
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            404: OpenApiResponse(description="Unknown, tampered or expired link."),
+            # the type read from the content (portal.downloads.document_download): one of the
+            # types an upload may have, else application/octet-stream
+            **{
+                (200, mime): OpenApiTypes.BINARY
+                for mime in [*sorted(ALLOWED_UPLOAD_TYPES), UNKNOWN_TYPE]
+            },
+            404: error("Unknown, tampered or expired link."),
         },
     )
     def get(self, request: Request, token: str):

@@ -1,17 +1,10 @@
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_view,
-)
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 
 from agencies.models import AgencyKind, AgencyLevel
+from portal.api import PAGE_NOT_FOUND, error, field_errors, query_params
 
-from .forms import CatalogueForm
 from .models import (
     ApplicantType,
     Case,
@@ -23,7 +16,7 @@ from .models import (
     ProcedureVersion,
     Step,
 )
-from .selectors import procedure_search
+from .selectors import CatalogueFilters, procedure_search
 
 
 class FeeSerializer(serializers.ModelSerializer):
@@ -154,48 +147,66 @@ class ProcedureDetailSerializer(ProcedureListSerializer):
         return VersionSerializer(version).data if version else None
 
 
-def _choices(values) -> str:
-    return ", ".join(str(value) for value in values)
+class CatalogueQuerySerializer(serializers.Serializer):
+    """The catalogue's filters as the API reads them (the page reads the same ones through
+    CatalogueForm). A closed list (level, agency, audience) takes one of its values, anything
+    else is a 400; a code or slug of reference data (sector, ministry, life event) that matches
+    no procedure gives no result."""
 
-
-CATALOGUE_PARAMETERS = [
-    OpenApiParameter(
-        "q",
-        OpenApiTypes.STR,
-        description="Words to search for, in Vietnamese (with or without diacritics, typos "
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Words to search for, in Vietnamese (with or without diacritics, typos "
         "tolerated) or English; results come best match first.",
-    ),
-    OpenApiParameter(
-        "level",
-        OpenApiTypes.INT,
-        description=f"Implementing level of the version in force: {_choices(AgencyLevel.values)}.",
-    ),
-    OpenApiParameter("sector", OpenApiTypes.STR, description="Sector code, e.g. HOTICH."),
-    OpenApiParameter(
-        "agency",
-        OpenApiTypes.STR,
-        description=f"Kind of competent agency: {_choices(AgencyKind.values)}.",
-    ),
-    OpenApiParameter(
-        "ministry",
-        OpenApiTypes.STR,
-        description="Code of the managing ministry, e.g. 000.00.00.G15.",
-    ),
-    OpenApiParameter(
-        "audience",
-        OpenApiTypes.STR,
-        description=f"Applicant type: {_choices(ApplicantType.values)}.",
-    ),
-    OpenApiParameter(
-        "life_event", OpenApiTypes.STR, description="Life event slug, e.g. having_a_baby."
-    ),
-    OpenApiParameter(
-        "essential", OpenApiTypes.BOOL, description="Only the 25 essential public services."
-    ),
-]
+    )
+    level = serializers.ChoiceField(
+        required=False,
+        choices=[
+            (level.value, level.label) for level in AgencyLevel if level != AgencyLevel.DISTRICT
+        ],
+        help_text="Implementing level of the version in force (2, the district level, no "
+        "longer exists).",
+    )
+    sector = serializers.CharField(
+        required=False, allow_blank=True, max_length=32, help_text="Sector code, e.g. HOTICH."
+    )
+    agency = serializers.ChoiceField(
+        required=False, choices=AgencyKind.choices, help_text="Kind of competent agency."
+    )
+    ministry = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=24,
+        help_text="Code of the managing ministry, e.g. 000.00.00.G15.",
+    )
+    audience = serializers.ChoiceField(
+        required=False, choices=ApplicantType.choices, help_text="Applicant type."
+    )
+    life_event = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="Life event slug, e.g. having_a_baby.",
+    )
+    essential = serializers.BooleanField(
+        required=False, help_text="Only the 25 essential public services."
+    )
 
 
-@extend_schema_view(list=extend_schema(parameters=CATALOGUE_PARAMETERS))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[CatalogueQuerySerializer],
+        responses={
+            200: ProcedureListSerializer(many=True),
+            400: field_errors("A filter outside its list of values, or a text too long."),
+            404: PAGE_NOT_FOUND,
+        },
+    ),
+    retrieve=extend_schema(
+        responses={200: ProcedureDetailSerializer, 404: error("No such published procedure.")}
+    ),
+)
 class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
     """The public procedure catalogue: search and filters as on the catalogue page."""
 
@@ -206,12 +217,18 @@ class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if self.action != "list":
             return procedure_search()
-        form = CatalogueForm(self.request.query_params)
-        query, filters = form.query_and_filters()
-        if form.errors:
-            raise ValidationError(form.errors.get_json_data())
+        params = query_params(self.request, CatalogueQuerySerializer)
+        filters = CatalogueFilters(
+            level=params.get("level"),
+            sector=params.get("sector") or None,
+            agency=params.get("agency") or None,
+            ministry=(params.get("ministry") or "").strip() or None,
+            audience=params.get("audience") or None,
+            life_event=params.get("life_event") or None,
+            essential=bool(params.get("essential")),
+        )
         return (
-            procedure_search(query, filters)
+            procedure_search(params.get("q") or "", filters)
             .prefetch_related("life_events")
             .select_related("ministry")
         )

@@ -100,3 +100,6 @@ urlpatterns = [
     path("backoffice/feedback/", include(feedback_urls.backoffice_patterns)),
     path("", include("dashboards.urls")),
 ]
+
+# A 404 under /api/ is JSON like the operations' own answers (portal.api.not_found).
+handler404 = "portal.api.not_found"

@@ -280,3 +280,17 @@ def test_management_command_prints_a_working_key(client, dossier, agency_hk):
     raw = out.getvalue().strip()
     assert client.get("/api/interop/dossiers/", **auth(raw)).status_code == 200
     assert push(client, dossier.code, raw, status="received").status_code == 403
+
+
+@pytest.mark.parametrize("status", ["AAA", "٣", "13", "-1", "1.0"])
+def test_a_status_filter_that_is_no_status_is_a_400(client, dossier, key, status):
+    response = client.get("/api/interop/dossiers/", {"status": status}, **auth(key))
+    assert response.status_code == 400
+    assert set(response.json()) == {"status"}
+
+
+def test_a_status_filter_reads_a_status_code_and_empty_is_none(client, dossier, key):
+    listed = client.get("/api/interop/dossiers/", {"status": "1"}, **auth(key)).json()
+    assert [d["code"] for d in listed["results"]] == [dossier.code]
+    everything = client.get("/api/interop/dossiers/", {"status": ""}, **auth(key)).json()
+    assert everything["count"] == 1
