@@ -84,6 +84,30 @@ def empty_query_values(result, generator, request, public):
     return result
 
 
+NUL_REFUSED = (
+    "A NUL character in the path, the query string or a form is refused with this 400 by "
+    "portal.middleware.RefuseNulMiddleware, before the operation runs."
+)
+
+
+def nul_refusal(result, generator, request, public):
+    """drf-spectacular hook: every operation may answer the middleware's 400 for a NUL
+    character (`{"detail": ...}`); an operation that documents no 400 of its own gets it."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.get("responses", {})
+            if "400" in responses:
+                responses["400"]["description"] += f" {NUL_REFUSED}"
+            else:
+                responses["400"] = {
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                    "description": NUL_REFUSED,
+                }
+    return result
+
+
 def query_params(request, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
     """The query parameters of `serializer_class`, validated (a 400 with DRF's field errors
     otherwise). A parameter given twice is refused: the schema declares one value each."""
