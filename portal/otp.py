@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Any
+from typing import Any, cast
 
 import segno
 from axes.handlers.proxy import AxesProxyHandler
@@ -25,6 +25,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -61,7 +62,16 @@ def is_verified(user: Any) -> bool:
 
 
 class OfficerAuthenticationForm(AuthenticationForm):
-    """The password step; only officers may use it (anyone else is told the login is wrong)."""
+    """The password step; only officers may use it (anyone else is told the login is wrong).
+
+    Django's form sets the user name's max_length after building the field, so the length is
+    never checked and a user name of any length reached authenticate(), whose failure django-axes
+    stores in a varchar(255): a 500 on PostgreSQL. The length is checked here."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        username = cast(forms.CharField, self.fields["username"])
+        username.validators.append(MaxLengthValidator(username.max_length))
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)

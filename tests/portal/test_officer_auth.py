@@ -407,3 +407,13 @@ def test_sso_never_takes_over_an_officer_account_with_the_same_number(officer_hk
     assert backend.create_user(claims) is None
     officer_hk.refresh_from_db()
     assert officer_hk.sso_subject is None
+
+
+def test_a_user_name_longer_than_any_is_a_form_error_not_an_attempt(client, officer_hk):
+    """Django's form never checked the user name's length: a long one reached authenticate(),
+    and django-axes stored it in a varchar(255) (a 500 on PostgreSQL)."""
+    response = password_step(client, username="x" * 10_000)
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"]
+    assert not AccessAttempt.objects.exists()
+    assert password_step(client, username="x" * 151).context["form"].errors["username"]
