@@ -77,6 +77,9 @@ QUEUES = {
         [Status.RETURNED, Status.REFUSED, Status.STOPPED, Status.WITHDRAWN],
     ),
 }
+#: The queue's search looks for a part of a code or a name: longer text finds nothing more
+#: (and a LIKE pattern of 100,000 characters is refused by SQLite, a slow scan on PostgreSQL).
+QUERY_MAX_LENGTH = 100
 DEADLINE_FILTERS = {
     "late": gettext_lazy("Late"),
     "due_soon": gettext_lazy("Due within one working day"),
@@ -93,7 +96,7 @@ def queue(request):
     if deadline not in DEADLINE_FILTERS:
         deadline = ""
     procedure_code = request.GET.get("procedure", "")
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
     mine = request.GET.get("mine") == "1"
     dossiers = selectors.queue_for_officer(
         user=request.user,

@@ -441,3 +441,12 @@ def test_counter_intake_stores_the_scan_under_a_random_name(
     assert scan.file.name.endswith(".png")
     assert scan.content_type == "image/png"
     assert scan.original_name.endswith("….html")
+
+
+def test_queue_search_reads_at_most_100_characters(client, dossier, officer_hk, officer_login):
+    officer_login(client, officer_hk)
+    response = client.get(reverse("backoffice:queue"), {"q": "x" * 100_000})
+    assert response.status_code == 200  # SQLite refused the LIKE pattern: a 500
+    assert response.context["query"] == "x" * 100
+    found = client.get(reverse("backoffice:queue"), {"q": dossier.code[-8:]}).context["rows"]
+    assert [row["dossier"] for row in found] == [dossier]
