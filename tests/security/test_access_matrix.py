@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.signals import request_finished
-from django.db import close_old_connections, transaction
-from django.test import Client, override_settings
+from django.db import close_old_connections
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -30,7 +30,7 @@ from interop.models import ApiScope
 
 from . import matrix
 from .matrix import ADMIN_PREFIX, PRINCIPALS, ROUTES, Probe, Redirect
-from .world import ALL_SCOPES, World, build
+from .world import ALL_SCOPES, World
 
 
 def url_patterns() -> list[tuple[str | None, str]]:
@@ -101,59 +101,6 @@ def test_every_entry_is_a_route():
     twice = [name for name, count in Counter(r.name for r in ROUTES).items() if count > 1]
     assert not twice, f"Routes with two entries in tests/security/matrix.py: {twice}"
     assert all(r.probes for r in ROUTES)
-
-
-# --- the world ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Built once for the module, in a transaction rolled back at its end (the way Django's
-    TestCase keeps setUpTestData: the tests' own atomic blocks nest inside it)."""
-    media = tmp_path_factory.mktemp("access-matrix-media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
-        from django.db import connection
-
-        name = str(connection.settings_dict["NAME"])
-        if connection.vendor != "sqlite" and not name.startswith("test_"):
-            pytest.fail(
-                "no test database: select test_the_database_is_set_up_for_the_matrix too "
-                "(pytest-django sets up only the databases marked tests ask for)"
-            )
-        atomic = transaction.atomic()
-        atomic._from_testcase = True  # type: ignore[attr-defined]  # durable blocks nest in it
-        atomic.__enter__()
-        try:
-            built = build()
-            built.media_root = media
-            yield built
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-@pytest.fixture
-def case(world, django_db_blocker):
-    """One case in a savepoint of the world's transaction, rolled back after it. Not
-    `django_db`: its TestCase closes the connection after each test, which on PostgreSQL
-    would end the world's transaction (SQLite's in-memory database is never closed)."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic._from_testcase = True  # type: ignore[attr-defined]  # durable blocks nest in it
-        atomic.__enter__()
-        try:
-            yield world
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-@pytest.fixture(autouse=True)
-def _media_root(request, settings):
-    """The world's files (attachments, results) stay where it wrote them (this replaces the
-    suite's fresh MEDIA_ROOT per test, tests/conftest.py)."""
-    if "world" in request.fixturenames:
-        settings.MEDIA_ROOT = request.getfixturevalue("world").media_root
 
 
 def test_probe_addresses_are_their_routes(case):
