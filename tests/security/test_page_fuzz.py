@@ -40,6 +40,8 @@ from .matrix import Probe, Redirect
 from .postgres_like import own_transaction, postgres_like
 from .world import ALL_SCOPES, World
 
+#: Markup in a value: a page that shows the value back shows it escaped (ASVS 1.2.1)
+MARKUP = "<script>alert(1)</script>"
 #: Malformed values: other scripts' digits, a huge text, NUL bytes, impossible dates,
 #: negative and huge numbers, broken UUIDs, a path traversal, markup, nothing.
 VALUES = [
@@ -59,7 +61,7 @@ VALUES = [
     "NaN",
     "00000000-0000-0000-0000-00000000000g",
     "../../etc/passwd",
-    "<script>alert(1)</script>",
+    MARKUP,
     "",
 ]
 #: Sent in every parameter at once: the huge text shorter (30 parameters of 100,000
@@ -76,10 +78,10 @@ SINGLE_VALUES = [
     "9" * 5000,
     "99999999999999999999",
     "00000000-0000-0000-0000-00000000000g",
-    "<script>alert(1)</script>",
+    MARKUP,
 ]
 #: A page that sends the visitor to the sign-in page with ?next=<the address>
-REDIRECT_VALUES = ["²", "x" * 5000, "<script>alert(1)</script>", "../../etc/passwd"]
+REDIRECT_VALUES = ["²", "x" * 5000, MARKUP, "../../etc/passwd"]
 #: In place of a path segment (no empty segment, no slash)
 PATH_VALUES = [
     "²",
@@ -92,7 +94,7 @@ PATH_VALUES = [
     "2026-13-45",
     "NaN",
     "00000000-0000-0000-0000-00000000000g",
-    "<script>alert(1)</script>",
+    MARKUP,
     "..",
     "%",
     "x" * 3000,
@@ -281,6 +283,12 @@ class Fuzzer:
             b"".join(response.streaming_content)
         if response.status_code >= 500:
             self.failures.append(_failure(response, who, method, url, data, what))
+        elif (
+            not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and MARKUP.encode() in response.content
+        ):  # markup sent in a value came back unescaped
+            self.failures.append("unescaped " + _failure(response, who, method, url, data, what))
         return response
 
     def signed_in_again(self, principal: str) -> None:
