@@ -4,6 +4,7 @@ tests/security/test_api_fuzz.py): page numbers, query parameters, 404s in JSON."
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from procedures.models import Sector
 
@@ -69,6 +70,9 @@ def test_a_filter_given_twice_is_a_400(client, birth_version):
     response = client.get(f"{CATALOGUE}?level=3&level=1")
     assert response.status_code == 400
     assert set(response.json()) == {"level"}
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    response = client.get(f"{CATALOGUE}?level=3&level=1")
+    assert response.json() == {"level": ["Chỉ gửi tham số này một lần."]}
 
 
 def test_an_empty_filter_is_no_filter(client, birth_version):

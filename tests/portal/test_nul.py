@@ -38,6 +38,12 @@ def test_nul_under_api_is_a_json_400(client, birth_version):
         assert set(response.json()) == {"detail"}
 
 
+def test_the_api_refusal_speaks_the_persons_language(client, birth_version):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    response = client.get("/api/procedures/?q=%00")
+    assert response.json() == {"detail": "Yêu cầu không được chứa ký tự NUL."}
+
+
 def test_nul_in_a_posted_form_is_a_400_urlencoded_or_multipart(client, birth_version):
     data = {"code": "00070.00.H01-261203-0001\x00", "id_last4": "2345"}
     encoded = client.post(
