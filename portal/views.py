@@ -215,4 +215,4 @@ def ratelimited(request, exception=None):
 
 
 def health(request):
-    return HttpResponse("ok", content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
