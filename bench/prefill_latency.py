@@ -75,8 +75,8 @@ PEOPLE = [  # demo people of the mocks: each has an insurance card and a driving
     ("001190012345", "Nguyễn Thị Lan"),
     ("001088004321", "Trần Văn Minh"),
     ("079085001122", "Lê Văn Hùng"),
-    ("079087003344", "Võ Thị Hạnh"),
-    ("048092005566", "Phạm Thị Mai"),
+    ("079187003344", "Võ Thị Hạnh"),
+    ("048192005566", "Phạm Thị Mai"),
     ("037175008899", "Bùi Thị Thu"),
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import dataclass
 
 import filetype
 from django.conf import settings
@@ -25,12 +26,59 @@ def normalise_personal_id(value: str) -> str:
     return _SEPARATORS.sub("", value or "")
 
 
+#: The first three digits of a personal identification number: the code of the province where
+#: the birth was registered (Circular 59/2021/TT-BCA, article 7, and its annex; the codes of the
+#: 63 provinces before the 2025 merger, which the numbers already issued keep).
+ID_PROVINCE_CODES = frozenset(
+    (1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36,
+     37, 38, 40, 42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70,
+     72, 74, 75, 77, 79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96)
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PersonalId:
+    """What a personal identification number says of its holder (Circular 59/2021/TT-BCA,
+    article 7): the province of birth registration (digits 1-3), the century of birth and the
+    sex (digit 4: 0/1 the 20th century, 2/3 the 21st, ... even for a man, odd for a woman) and
+    the year of birth in that century (digits 5-6)."""
+
+    province_code: int
+    sex: str  # "male" | "female"
+    year_of_birth: int
+
+
+def parse_personal_id(number: str) -> PersonalId | None:
+    """The structure of a well-formed 12-digit number; None if it has none."""
+    if re.fullmatch(r"[0-9]{12}", number) is None:
+        return None
+    province = int(number[:3])
+    if province not in ID_PROVINCE_CODES:
+        return None
+    digit = int(number[3])
+    return PersonalId(
+        province_code=province,
+        sex="female" if digit % 2 else "male",
+        year_of_birth=1900 + (digit // 2) * 100 + int(number[4:6]),
+    )
+
+
 def validate_personal_id(value: str) -> str:
     number = normalise_personal_id(value)
     if not re.fullmatch(r"[0-9]{12}", number):
         raise ValidationError(
             _("Enter the 12-digit personal identification number, for example 001190012345."),
             code="invalid_personal_id",
+        )
+    if parse_personal_id(number) is None:
+        raise ValidationError(
+            _(
+                "This is not a personal identification number: its first three digits, "
+                "%(code)s, are not the code of a province. Check the number on your chip-based "
+                "ID card."
+            )
+            % {"code": number[:3]},
+            code="invalid_personal_id_province",
         )
     return number
 

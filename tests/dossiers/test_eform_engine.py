@@ -251,6 +251,8 @@ def walk_to_documents(client, url, about=ABOUT, employer=None):
 MALFORMED = [
     ({"type": "personal_id"}, "12345", "12-digit"),
     ({"type": "personal_id"}, "00119001234X", "12-digit"),
+    ({"type": "personal_id"}, "999999999999", "999, are not the code of a province"),
+    ({"type": "personal_id"}, "000190012345", "000, are not the code of a province"),
     ({"type": "tax_code"}, "0101234568", "not valid"),
     ({"type": "tax_code"}, "12345", "10 digits"),
     ({"type": "phone"}, "12345", "phone number"),

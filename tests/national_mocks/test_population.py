@@ -48,9 +48,9 @@ DEMO_PEOPLE = [
     # id, name, gender, date of birth, marital status, province of residence, spouse id
     (LAN, "Nguyễn Thị Lan", "female", "1990-03-12", "married", "Thành phố Hà Nội", "001088004321"),
     ("001088004321", "Trần Văn Minh", "male", "1988-07-02", "married", "Thành phố Hà Nội", LAN),
-    ("079085001122", "Lê Văn Hùng", "male", "1985-11-20", "married", "Thành phố Hồ Chí Minh", "079087003344"),
-    ("079087003344", "Võ Thị Hạnh", "female", None, "married", "Thành phố Hồ Chí Minh", "079085001122"),
-    ("048092005566", "Phạm Thị Mai", "female", None, "single", "Thành phố Đà Nẵng", None),
+    ("079085001122", "Lê Văn Hùng", "male", "1985-11-20", "married", "Thành phố Hồ Chí Minh", "079187003344"),
+    ("079187003344", "Võ Thị Hạnh", "female", None, "married", "Thành phố Hồ Chí Minh", "079085001122"),
+    ("048192005566", "Phạm Thị Mai", "female", None, "single", "Thành phố Đà Nẵng", None),
 ]  # fmt: skip
 
 

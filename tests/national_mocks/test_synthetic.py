@@ -15,7 +15,7 @@ from national_mocks import synthetic
 from tests.fixtures_mocks import REPO_DIR
 
 DEMO_AND_TEST_NUMBERS = [
-    "001190012345", "001088004321", "079085001122", "079087003344", "048092005566",
+    "001190012345", "001088004321", "079085001122", "079187003344", "048192005566",
     "037175008899", "001099999999", "001080000111",
 ]  # fmt: skip
 FIRST = [synthetic.person_by_index(i) for i in range(2000)]
