@@ -15,8 +15,9 @@ from portal.models import User
 from procedures.models import Component, ProcedureVersion
 
 from .base import PrefillContext, StepSpec, Submission, SummaryRow
-from .conditions import holds
+from .conditions import fields_of, holds
 from .reading import address_text, display, result_rows, summarise, to_plain
+from .rules import rule_paths, rules_by_step
 from .steps import DocumentsForm, component_field_name, step_specs
 from .submission import build_submission, routing_commune
 
@@ -41,11 +42,12 @@ class DataForm:
         self.step_defs: dict[str, dict[str, Any]] = {}
         self.address_steps: dict[str, dict[str, Any]] = {}  # wizard step -> address step def
         self.conditions: dict[str, dict[str, Any]] = {}
+        self.rules = rules_by_step(definition)
         for step in definition["steps"]:
             if step.get("condition"):
                 for wizard_step in self._wizard_names(step):
                     self.conditions[wizard_step] = step["condition"]
-            for spec in step_specs(step):
+            for spec in step_specs(step, self.rules.get(step["name"])):
                 self._add(step, spec)
                 if step.get("kind") == "address":
                     self.address_steps[spec.name] = step
@@ -84,6 +86,14 @@ class DataForm:
             return earlier  # the case may depend on any answer
         if kind == "fields" and any(f.get("condition") for f in definition["fields"]):
             return earlier
+        if kind == "fields" and self.rules.get(step):
+            # the earlier pages whose answers this page's rules read
+            read = {
+                path.split(".")[0]
+                for rule in self.rules[step]
+                for path in [*rule_paths(rule).values(), *fields_of(rule.get("when"))]
+            }
+            return [name for name in earlier if name in read]
         return []
 
     def sources_of_step(self, step: str) -> set[str]:

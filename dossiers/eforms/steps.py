@@ -15,8 +15,9 @@ from procedures.models import Component
 
 from .base import LockableForm, StepSpec
 from .conditions import holds
-from .fields import UploadField, bilingual, build_field
+from .fields import UploadField, bilingual, build_field, pick_text
 from .reading import date_text
+from .rules import broken_rules, shown_on
 
 REVIEW_TEMPLATE = "eforms/review.html"
 REPEAT_TEMPLATE = "eforms/repeat.html"
@@ -35,10 +36,14 @@ class FieldsForm(LockableForm):
     unless their boolean is ticked."""
 
     field_specs: list[dict[str, Any]] = []
+    step_name = ""
+    #: the definition's rules checked on this page (rules.py): their messages show here
+    rules: list[dict[str, Any]] = []
 
     def __init__(self, *args: Any, answers: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         answers = answers or {}
+        self.earlier_answers = answers
         for spec in self.field_specs:
             if spec.get("condition") and not holds(spec["condition"], answers):
                 self.fields.pop(spec["name"], None)
@@ -65,7 +70,24 @@ class FieldsForm(LockableForm):
                             code="required",
                         ),
                     )
+        self._check_rules(data)
         return data
+
+    def _check_rules(self, data: dict[str, Any]) -> None:
+        if not self.rules:
+            return
+        answers = {**self.earlier_answers, self.step_name: data}
+        for rule in broken_rules(self.rules, answers):
+            name = shown_on(rule).split(".", 1)[1]
+            if name in self.errors:
+                continue  # the answer's own error first
+            self.add_error(
+                name if name in self.fields else None,
+                forms.ValidationError(
+                    f"{pick_text(rule['message'])} ({pick_text(rule['basis'])}).",
+                    code=f"rule_{rule['name']}",
+                ),
+            )
 
 
 class ProvinceStepForm(forms.Form):
@@ -231,16 +253,25 @@ class ReviewForm(forms.Form):
     )
 
 
-def _fields_form(base: type, name: str, specs: list[dict[str, Any]]) -> Any:
-    return type(name, (base,), {**{f["name"]: build_field(f) for f in specs}, "field_specs": specs})
+def _fields_form(base: type, name: str, specs: list[dict[str, Any]], **extra: Any) -> Any:
+    return type(
+        name, (base,), {**{f["name"]: build_field(f) for f in specs}, "field_specs": specs, **extra}
+    )
 
 
-def step_specs(step: dict[str, Any]) -> list[StepSpec]:
-    """The wizard steps of one step of a definition (an address asks two)."""
+def step_specs(step: dict[str, Any], rules: list[dict[str, Any]] | None = None) -> list[StepSpec]:
+    """The wizard steps of one step of a definition (an address asks two), with the rules
+    checked on a question page."""
     kind = step.get("kind", "fields")
     title = bilingual(step["title"])
     if kind == "fields":
-        form_class = _fields_form(FieldsForm, f"{step['name'].title()}Form", step["fields"])
+        form_class = _fields_form(
+            FieldsForm,
+            f"{step['name'].title()}Form",
+            step["fields"],
+            step_name=step["name"],
+            rules=rules or [],
+        )
         return [StepSpec(step["name"], title, form_class)]
     if kind == "repeat":
         item_form = _fields_form(RepeatItemForm, f"{step['name'].title()}ItemForm", step["fields"])

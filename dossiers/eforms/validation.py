@@ -142,4 +142,14 @@ def _semantic_problems(definition: dict[str, Any]) -> list[str]:
             problems.append(f"contact/{key}: '{path}' is not a field")
     for rule_index, rule in enumerate(definition.get("case", {}).get("rules", [])):
         check_condition(f"case/rules/{rule_index}", rule["when"], same_step=None)
+    if not problems:
+        from .rules import rule_problems
+
+        field_types = {
+            f"{step['name']}.{spec['name']}": spec["type"]
+            for step in definition["steps"]
+            if step.get("kind", "fields") == "fields"
+            for spec in step["fields"]
+        }
+        problems += rule_problems(definition, field_types)
     return problems

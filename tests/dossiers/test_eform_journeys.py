@@ -243,7 +243,7 @@ def mai(client, english, national_settings, catalogue):
     """Phạm Thị Mai (single, born 1992), signed in."""
     user = User.objects.create_user(
         username="sso-mai",
-        personal_id="048092005566",
+        personal_id="048192005566",
         full_name="Phạm Thị Mai",
         email="mai.pham@example.vn",
         phone="0935123456",
@@ -429,7 +429,7 @@ def test_marriage_registration_for_a_single_woman(client, mai, catalogue):
         }
     )
     assert "verified, cannot be changed here" in journey.pages["wife"]
-    assert dossier.data["wife"]["identification_number"] == "048092005566"
+    assert dossier.data["wife"]["identification_number"] == "048192005566"
     assert dossier.data["wife"]["marital_status"] == "single"
     assert dossier.data["husband"]["full_name"] == "Hoàng Văn Nam"
     assert dossier.subject_name == "Hoàng Văn Nam"
@@ -454,6 +454,71 @@ def test_marriage_exit_pages_under_age_and_already_married(client, lan, catalogu
     assert married.status_code == 200
     assert "A person who is married cannot marry again" in married.content.decode()
     assert not Dossier.objects.exists()
+
+
+def _years_ago(years: int) -> dt.date:
+    day = timezone.localdate()
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _man_born(born: dt.date) -> dict[str, str]:
+    digit = (born.year // 100 - 19) * 2
+    number = f"048{digit}{born.year % 100:02d}001234"
+    return {**HUSBAND, "date_of_birth": born.isoformat(), "identification_number": number}
+
+
+def test_marriage_refuses_a_groom_under_20_by_his_date_of_birth_with_the_named_rule(
+    client, mai, catalogue
+):
+    """Issue 14: the form asked "are you both of age?" and never compared it with the dates it
+    holds. Now the husband's page refuses a date of birth under 20 on the day of registration,
+    names the rule and its legal basis, keeps every answer, and nothing is submitted."""
+    born = _years_ago(17)  # 17 today: the issue's 01/05/2009 on 2026-12-02, on any day
+    groom = _man_born(born)
+    journey = Journey(client, _code(catalogue, "marriage_registration"))
+    refused = journey.walk({"eligibility": MARRIAGE_ELIGIBLE, "husband": groom})
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert current_step(journey.url, page) == "husband"
+    assert (
+        "The husband must be 20 or older on the day of the marriage registration "
+        "(Law on Marriage and Family 2014, article 8)." in _errors(page)
+    )
+    typed = page_values(page).typed
+    assert typed["husband-full_name"] == "Hoàng Văn Nam"
+    assert typed["husband-date_of_birth"] == born.isoformat()
+    assert typed["husband-identification_number"] == groom["identification_number"]
+    # a man who turns 20 today goes on to the wife's page
+    grown = _man_born(_years_ago(20))
+    assert journey.walk({"eligibility": MARRIAGE_ELIGIBLE, "husband": grown}, stop_before="wife")
+    assert not Dossier.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "its first three digits, 999, are not the code of a province"),
+        ("vi", "ba chữ số đầu, 999, không phải là mã của một tỉnh, thành phố"),
+    ],
+)
+def test_marriage_refuses_the_number_999999999999_by_its_structure(
+    client, mai, catalogue, settings, language, message
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    journey = Journey(client, _code(catalogue, "marriage_registration"))
+    refused = journey.walk(
+        {
+            "eligibility": MARRIAGE_ELIGIBLE,
+            "husband": {**HUSBAND, "identification_number": "999999999999"},
+        }
+    )
+    page = refused.content.decode()
+    assert current_step(journey.url, page) == "husband"
+    assert message in _errors(page)
+    assert page_values(page).typed["husband-identification_number"] == "999999999999"
 
 
 def test_marital_status_confirmation_for_marriage_with_residence_periods(client, mai, catalogue):
@@ -641,7 +706,7 @@ def test_household_business_set_up_by_a_family(client, hung, catalogue):
             "owners": [
                 {
                     "full_name": "Võ Thị Hạnh",
-                    "identification_number": "079087003344",
+                    "identification_number": "079187003344",
                     "tax_code": "0312345673",
                     "contribution": "20000000",
                 },
