@@ -58,5 +58,7 @@ def test_each_service_sleeps_its_own_delay_over_http(national_services_factory):
     started = time.monotonic()
     assert client.get_insurance(LAN)["identification_number"] == LAN
     insurance_seconds = time.monotonic() - started
-    assert population_seconds >= 0.8
-    assert insurance_seconds < 0.8
+    assert population_seconds >= 0.8  # a lower bound: true however loaded the machine is
+    # the insurance service did not sleep the population's 800 ms (compared with the delayed
+    # call, not with a fixed bound: on a loaded machine an undelayed call can take 0.8 s)
+    assert insurance_seconds < population_seconds
