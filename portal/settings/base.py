@@ -248,6 +248,19 @@ CELERY_BEAT_SCHEDULE["dashboards-reconcile"] = {
     "schedule": crontab(hour=1, minute=30),
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+#: One beat, even when two are started by mistake: on Redis, beat's scheduler is RedBeat
+#: (celery-redbeat), which keeps the schedule's state in Redis and sends tasks only while it
+#: holds a lock there; a second beat waits for the lock and takes over when the first stops,
+#: or within the lock's timeout when it dies. (The demo's filesystem broker keeps Celery's file
+#: scheduler: one process, one beat.)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = env.str("REDBEAT_REDIS_URL", default=CELERY_BROKER_URL)
+    CELERY_REDBEAT_KEY_PREFIX = env.str("REDBEAT_KEY_PREFIX", default="portal:beat")
+    #: beat wakes at least this often (the lock is extended at each wake-up)
+    CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("BEAT_MAX_LOOP_INTERVAL_SECONDS", default=5)
+    #: how long a dead beat's lock outlives it: the other beat takes over after this
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("REDBEAT_LOCK_TIMEOUT_SECONDS", default=30)
 PORTAL_OUTBOX_STALE_SECONDS = env.int("PORTAL_OUTBOX_STALE_SECONDS", default=60)
 #: a row claimed longer ago than this by a worker that never finished is run again
 PORTAL_OUTBOX_LEASE_SECONDS = env.int("PORTAL_OUTBOX_LEASE_SECONDS", default=240)
