@@ -14,6 +14,7 @@ import pytest
 from django.urls import resolve, reverse
 from django.utils import timezone
 
+from dossiers.eforms.rules import add_years
 from dossiers.models import Dossier
 from dossiers.wizard import ADD_ROW
 from portal.models import User
@@ -457,11 +458,7 @@ def test_marriage_exit_pages_under_age_and_already_married(client, lan, catalogu
 
 
 def _years_ago(years: int) -> dt.date:
-    day = timezone.localdate()
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+    return add_years(timezone.localdate(), -years)
 
 
 def _man_born(born: dt.date) -> dict[str, str]:

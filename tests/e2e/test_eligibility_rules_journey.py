@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from dossiers.eforms.rules import add_years
 from procedures.models import Procedure
 from procedures.services import procedures_load
 from tests.e2e.journeys import continue_, sso_sign_in
@@ -32,11 +33,7 @@ def portal(live_server, national_settings, settings, hanoi, hoan_kiem, ba_dinh):
 
 
 def _years_ago(years: int) -> dt.date:
-    day = timezone.localdate()
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+    return add_years(timezone.localdate(), -years)
 
 
 def _fill_husband(page, born: dt.date) -> None:
