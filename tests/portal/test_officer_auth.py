@@ -88,6 +88,12 @@ def test_password_only_is_not_in_the_backoffice(client, officer_hk, device):
     assert "Nhập mã 6 chữ số từ ứng dụng xác thực" in html  # Vietnamese by default
     assert 'autocomplete="one-time-code"' in html
     assert "officer.login" not in audit_actions()
+    # Issue 16: before the second factor the header names no one and has no account menu
+    header = html.split("</header>")[0]
+    assert officer_hk.display_name not in header
+    assert reverse("dossiers:mine") not in header
+    assert reverse("portal:logout") not in header
+    assert reverse("portal:logout") in html  # "Not hk.officer? Sign out" below the form
 
 
 def test_right_code_signs_in_and_is_audited(client, officer_hk, device):
