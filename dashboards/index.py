@@ -210,8 +210,9 @@ def group_progress(i: IndexInputs) -> Group:
 
 
 def group_online_service(i: IndexInputs) -> Group:
-    """Group 3, 12 points: min(2, 2A/0.8) + 4B + min(6, 6C/0.5)."""
-    group = Group("3", "online_service", _("Online service"), _d(12))
+    """Group 3 (online public service, 22 points) in two parts numbered 3.1 and 3.2 so that no
+    two rows read "3.": online service, 12 points: min(2, 2A/0.8) + 4B + min(6, 6C/0.5)."""
+    group = Group("3.1", "online_service", _("Online service"), _d(12))
     group.criteria = [
         _criterion("a_offered", _("Procedures offered online / procedures in remit"), 2,
                    i.procedures_online, i.procedures,
@@ -226,7 +227,7 @@ def group_online_service(i: IndexInputs) -> Group:
 
 def group_online_payment(i: IndexInputs) -> Group:
     """Group 3, 10 points: 6A + min(2, 2.5B) + 2.5C."""
-    group = Group("3", "online_payment", _("Online payment"), _d(10))
+    group = Group("3.2", "online_payment", _("Online payment"), _d(10))
     group.criteria = [
         _criterion("a_paid", _("Dossiers paid online / dossiers with a fee"), 6,
                    i.paid_online, i.with_fee, lambda r: 6 * r, "6A"),

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -85,17 +86,19 @@ def fmt(value: Any, kind: str) -> str:
     """How a cell reads on the page ('no data' for None, never a fake 0)."""
     if value is None:
         return _("no data")
+    # numbers in the reader's language (Vietnamese 1.234,5; English 1,234.5), as the
+    # templates render them: one page never mixes 7.71 and 7,71
     if kind == "pct":
-        return f"{value * 100:.1f}%"
+        return f"{number_format(value * 100, 1, use_l10n=True)}%"
     if kind == "hours":
-        return _("%(h).1f h") % {"h": value}
+        return _("%(h)s h") % {"h": number_format(value, 1, use_l10n=True)}
     if kind == "points":
-        return f"{value:.2f}"
+        return number_format(value, 2, use_l10n=True)
     if kind == "seconds":
         minutes, seconds = divmod(int(value), 60)
         return f"{minutes}:{seconds:02d}"
     if kind == "int":
-        return f"{int(value):,}".replace(",", ".")
+        return number_format(int(value), use_l10n=True, force_grouping=True)
     if isinstance(value, dt.date):
         return value.strftime("%m/%Y")
     return str(value)

@@ -140,6 +140,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+#: digits in groups of three where a number is grouped (Django's Vietnamese formats leave it unset:
+#: 1.234 in Vietnamese, 1,234 in English); only where grouping is asked for (dashboards.tables)
+NUMBER_GROUPING = 3
 
 # --- Static and uploaded files -------------------------------------------------------------
 STATIC_URL = "static/"

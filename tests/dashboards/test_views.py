@@ -247,3 +247,35 @@ def test_a_malformed_procedure_filter_is_a_404_not_a_500(
     ):
         response = client.get(url, {"procedure": procedure})
         assert response.status_code == 404, (url, procedure)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("vi", ["7,71", "12,5%", "1.234", "3,5 giờ"]),
+        ("en", ["7.71", "12.5%", "1,234", "3.5 h"]),
+    ],
+)
+def test_table_numbers_read_in_the_readers_language(language, expected):
+    """Issue 16: the index page mixed 7.71 (its tables) and 7,71 (its template)."""
+    from decimal import Decimal
+
+    from django.utils.translation import override
+
+    from dashboards.tables import fmt
+
+    with override(language):
+        got = [
+            fmt(Decimal("7.71"), "points"),
+            fmt(0.125, "pct"),
+            fmt(1234, "int"),
+            fmt(3.5, "hours"),
+        ]
+    assert got == expected
+
+
+def test_the_index_groups_are_numbered_once_each():
+    from dashboards.index import IndexInputs, index_compute
+
+    numbers = [g.number for g in index_compute(IndexInputs()).groups]
+    assert len(numbers) == len(set(numbers)), numbers
