@@ -39,6 +39,18 @@ ATTACHMENT_COUNTERS: tuple[str, ...] = (
     "components_digitised",
     "components_reused",
 )
+#: The counters that depend on the clock: a dossier in processing is within or past its
+#: deadline "as of" a moment (now, for the drain). They are not kept per dossier: see
+#: DossierBucket.processing and DossierBucket.overdue_from.
+CLOCK_COUNTERS: tuple[str, ...] = ("processing_within", "processing_overdue")
+#: What one dossier adds to its bucket (the columns of DossierBucket that the drain turns into
+#: deltas): every counter that does not depend on the clock, and `processing`, the dossiers in
+#: processing (processing_within + processing_overdue).
+CONTRIBUTION_COUNTERS: tuple[str, ...] = (
+    *(name for name in FACT_COUNTERS if name not in CLOCK_COUNTERS),
+    "processing",
+    *ATTACHMENT_COUNTERS,
+)
 
 
 class Counters(models.Model):
@@ -75,8 +87,10 @@ class Counters(models.Model):
 
 class MonthlyFact(Counters):
     """Raw counts for the dossiers SUBMITTED in `month` (local time; the first day of the
-    month) for one competent agency, procedure and channel. Rebuilt bucket by bucket from
-    the raw dossiers, so a repeated or late event only recomputes the same numbers."""
+    month) for one competent agency, procedure and channel: the sum of its dossiers'
+    contributions (DossierBucket), kept by the drain with deltas and rebuilt every night
+    from the raw dossiers; a repeated or late event adds nothing (the delta of a dossier
+    already counted as it is is zero)."""
 
     month = models.DateField()
     agency = models.ForeignKey(
@@ -92,6 +106,10 @@ class MonthlyFact(Counters):
         "procedures.Procedure", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     channel = models.PositiveSmallIntegerField()
+    clock_at = models.DateTimeField(
+        null=True,
+        help_text=_("processing_within and processing_overdue are as of this moment."),
+    )
 
     class Meta:
         indexes = [
@@ -168,17 +186,78 @@ class ProcedureMonthFact(Counters):
 
 
 class DossierBucket(models.Model):
-    """Which MonthlyFact bucket a dossier was last counted in (to recompute the old bucket too
-    when its agency or key changes)."""
+    """Which MonthlyFact bucket a dossier was last counted in, and what it added to it then
+    (its contribution: CONTRIBUTION_COUNTERS, computed by the expressions of
+    `dashboards.rollups.facts` for this one dossier). The drain applies the difference between
+    a changed dossier's new contribution and this one to the bucket, so its cost does not grow
+    with the bucket; the nightly rebuild rewrites every row."""
 
     dossier_id = models.BigIntegerField(primary_key=True)
     month = models.DateField()
     agency_id = models.BigIntegerField(null=True)
     procedure_id = models.BigIntegerField()
     channel = models.PositiveSmallIntegerField()
+    dossiers = models.IntegerField(default=0)
+    received = models.IntegerField(default=0)
+    finished = models.IntegerField(default=0)
+    finished_early = models.IntegerField(default=0)
+    finished_on_time = models.IntegerField(default=0)
+    finished_late = models.IntegerField(default=0)
+    refused = models.IntegerField(default=0)
+    withdrawn = models.IntegerField(default=0)
+    full_process = models.IntegerField(default=0)
+    with_fee = models.IntegerField(default=0)
+    paid = models.IntegerField(default=0)
+    paid_online = models.IntegerField(default=0)
+    e_result = models.IntegerField(default=0)
+    synced = models.IntegerField(default=0)
+    rating_very = models.IntegerField(default=0)
+    rating_satisfied = models.IntegerField(default=0)
+    rating_unsatisfied = models.IntegerField(default=0)
+    processing_seconds = models.BigIntegerField(default=0)
+    processing_count = models.IntegerField(default=0)
+    processing = models.IntegerField(default=0)
+    components = models.IntegerField(default=0)
+    components_digitised = models.IntegerField(default=0)
+    components_reused = models.IntegerField(default=0)
+    overdue_from = models.DateTimeField(
+        null=True,
+        help_text=_(
+            "The deadline of a dossier in processing against it (not waiting for a "
+            "supplement): from then on it counts as overdue, before as within."
+        ),
+    )
+
+    class Meta:
+        indexes = [
+            # the dossiers of a bucket whose deadline passed between two moments
+            models.Index(
+                fields=["month", "agency_id", "procedure_id", "channel", "overdue_from"],
+                condition=models.Q(overdue_from__isnull=False),
+                name="dossierbucket_bucket_due",
+            ),
+            # the buckets with a deadline that passed since the last drain
+            models.Index(
+                fields=["overdue_from"],
+                condition=models.Q(overdue_from__isnull=False),
+                name="dossierbucket_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id} -> {self.month} {self.agency_id}"
+
+
+class RollupClock(models.Model):
+    """One row: the moment up to which the drain has moved the clock counters of every bucket
+    (a bucket whose dossiers' deadlines passed since is moved by the next drain). `as_of`
+    NULL: the rollups predate the per-dossier contributions (migration 0005) and the drain
+    waits for a rebuild (`manage.py rebuild_rollups`, or the nightly reconciliation)."""
+
+    as_of = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.as_of}"
 
 
 class DraftFact(models.Model):
@@ -309,12 +388,13 @@ class IndexScore(models.Model):
 
 
 class RollupPending(models.Model):
-    """A dossier whose buckets must be recomputed: written in the transaction that changed
-    it (one cheap INSERT, no lock), drained in batches by `dashboards.tasks.rollups_drain`
-    (beat, every DASHBOARDS_DRAIN_SECONDS), which recomputes each touched bucket once for
-    all the dossiers that changed in it. No unique key on purpose: a mark written by a
-    transaction that is still open when the drain runs is not visible to it, stays, and is
-    drained next time; several marks of one dossier cost one recomputation."""
+    """A dossier whose contribution to the rollups must be brought up to date: written in the
+    transaction that changed it (one cheap INSERT, no lock), drained in batches by
+    `dashboards.tasks.rollups_drain` (beat, every DASHBOARDS_DRAIN_SECONDS), which adds each
+    changed dossier's delta to its buckets, once per bucket for all the dossiers that changed
+    in it. No unique key on purpose: a mark written by a transaction that is still open when
+    the drain runs is not visible to it, stays, and is drained next time; several marks of one
+    dossier cost one refresh."""
 
     id = models.BigAutoField(primary_key=True)
     dossier_id = models.BigIntegerField()

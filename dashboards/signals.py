@@ -1,6 +1,6 @@
 """Keep the rollups live: any save of a dossier, its rating or an attachment marks the
 dossier (one RollupPending row, in the saving transaction, once per transaction); the beat
-task `dashboards.tasks.rollups_drain` recomputes the marked dossiers' buckets every
+task `dashboards.tasks.rollups_drain` applies the marked dossiers to their buckets every
 DASHBOARDS_DRAIN_SECONDS, once per bucket. Drafts and complaints are still refreshed on
 commit. A refresh that fails (or a change made with QuerySet.update) is put right by the
 nightly reconciliation (`dashboards.tasks.rollups_reconcile`)."""

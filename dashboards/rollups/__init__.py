@@ -1,13 +1,16 @@
 """How the rollups are computed: ONE definition of every counter, as ORM expressions over
 the raw dossiers, used three ways:
 
-- `dossiers_refresh`: after dossiers change, their old and new buckets are recomputed from
-  the raw dossiers of each bucket and replaced, once per bucket for the whole batch. A change
-  only marks the dossier (RollupPending, in its own transaction: signals.py); the beat task
-  `rollups_drain` refreshes the marked dossiers every DASHBOARDS_DRAIN_SECONDS, so the cost
-  of a write does not grow with the size of its bucket, and a bucket touched by a thousand
-  submissions is recomputed once. Repeated, duplicated or out-of-order events only recompute
-  the same numbers: idempotent by construction.
+- `dossiers_refresh`: after dossiers change, each one's contribution to its bucket is
+  computed again from its raw row (`contribution_queryset`, the same expressions grouped by
+  dossier) and the difference with the one it made last time (DossierBucket) is added to its
+  old and new buckets and their areas, once per bucket for the whole batch. A change only
+  marks the dossier (RollupPending, in its own transaction: signals.py); the beat task
+  `rollups_drain` refreshes the marked dossiers every DASHBOARDS_DRAIN_SECONDS, so neither a
+  write nor the drain costs more in a bigger bucket. Repeated, duplicated or out-of-order
+  events add nothing more: the result depends only on the dossiers' state. The counters that
+  depend on the clock are moved to "now" by each drain for the buckets it touches and for
+  those in which a deadline passed (`clocks_advance`).
 - `rollups_rebuild`: the nightly reconciliation recomputes every bucket (GROUP BY).
 - `rollups_rebuild_sql`: the same GROUP BY as one INSERT ... SELECT on PostgreSQL (bulk
   loads of millions of dossiers).
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 from .buckets import (
     Bucket,
-    bucket_recompute,
+    clocks_advance,
     dossier_bucket,
     dossier_refresh,
     dossiers_refresh,
@@ -43,8 +46,11 @@ from .facts import (
     SecondsBetween,
     agency_areas,
     agency_key,
+    attachment_contribution_queryset,
     attachment_expressions,
     attachment_queryset,
+    contribution_expressions,
+    contribution_queryset,
     counter_expressions,
     fact_queryset,
     key_expressions,
@@ -61,12 +67,15 @@ __all__ = [
     "SecondsBetween",
     "agency_areas",
     "agency_key",
+    "attachment_contribution_queryset",
     "attachment_expressions",
     "attachment_queryset",
-    "bucket_recompute",
+    "clocks_advance",
     "complaint_queryset",
     "complaint_refresh",
     "complaints_rebuild",
+    "contribution_expressions",
+    "contribution_queryset",
     "counter_expressions",
     "dossier_bucket",
     "dossier_refresh",

@@ -15,6 +15,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Max,
     Q,
     QuerySet,
     Sum,
@@ -30,6 +31,8 @@ from dossiers.states.business import Status
 from dossiers.states.payment import PaymentStatus
 from dossiers.states.sync import SyncStatus
 from procedures.models import ChannelKind, OnlineLevel
+
+from ..models import FACT_COUNTERS
 
 FINISHED = (Status.RESULT_READY, Status.RETURNED)
 IN_PROCESSING = (
@@ -87,11 +90,22 @@ def key_expressions(prefix: str = "") -> dict[str, Any]:
 KEYS = ("k_month", "k_agency", "k_procedure", "k_channel")
 
 
-def counter_expressions(as_of: dt.datetime) -> dict[str, Any]:
+def processing_condition() -> Q:
+    """A dossier in processing (within or past its deadline)."""
+    return Q(status__in=IN_PROCESSING, received_at__isnull=False)
+
+
+def on_the_clock_condition() -> Q:
+    """A dossier in processing against a deadline: it turns overdue at `due_at` (one waiting
+    for a supplement, or without a deadline, is within whatever the time)."""
+    return processing_condition() & Q(due_at__isnull=False) & ~Q(status=Status.SUPPLEMENT_REQUESTED)
+
+
+def static_counter_expressions() -> dict[str, Any]:
+    """The counters that do not depend on the clock (all but CLOCK_COUNTERS)."""
     processed_day = TruncDate("processed_at")
     due_day = TruncDate("due_at")
     finished = Q(status__in=FINISHED, processed_at__isnull=False)
-    processing = Q(status__in=IN_PROCESSING, received_at__isnull=False)
     return {
         "dossiers": Count("id"),
         "received": count_if(Q(received_at__isnull=False)),
@@ -101,17 +115,6 @@ def counter_expressions(as_of: dt.datetime) -> dict[str, Any]:
             finished & (Q(due_at__isnull=True) | Q(Exact(processed_day, due_day)))
         ),
         "finished_late": count_if(finished & Q(GreaterThan(processed_day, due_day))),
-        "processing_within": count_if(
-            processing
-            & (
-                Q(due_at__isnull=True)
-                | Q(due_at__gte=as_of)
-                | Q(status=Status.SUPPLEMENT_REQUESTED)
-            )
-        ),
-        "processing_overdue": count_if(
-            processing & Q(due_at__lt=as_of) & ~Q(status=Status.SUPPLEMENT_REQUESTED)
-        ),
         "refused": count_if(Q(status=Status.REFUSED)),
         "withdrawn": count_if(Q(status=Status.WITHDRAWN)),
         "full_process": count_if(
@@ -141,6 +144,29 @@ def counter_expressions(as_of: dt.datetime) -> dict[str, Any]:
     }
 
 
+def counter_expressions(as_of: dt.datetime) -> dict[str, Any]:
+    """Every counter of a MonthlyFact (in the order of FACT_COUNTERS): the static ones, and
+    the dossiers in processing within or past their deadline as of `as_of`."""
+    overdue = count_if(on_the_clock_condition() & Q(due_at__lt=as_of))
+    expressions = {
+        **static_counter_expressions(),
+        "processing_within": count_if(processing_condition()) - overdue,
+        "processing_overdue": overdue,
+    }
+    return {name: expressions[name] for name in FACT_COUNTERS}
+
+
+def contribution_expressions() -> dict[str, Any]:
+    """What the dossiers of a group add to their bucket whatever the time (grouped by dossier:
+    one dossier's contribution, DossierBucket): the static counters, `processing` and
+    `overdue_from`, the deadline from which a dossier on the clock counts as overdue."""
+    return {
+        **static_counter_expressions(),
+        "processing": count_if(processing_condition()),
+        "overdue_from": Max(Case(When(on_the_clock_condition(), then=F("due_at")))),
+    }
+
+
 def attachment_expressions() -> dict[str, Any]:
     return {
         "components": Count("id"),
@@ -157,6 +183,25 @@ def fact_queryset(as_of: dt.datetime, dossiers: QuerySet[Dossier] | None = None)
         .values(*KEYS)
         .annotate(**counter_expressions(as_of))
     )
+
+
+def contribution_queryset(dossiers: QuerySet[Dossier] | None = None) -> QuerySet:
+    """One row per dossier (not a child): its pk, bucket keys and contribution."""
+    qs = (dossiers if dossiers is not None else Dossier.objects.all()).filter(parent__isnull=True)
+    return (
+        qs.order_by()
+        .annotate(**key_expressions())
+        .values("pk", *KEYS)
+        .annotate(**contribution_expressions())
+    )
+
+
+def attachment_contribution_queryset(attachments: QuerySet[Attachment] | None = None) -> QuerySet:
+    """One row per dossier (not a child) with attachments: the attachment counters."""
+    qs = (attachments if attachments is not None else Attachment.objects.all()).filter(
+        dossier__parent__isnull=True
+    )
+    return qs.order_by().values("dossier_id").annotate(**attachment_expressions())
 
 
 def attachment_queryset(attachments: QuerySet[Attachment] | None = None) -> QuerySet:

@@ -14,7 +14,6 @@ from django.db.models import (
 from django.utils import timezone
 
 from agencies.models import Agency
-from dossiers.models import Dossier
 
 from ..models import (
     ATTACHMENT_COUNTERS,
@@ -24,15 +23,26 @@ from ..models import (
     DossierBucket,
     MonthlyFact,
     ProcedureMonthFact,
+    RollupClock,
 )
+from .buckets import BUCKET_KEYS, REBUILD_LOCK, lock_keys
 from .complaints import complaints_rebuild
 from .drafts import drafts_rebuild
-from .facts import KEYS, agency_areas, attachment_queryset, fact_queryset, key_expressions
+from .facts import (
+    KEYS,
+    agency_areas,
+    attachment_contribution_queryset,
+    attachment_queryset,
+    contribution_expressions,
+    contribution_queryset,
+    fact_queryset,
+)
 
 
 def rollups_rebuild(*, as_of: dt.datetime | None = None) -> int:
-    """Recompute every bucket from the raw dossiers and replace the rollups. Returns the
-    number of MonthlyFact rows."""
+    """Recompute every bucket from the raw dossiers and replace the rollups (and every
+    dossier's contribution, DossierBucket, and the drain's clock). Returns the number of
+    MonthlyFact rows."""
     as_of = as_of or timezone.now()
     if connection.vendor == "postgresql":
         return rollups_rebuild_sql(as_of=as_of)
@@ -56,6 +66,7 @@ def rollups_rebuild(*, as_of: dt.datetime | None = None) -> int:
                     channel=k[3],
                     province_id=areas.get(k[1] or 0, (None, None))[0],
                     ministry_id=areas.get(k[1] or 0, (None, None))[1],
+                    clock_at=as_of,
                     **values,
                 )
                 for k, values in rows.items()
@@ -64,6 +75,7 @@ def rollups_rebuild(*, as_of: dt.datetime | None = None) -> int:
         )
         _areas_rebuild()
         _buckets_rebuild()
+        _clock_set(as_of)
         drafts_rebuild()
         complaints_rebuild(as_of=as_of)
     return len(rows)
@@ -79,15 +91,24 @@ def rollups_rebuild_sql(*, as_of: dt.datetime) -> int:
     querysets as `fact_queryset` / `attachment_queryset`, compiled by Django."""
     table = MonthlyFact._meta.db_table
     cols = ", ".join(
-        ["month", "agency_id", "procedure_id", "channel", *FACT_COUNTERS, *ATTACHMENT_COUNTERS]
+        [
+            "month",
+            "agency_id",
+            "procedure_id",
+            "channel",
+            *FACT_COUNTERS,
+            *ATTACHMENT_COUNTERS,
+            "clock_at",
+        ]
     )
     zeros = ", ".join("0" for _ in ATTACHMENT_COUNTERS)
     with transaction.atomic(), connection.cursor() as cursor:
+        lock_keys([REBUILD_LOCK])  # waits for the drains under way; the next ones wait
         cursor.execute(f"TRUNCATE {table}")
         sql, params = _compiled(fact_queryset(as_of))
         cursor.execute(
-            f"INSERT INTO {table} ({cols}) SELECT s.*, {zeros} FROM ({sql}) s",  # noqa: S608
-            params,
+            f"INSERT INTO {table} ({cols}) SELECT s.*, {zeros}, %s FROM ({sql}) s",  # noqa: S608
+            (as_of, *params),
         )
         count = cursor.rowcount
         att_sql, att_params = _compiled(attachment_queryset())
@@ -101,6 +122,7 @@ def rollups_rebuild_sql(*, as_of: dt.datetime) -> int:
         _denormalise_areas(cursor)
         _areas_rebuild()
         _buckets_rebuild()
+        _clock_set(as_of)
         drafts_rebuild()
         complaints_rebuild(as_of=as_of)
     return count
@@ -145,33 +167,52 @@ def _rebuild_sum(target: type, source: type, keys: tuple[str, ...]) -> None:
     target.objects.bulk_create([target(**row) for row in grouped], batch_size=1000)  # type: ignore[attr-defined]
 
 
+def _clock_set(as_of: dt.datetime) -> None:
+    """Every bucket's clock counters are as of `as_of` now: the drain moves them on from
+    there (and no longer waits for a rebuild)."""
+    RollupClock.objects.update_or_create(pk=1, defaults={"as_of": as_of})
+
+
 def _buckets_rebuild() -> None:
+    """DossierBucket := every dossier's bucket and contribution (the drain's starting
+    point), from the same expressions as the facts."""
     DossierBucket.objects.all().delete()
-    qs = (
-        Dossier.objects.filter(parent__isnull=True)
-        .order_by()
-        .annotate(**key_expressions())
-        .values("pk", *KEYS)
-    )
+    qs = contribution_queryset()
+    contribution = list(contribution_expressions())
     if connection.vendor == "postgresql":
+        table = DossierBucket._meta.db_table
+        cols = ", ".join(["dossier_id", *BUCKET_KEYS, *contribution, *ATTACHMENT_COUNTERS])
+        zeros = ", ".join("0" for _ in ATTACHMENT_COUNTERS)
         sql, params = _compiled(qs)
+        att_sql, att_params = _compiled(attachment_contribution_queryset())
+        att_cols = ", ".join(f"{n} = a.{n}" for n in ATTACHMENT_COUNTERS)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {DossierBucket._meta.db_table} "
-                f"(dossier_id, month, agency_id, procedure_id, channel) {sql}",
+                f"INSERT INTO {table} ({cols}) SELECT s.*, {zeros} FROM ({sql}) s",  # noqa: S608
                 params,
             )
+            cursor.execute(
+                f"UPDATE {table} b SET {att_cols} FROM ({att_sql}) a "  # noqa: S608
+                "WHERE b.dossier_id = a.dossier_id",
+                att_params,
+            )
         return
+    attachments = {
+        row["dossier_id"]: {name: row[name] for name in ATTACHMENT_COUNTERS}
+        for row in attachment_contribution_queryset()
+    }
     DossierBucket.objects.bulk_create(
-        [
+        (
             DossierBucket(
                 dossier_id=row["pk"],
                 month=row["k_month"],
                 agency_id=row["k_agency"],
                 procedure_id=row["k_procedure"],
                 channel=row["k_channel"],
+                **{name: row[name] for name in contribution},
+                **attachments.get(row["pk"], {}),
             )
             for row in qs.iterator(chunk_size=5000)
-        ],
+        ),
         batch_size=5000,
     )

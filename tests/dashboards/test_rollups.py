@@ -385,3 +385,94 @@ def test_the_rebuild_command_by_hand_whole_and_areas_only(make_dossier, agency_h
     AreaMonthFact.objects.all().delete()
     call_command("rebuild_rollups", "--areas-only", stdout=StringIO())
     assert AreaMonthFact.objects.filter(province=hanoi).exists()
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    dossiers=DOSSIERS,
+    events=st.lists(
+        st.tuples(st.integers(0, 5), EVENTS, st.integers(0, 36), st.booleans()), max_size=25
+    ),
+)
+def test_drains_as_the_clock_moves_equal_a_rebuild_at_the_last_moment(
+    make_dossier, agency_hk, agency_bd, agency_dn, dossiers, events
+):
+    """The clock counters: drains at moving moments (across the deadlines of the dossiers
+    received), some touching the dossiers' buckets and some only moving the clock, equal a
+    rebuild as of the last moment; so do the drains after a rebuild."""
+    from dashboards.models import RollupClock
+    from dashboards.rollups import clocks_advance
+
+    for model in (Dossier, MonthlyFact, AreaFact, AreaMonthFact, ProcedureMonthFact):
+        model.objects.all().delete()
+    DossierBucket.objects.all().delete()
+    RollupClock.objects.all().delete()
+    agencies = [agency_hk, agency_dn]
+    made = [
+        make_dossier(agencies[i % 2], submitted=at(day, 23 if i % 2 else 8), channel=channel)
+        for i, (day, channel) in enumerate(dossiers)
+    ]
+    now = at("2026-05-30")  # the June dossiers' deadlines are passed on the way
+    dossiers_refresh([d.pk for d in made], as_of=now)
+    clocks_advance(as_of=now)
+    touched: list[int] = []
+    for number, (index, event, hours, drain) in enumerate(events):
+        dossier = Dossier.objects.get(pk=made[index % len(made)].pk)
+        apply(dossier, event, agencies)
+        touched.append(dossier.pk)
+        now += dt.timedelta(hours=hours)
+        if drain:
+            dossiers_refresh(touched, as_of=now)
+            touched = []
+        clocks_advance(as_of=now)
+        if number == 12:  # the nightly reconciliation in the middle
+            rollups_rebuild(as_of=now)
+    now += dt.timedelta(days=1)
+    dossiers_refresh(touched, as_of=now)
+    clocks_advance(as_of=now)
+    live = snapshot()
+
+    rollups_rebuild(as_of=now)
+    assert snapshot() == live
+
+
+def test_a_deadline_passing_moves_its_dossier_to_overdue_without_a_change(
+    make_dossier, agency_hk, agency_dn
+):
+    """No event: the drain moves the buckets whose deadlines passed (and only the clock
+    counters), and a bucket touched after a long quiet moves from its own last moment."""
+    from dashboards.rollups import clocks_advance
+
+    quiet = make_dossier(agency_hk, submitted=at("2026-06-01"))
+    busy = make_dossier(agency_dn, submitted=at("2026-06-01"))
+    for dossier, days in ((quiet, 2), (busy, 4)):
+        dossier.status, dossier.received_at = Status.IN_PROCESSING, at("2026-06-01", 10)
+        dossier.due_at = at("2026-06-01", 10) + dt.timedelta(days=days)
+        dossier.save()
+    start = at("2026-06-02")
+    dossiers_refresh([quiet.pk, busy.pk], as_of=start)
+    clocks_advance(as_of=start)
+
+    def clock_counters(agency):
+        fact = MonthlyFact.objects.get(agency=agency)
+        return fact.processing_within, fact.processing_overdue
+
+    assert clock_counters(agency_hk) == clock_counters(agency_dn) == (1, 0)
+    assert clocks_advance(as_of=start + dt.timedelta(days=2)) == 1  # only quiet's passed
+    assert clock_counters(agency_hk) == (0, 1)
+    assert clock_counters(agency_dn) == (1, 0)
+    assert AreaMonthFact.objects.get(province=agency_hk.province).processing_overdue == 1
+    # busy's deadline passes while another drain holds the clock: its next refresh counts it
+    later = start + dt.timedelta(days=5)
+    make_dossier(agency_dn, submitted=at("2026-06-03"))
+    dossiers_refresh(
+        Dossier.objects.filter(competent_agency=agency_dn).values_list("pk", flat=True), as_of=later
+    )
+    assert clock_counters(agency_dn) == (0, 1)
+    live = snapshot()
+    rollups_rebuild(as_of=later)
+    assert snapshot() == live
