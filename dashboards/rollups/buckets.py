@@ -242,7 +242,7 @@ def dossier_bucket(dossier: Dossier) -> Bucket:
 
 
 def dossier_refresh(dossier_id: int, *, as_of: dt.datetime | None = None) -> None:
-    """Recompute the bucket(s) of one dossier from raw data. Safe to call any number of
+    """Bring one dossier's bucket(s) up to date with its raw row. Safe to call any number of
     times, in any order, for any event: the result depends only on the dossiers' state."""
     dossiers_refresh([dossier_id], as_of=as_of)
 
