@@ -1,4 +1,9 @@
-"""The PDFs of a dossier, built from the dossier: slip 01 and the electronic result."""
+"""The PDFs of a dossier, built from the dossier: slip 01 and the electronic result.
+
+Every PDF leaves here signed (PAdES) by the agency that issues it (portal.pdfsign): the
+signature's reason names the document kind and its number, and the verification page reads
+them back.
+"""
 
 from __future__ import annotations
 
@@ -24,12 +29,49 @@ from portal.documents import (
     supplement_request,
 )
 from portal.models import User
+from portal.pdfsign import PORTAL_ISSUER_CODE, PORTAL_ISSUER_NAME, Issuer, sign_pdf
 
 from .models import Dossier
 
 
 def _language(dossier: Dossier) -> str:
     return "en" if (dossier.language or "vi").startswith("en") else "vi"
+
+
+#: the signature's reason per document kind: "<kind label> <number>"
+KIND_LABELS = {
+    "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+    "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+    "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+    "04": "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+    "05": "Thông báo dừng xử lý hồ sơ",
+    "KQ": "Kết quả giải quyết thủ tục hành chính",
+}
+
+
+def issuer_of(agency: Agency | None) -> Issuer:
+    if agency is None:
+        return Issuer(code=PORTAL_ISSUER_CODE, name=PORTAL_ISSUER_NAME)
+    return Issuer(code=agency.code, name=agency.name)
+
+
+def signature_reason(kind: str, *, dossier_code: str, number: str = "") -> str:
+    """What the signature says it signs: "<kind label>[ số <number>], hồ sơ <dossier code>"
+    (read back by dossiers.verification)."""
+    numbered = f" số {number}" if number and number != dossier_code else ""
+    return f"{KIND_LABELS[kind]}{numbered}, hồ sơ {dossier_code}"
+
+
+def signed(
+    content: bytes, *, agency: Agency | None, kind: str, dossier_code: str, number: str = ""
+) -> bytes:
+    """The PDF signed by the issuing agency (portal.pdfsign)."""
+    return sign_pdf(
+        content,
+        issuer=issuer_of(agency),
+        reason=signature_reason(kind, dossier_code=dossier_code, number=number),
+        location=_agency_place(agency),
+    )
 
 
 def _agency_place(agency: Agency | None) -> str:
@@ -73,7 +115,7 @@ def receipt_pdf(dossier: Dossier) -> bytes:
         delivery_method=str(dossier.get_delivery_method_display()),
         tracking_url=tracking,
     )
-    return render_receipt_slip(slip)
+    return signed(render_receipt_slip(slip), agency=agency, kind="01", dossier_code=dossier.code)
 
 
 def result_number_for(dossier: Dossier, *, agency: Agency) -> str:
@@ -128,7 +170,13 @@ def result_pdf(dossier: Dossier, *, signer: User, agency: Agency, issued_at: dt.
         fields=[ResultField(label, value) for label, value in _result_fields(dossier)],
         verify_url=result_verification_url(dossier),
     )
-    return render_result_document(document)
+    return signed(
+        render_result_document(document),
+        agency=agency,
+        kind="KQ",
+        dossier_code=dossier.code,
+        number=dossier.result_number,
+    )
 
 
 SLIP_KINDS = ("02", "03", "04", "05")
@@ -195,7 +243,8 @@ def slip_pdf(dossier: Dossier, kind: str) -> bytes | None:
         )
     else:
         return None
-    return render_notice(notice)
+    agency = dossier.competent_agency or dossier.receiving_agency or dossier.target_agency
+    return signed(render_notice(notice), agency=agency, kind=kind, dossier_code=dossier.code)
 
 
 def result_verification_url(dossier: Dossier) -> str:

@@ -47,6 +47,7 @@ SERVICES = (
     "vehicles",
     "edocuments",
     "payment",
+    "pki",
 )
 
 DEFAULT_SECRET_KEY = "insecure-national-mocks-demo-key-7c1e0b5d9a2f4e68b3d1"  # noqa: S105 - demo default, overridable

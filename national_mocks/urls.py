@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import ministry, payment, population, registries, views
+from . import ministry, payment, pki, population, registries, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -48,6 +48,8 @@ urlpatterns = [
     path("payment/v1/init", payment.init, name="payment-init"),
     path("payment/v1/query", payment.query, name="payment-query"),
     path("payment/v1/pay/<str:transaction_id>", payment.pay, name="payment-pay"),
+    path("pki/v1/tsa", pki.timestamp, name="pki-tsa"),
+    path("pki/v1/crl/<str:name>.crl", pki.revocation_list, name="pki-crl"),
 ]
 
 handler404 = "national_mocks.views.not_found"

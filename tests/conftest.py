@@ -41,6 +41,19 @@ PNG_BYTES = (
 HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def document_pki(tmp_path_factory):
+    """The demo CA and agency keys of this test session, made on first use in a directory of
+    the session (certificates valid from five years before to twenty after the moment they
+    are made, so a frozen or moved clock stays inside them)."""
+    from django.conf import settings
+
+    directory = tmp_path_factory.mktemp("pki")
+    settings.DOCUMENT_PKI_DIR = directory
+    settings.DOCUMENT_TRUST_ROOTS = []
+    return directory
+
+
 @pytest.fixture
 def clock_at(time_machine):
     """`clock_at(2026, 11, 23, 9, 0)` freezes the clock at that moment of Vietnam's time and

@@ -95,6 +95,8 @@ def start_national_mocks(tmp_dir: Path, **env_overrides: str) -> Iterator[Nation
         "NATIONAL_MOCKS_BASE_URL": base_url,
         "NATIONAL_MOCKS_SECRET_KEY": TEST_SECRET_KEY,
         "NATIONAL_MOCKS_SSO_KEY_FILE": str(tmp_dir / "mock-sso-key.pem"),
+        # the demo CA whose TSA and CRLs the mocks serve (tests/dossiers/test_signatures.py)
+        "NATIONAL_MOCKS_PKI_DIR": str(tmp_dir / "pki"),
         "NATIONAL_MOCKS_CLIENTS": f"{DATA_CLIENT_ID}:{DATA_CLIENT_SECRET}",
         "NATIONAL_MOCKS_SSO_CLIENTS": (
             f"{SSO_CLIENT_ID}:{SSO_CLIENT_SECRET}:"

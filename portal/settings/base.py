@@ -164,6 +164,20 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # --- Mocked national services (replace the URLs and secrets to use the real ones) ------------
 NATIONAL_SERVICES_URL = env.str("NATIONAL_SERVICES_URL", default="http://127.0.0.1:8001")
 OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default=f"{NATIONAL_SERVICES_URL}/sso")
+
+# --- Signed documents (portal/pdfsign.py, docs/documents.md) ----------------------------------
+#: where the agencies' signing keys and certificates are (var/pki/ in the demo, never in git)
+DOCUMENT_PKI_DIR = Path(env.str("DOCUMENT_PKI_DIR", default=str(VAR_DIR / "pki")))
+#: make the demo CA and a missing agency certificate on first use (demo and tests only)
+DOCUMENT_PKI_AUTO_ISSUE = env.bool("DOCUMENT_PKI_AUTO_ISSUE", default=True)
+#: "files" (DOCUMENT_PKI_DIR) or another registered signer provider (an HSM)
+DOCUMENT_SIGNER_PROVIDER = env.str("DOCUMENT_SIGNER_PROVIDER", default="files")
+#: PEM files of the trusted roots (default: the demo root in DOCUMENT_PKI_DIR)
+DOCUMENT_TRUST_ROOTS = env.list("DOCUMENT_TRUST_ROOTS", default=[])
+#: B-B (signature only), B-T (+ RFC 3161 timestamp), B-LT (+ certificates and CRLs embedded)
+DOCUMENT_SIGNATURE_LEVEL = env.str("DOCUMENT_SIGNATURE_LEVEL", default="B-LT")
+DOCUMENT_TSA_URL = env.str("DOCUMENT_TSA_URL", default=f"{NATIONAL_SERVICES_URL}/pki/v1/tsa")
+DOCUMENT_PKI_TIMEOUT_SECONDS = env.float("DOCUMENT_PKI_TIMEOUT_SECONDS", default=5.0)
 OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="national-portal")
 OIDC_RP_CLIENT_SECRET = env.str(
     "OIDC_RP_CLIENT_SECRET", default=PORTAL_DEMO_SECRETS["OIDC_RP_CLIENT_SECRET"]
@@ -323,6 +337,8 @@ SESSION_COOKIE_AGE = 8 * 3600
 
 RATELIMIT_VIEW = "portal.views.ratelimited"
 PUBLIC_TRACKING_RATE = env.str("PUBLIC_TRACKING_RATE", default="10/m")
+#: uploads of a PDF to check on the public verification page, per IP
+PUBLIC_VERIFY_RATE = env.str("PUBLIC_VERIFY_RATE", default="10/m")
 #: wrong last-4 answers for one dossier code, from any address, before it is locked
 PUBLIC_TRACKING_CODE_RATE = env.str("PUBLIC_TRACKING_CODE_RATE", default="10/h")
 

@@ -17,3 +17,7 @@ STORAGES = {
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 SMS_BACKEND = "portal.sms.backends.locmem.SmsBackend"
+# Signed documents: no TSA unless a test starts the national mocks and asks for one
+# (tests/dossiers/test_signatures.py); the keys are made in a session directory
+# (tests/conftest.py).
+DOCUMENT_SIGNATURE_LEVEL = env.str("DOCUMENT_SIGNATURE_LEVEL", default="B-B")

@@ -35,6 +35,10 @@ class Command(BaseCommand):
         mocks_url = f"http://127.0.0.1:{mocks_port}"
         env.setdefault("NATIONAL_MOCKS_BASE_URL", mocks_url)
         env.setdefault("NATIONAL_SERVICES_URL", mocks_url)
+        # the demo national CA (keys made here, in var/pki/) whose TSA and CRLs the mocks serve
+        call_command("pki_setup", crl_base_url=env["NATIONAL_SERVICES_URL"])
+        env.setdefault("NATIONAL_MOCKS_PKI_DIR", str(settings.DOCUMENT_PKI_DIR))
+        env.setdefault("DOCUMENT_TSA_URL", f"{env['NATIONAL_SERVICES_URL']}/pki/v1/tsa")
         env.setdefault("PORTAL_BASE_URL", f"http://127.0.0.1:{port}")
         processes = [
             subprocess.Popen(  # noqa: S603

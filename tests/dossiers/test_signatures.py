@@ -1,0 +1,136 @@
+"""Every document the portal issues is signed by its agency (PAdES B-LT: the signature, an
+RFC 3161 timestamp from the national mocks' TSA, the chain and the CRLs embedded), checked
+with pyHanko and with poppler's `pdfsig`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+from dossiers.documents import receipt_pdf, slip_pdf
+from dossiers.services import (
+    MissingItem,
+    dossier_extend,
+    dossier_issue_result,
+    dossier_receive,
+    dossier_refuse,
+    dossier_request_supplement,
+    dossier_start_processing,
+    dossier_stop,
+)
+from portal import pdfsign, pki
+
+pytestmark = pytest.mark.django_db
+
+PDFSIG = shutil.which("pdfsig")
+
+
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """The pages in English (the language test below sets its own)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture
+def lt_signing(national_settings, national_services):
+    """Sign at B-LT against the mocks' TSA and CRLs, with the CA the mocks serve."""
+    directory = Path(national_services.env["NATIONAL_MOCKS_PKI_DIR"])
+    pki.create_demo_ca(directory, crl_base_url=national_services.url)
+    national_settings.DOCUMENT_PKI_DIR = directory
+    national_settings.DOCUMENT_SIGNATURE_LEVEL = "B-LT"
+    national_settings.DOCUMENT_TSA_URL = f"{national_services.url}/pki/v1/tsa"
+    return directory
+
+
+@pytest.fixture
+def received(submit, citizen_a, officer_hk, agency_hk):
+    dossier = submit(citizen_a)
+    return dossier_receive(dossier=dossier, officer=officer_hk, agency=agency_hk)
+
+
+def _documents(received, submit, citizen_a, officer_hk, agency_hk) -> dict[str, bytes]:
+    """One PDF of each kind: receipt 01, slips 02-05 and the result."""
+    documents = {"01": receipt_pdf(received)}
+    dossier_request_supplement(
+        dossier=received, officer=officer_hk, agency=agency_hk, items=[MissingItem("Tờ khai", "x")]
+    )
+    documents["02"] = slip_pdf(received, "02")
+    other = dossier_receive(dossier=submit(citizen_a), officer=officer_hk, agency=agency_hk)
+    dossier_extend(
+        dossier=other,
+        officer=officer_hk,
+        agency=agency_hk,
+        new_due_at=other.due_at + dt.timedelta(days=3),
+        reason="Cần xác minh thêm",
+    )
+    documents["04"] = slip_pdf(other, "04")
+    dossier_stop(dossier=other, officer=officer_hk, agency=agency_hk, reason="Người nộp đề nghị")
+    documents["05"] = slip_pdf(other, "05")
+    refused = submit(citizen_a)
+    dossier_refuse(
+        dossier=refused, officer=officer_hk, agency=agency_hk, reason="Không thuộc thẩm quyền"
+    )
+    documents["03"] = slip_pdf(refused, "03")
+    third = dossier_receive(dossier=submit(citizen_a), officer=officer_hk, agency=agency_hk)
+    third = dossier_start_processing(dossier=third, officer=officer_hk, agency=agency_hk)
+    third = dossier_issue_result(dossier=third, officer=officer_hk, agency=agency_hk)
+    with third.result_file.open("rb") as handle:
+        documents["KQ"] = handle.read()
+    return documents
+
+
+def _plain_pdf() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "TRÍCH LỤC KHAI SINH")
+    page.save()
+    return buffer.getvalue()
+
+
+def _pdfsig(tmp_path: Path, content: bytes) -> str:
+    path = tmp_path / "document.pdf"
+    path.write_bytes(content)
+    return subprocess.run(
+        [PDFSIG, str(path)], capture_output=True, text=True, check=False, timeout=30
+    ).stdout
+
+
+@pytest.mark.skipif(PDFSIG is None, reason="pdfsig (poppler-utils) is not installed")
+def test_every_document_kind_is_signed_at_b_lt_and_validates(
+    lt_signing, received, submit, citizen_a, officer_hk, agency_hk, tmp_path
+):
+    documents = _documents(received, submit, citizen_a, officer_hk, agency_hk)
+    assert sorted(documents) == ["01", "02", "03", "04", "05", "KQ"]
+    for kind, content in documents.items():
+        verdict = pdfsign.validate_pdf(content)
+        assert verdict.status == pdfsign.VALID, kind
+        assert verdict.timestamped, kind
+        assert verdict.agency_code == agency_hk.code, kind
+        assert verdict.signer_name == agency_hk.name, kind
+        # long-term validation data: the chain and the CRLs in the document security store
+        store = DocumentSecurityStore.read_dss(PdfFileReader(io.BytesIO(content)))
+        assert store.crls, kind
+        assert len(list(store.load_certs())) >= 2, kind
+        report = _pdfsig(tmp_path, content)
+        assert "Signature Validation: Signature is Valid." in report, (kind, report)
+        assert f"OU={agency_hk.code}" in report, kind
+        assert "ETSI.CAdES.detached" in report, kind
+
+
+def test_without_the_tsa_the_document_is_still_signed(
+    national_settings, national_services, received
+):
+    national_settings.DOCUMENT_SIGNATURE_LEVEL = "B-LT"
+    national_settings.DOCUMENT_TSA_URL = f"{national_services.url}/no-such-tsa"
+    verdict = pdfsign.validate_pdf(receipt_pdf(received))
+    assert verdict.status == pdfsign.VALID
+    assert not verdict.timestamped
