@@ -190,3 +190,20 @@ class ResubmitForm(forms.Form):
         if not data.get("document") and not data.get("note") and not self.errors:
             raise forms.ValidationError(_("Upload the missing document or write your answer."))
         return data
+
+
+class VerifyUploadForm(forms.Form):
+    """A PDF to check on the public verification page (checked like any upload)."""
+
+    document = forms.FileField(
+        label=_("Check a PDF you were given"),
+        help_text=_("The PDF of a result or a slip, up to 5 MB. It is checked and not kept."),
+    )
+
+    def clean_document(self):
+        from portal.validators import validate_upload
+
+        uploaded = self.cleaned_data["document"]
+        if validate_upload(uploaded) != "application/pdf":
+            raise forms.ValidationError(_("The file must be a PDF."), code="not_pdf")
+        return uploaded

@@ -293,3 +293,18 @@ def agency_specialists(*, agency: Agency) -> QuerySet[User]:
         .distinct()
         .order_by("full_name", "username")
     )
+
+
+def dossier_for_verification(*, token: Any) -> Dossier | None:
+    """The dossier whose issued result the public verification token names (None when there
+    is none, or no result yet)."""
+    dossier = (
+        Dossier.objects.select_related(
+            "applicant", "procedure_version__procedure", "competent_agency"
+        )
+        .filter(verification_token=token)
+        .first()
+    )
+    if dossier is None or not dossier.result_file:
+        return None
+    return dossier

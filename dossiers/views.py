@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django_ratelimit.decorators import ratelimit
 
 from feedback.forms import RatingForm
@@ -127,15 +127,49 @@ def track(request):
     return response
 
 
-def verify(request, token):
-    """Public verification of an electronic result (the QR code on the PDF opens this)."""
-    dossier = get_object_or_404(
-        Dossier.objects.select_related("procedure_version__procedure", "competent_agency"),
-        verification_token=token,
+def _verify_page(request, *, check=None, form=None, status: int = 200, token_unknown=False):
+    from .forms import VerifyUploadForm
+
+    return render(
+        request,
+        "dossiers/verify.html",
+        {
+            "check": check,
+            "form": form or VerifyUploadForm(),
+            "token_unknown": token_unknown,
+        },
+        status=status,
     )
-    if not dossier.result_file:
-        raise Http404
-    return render(request, "dossiers/verify.html", {"dossier": dossier})
+
+
+@ratelimit(
+    group="public-verify",
+    key="ip",
+    rate=lambda group, request: settings.PUBLIC_VERIFY_RATE,
+    method="POST",
+    block=True,
+)
+def verify(request, token: str | None = None):
+    """Public verification: the result a QR code points to (the signature of the stored file
+    is checked), or a PDF the person uploads. An unknown token is a page of its own (404)."""
+    from . import verification
+    from .forms import VerifyUploadForm
+
+    if request.method == "POST":
+        form = VerifyUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return _verify_page(request, form=form, status=400)
+        uploaded = form.cleaned_data["document"]
+        uploaded.seek(0)
+        check = verification.check_upload(uploaded.read())
+        return _verify_page(request, check=check)
+    if token is None:
+        return _verify_page(request)
+    parsed = verification.parse_token(token)
+    dossier = selectors.dossier_for_verification(token=parsed) if parsed else None
+    if dossier is None:
+        return _verify_page(request, status=404, token_unknown=True)
+    return _verify_page(request, check=verification.check_result(dossier))
 
 
 @login_required

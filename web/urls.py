@@ -61,7 +61,8 @@ dossier_patterns = (
         path("dossiers/<str:code>/withdraw/", dossier_views.withdraw, name="withdraw"),
         path("dossiers/<str:code>/slips/<str:kind>.pdf", dossier_views.slip, name="slip"),
         path("track/", dossier_views.track, name="track"),
-        path("verify/<uuid:token>/", dossier_views.verify, name="verify"),
+        path("verify/", dossier_views.verify, name="verify_upload"),
+        path("verify/<str:token>/", dossier_views.verify, name="verify"),
     ],
     "dossiers",
 )

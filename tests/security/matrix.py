@@ -359,6 +359,11 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     route(
+        "dossiers:verify_upload",
+        get(u("dossiers:verify_upload"), everyone(200)),
+        post(u("dossiers:verify_upload"), everyone(400), data=lambda w: {}, note="no file"),
+    ),
+    route(
         "dossiers:verify",
         get(u("dossiers:verify", lambda w: w.done.verification_token), everyone(200)),
         get(

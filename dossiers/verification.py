@@ -1,0 +1,126 @@
+"""Public verification of the documents the portal issues: the result a QR code points to,
+or any PDF a person uploads. The signature is checked on the server (portal.pdfsign); the page
+shows what the signature vouches for and, for a document of a known dossier, the holder's
+name masked and year of birth, nothing more."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+from portal import pdfsign
+
+from .documents import KIND_LABELS
+from .models import Dossier
+
+#: how long the verdict on a stored result is kept (the stored file never changes)
+VERDICT_CACHE_SECONDS = 3600
+_REASON = re.compile(r"^(?P<label>.+?)(?: số (?P<number>\S+))?, hồ sơ (?P<code>\S{1,40})$")
+_KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the verification page shows."""
+
+    verdict: pdfsign.Verdict
+    dossier: Dossier | None = None
+    kind: str = ""  # "01".."05" or "KQ" (from the signed reason)
+    number: str = ""
+    holder: str = ""
+    birth_year: int | None = None
+    same_as_issued: bool = False  # the very file the portal stored for the dossier
+
+    @property
+    def status(self) -> str:
+        return self.verdict.status
+
+    @property
+    def document_label(self) -> str:
+        return KIND_LABELS.get(self.kind, "")
+
+
+def mask_name(full_name: str) -> str:
+    """ "Trần Thị Ngọc" -> "Trần T. N.": the family name and the initials of the others."""
+    words = full_name.split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return f"{words[0][0]}."
+    return " ".join([words[0], *(f"{word[0]}." for word in words[1:])])
+
+
+def parse_token(token: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(token)[:64])
+    except ValueError:
+        return None
+
+
+def _holder(dossier: Dossier) -> tuple[str, int | None]:
+    applicant = dossier.applicant
+    born: dt.date | None = getattr(applicant, "date_of_birth", None) if applicant else None
+    return mask_name(dossier.applicant_name), born.year if born else None
+
+
+def _verdict_of_stored(dossier: Dossier) -> pdfsign.Verdict:
+    key = f"verify:v1:{dossier.result_sha256}"
+    verdict = cache.get(key)
+    if verdict is None:
+        with dossier.result_file.open("rb") as handle:
+            verdict = pdfsign.validate_pdf(handle.read())
+        cache.set(key, verdict, VERDICT_CACHE_SECONDS)
+    return verdict
+
+
+def check_result(dossier: Dossier) -> Check:
+    """The stored result of a dossier (the QR code's page)."""
+    verdict = _verdict_of_stored(dossier)
+    holder, born = _holder(dossier)
+    return Check(
+        verdict=verdict,
+        dossier=dossier,
+        kind="KQ",
+        number=dossier.result_number,
+        holder=holder,
+        birth_year=born,
+        same_as_issued=True,
+    )
+
+
+def check_upload(content: bytes) -> Check:
+    """A PDF someone uploaded: its signature, and when it is genuine, the dossier it names."""
+    verdict = pdfsign.validate_pdf(content)
+    match = _REASON.match(verdict.reason)
+    kind = number = code = ""
+    if match:
+        kind = _KIND_BY_LABEL.get(match["label"], "")
+        number = match["number"] or match["code"]
+        code = match["code"]
+    if not verdict.valid or not code:
+        return Check(verdict=verdict, kind=kind, number=number)
+    dossier = (
+        Dossier.objects.select_related(
+            "applicant", "competent_agency", "procedure_version__procedure"
+        )
+        .filter(code=code)
+        .first()
+    )
+    if dossier is None:
+        return Check(verdict=verdict, kind=kind, number=number)
+    holder, born = _holder(dossier)
+    same = kind == "KQ" and dossier.result_sha256 == hashlib.sha256(content).hexdigest()
+    return Check(
+        verdict=verdict,
+        dossier=dossier,
+        kind=kind,
+        number=number,
+        holder=holder,
+        birth_year=born,
+        same_as_issued=same,
+    )
