@@ -5,7 +5,8 @@
 What `bench/routing_throughput.py` measures as a whole (processes, broker, concurrency), split
 into its parts so a commit that makes one of them dearer shows which: the submission
 (`dossier_submit`), each outbox handler run through `outbox_run` (routing, the applicant's
-notifications with the receipt PDF), the rendering of the receipt alone, and the dashboards'
+notifications with the receipt PDF, signed at --signature-level against the national mocks'
+TSA, which this script starts), the rendering of the receipt alone, and the dashboards'
 drain of the rollup marks. The outbox's Celery send is replaced by nothing; everything else
 is the production code on PostgreSQL (database `portal_bench_cost`, recreated). CPU is this
 process's (`time.process_time`), so PostgreSQL's own CPU and Celery's overhead are not in it:
@@ -34,6 +35,12 @@ def main() -> int:
     parser.add_argument("--dossiers", type=int, default=200)
     parser.add_argument("--database", default="portal_bench_cost")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument(
+        "--signature-level",
+        default="B-LT",
+        choices=("B-B", "B-T", "B-LT"),
+        help="of the signed receipt (B-T and B-LT ask the national mocks' TSA, started here)",
+    )
     args = parser.parse_args()
 
     harness = Harness(label="cost", db_name=args.database)
@@ -41,6 +48,12 @@ def main() -> int:
 
     os.environ.update(harness.env)
     os.environ["LOG_LEVEL"] = "WARNING"
+    # The documents are signed (portal/pdfsign.py): the demo CA in the bench's own directory,
+    # and the national mocks (TSA, CRLs) on a free port, so the timestamp is a real HTTP call.
+    mocks = _start_mocks(harness.tmp / "var" / "pki")
+    os.environ["NATIONAL_SERVICES_URL"] = mocks.url
+    os.environ["DOCUMENT_TSA_URL"] = f"{mocks.url}/pki/v1/tsa"
+    os.environ["DOCUMENT_SIGNATURE_LEVEL"] = args.signature_level
     harness._recreate_database()
     import django
 
@@ -128,7 +141,46 @@ def main() -> int:
             shown = "" if count is None else f"{count:.0f}"
             print(f"{name:34} {runs:6} {per:9.2f} ms {shown:>6}")
     harness.close()
+    mocks.stop()
     return 0
+
+
+class _Mocks:
+    def __init__(self, url: str, process: subprocess.Popen[bytes]) -> None:
+        self.url = url
+        self.process = process
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def _start_mocks(pki_dir: Path) -> _Mocks:
+    import os
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NATIONAL_MOCKS_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update({"NATIONAL_MOCKS_BASE_URL": url, "NATIONAL_MOCKS_PKI_DIR": str(pki_dir)})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "national_mocks", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return _Mocks(url, process)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ Levels (settings.DOCUMENT_SIGNATURE_LEVEL):
   document's security store (DSS). CRLs come from the certificates' distribution points
   (the national mocks in the demo), fetched once and kept until their next update.
 When the TSA or the CRLs cannot be reached the document is signed at the level reached and
-the failure is logged: a receipt is never refused because the TSA is down.
+the failure is logged: a receipt is never refused because the TSA is down. A certificate the
+CRL says is revoked is refused at B-LT (pyHanko validates the signer before signing).
 """
 
 from __future__ import annotations
@@ -210,7 +211,7 @@ def sign_pdf(content: bytes, *, issuer: Issuer, reason: str, location: str = "")
             timestamper=timestamper,
             context=context,
         )
-    except Exception as error:
+    except OSError as error:  # the TSA did not answer (pyHanko's TimestampRequestError is one)
         if timestamper is None:
             raise
         logger.error("document signing: the TSA failed (%s), signing without a timestamp", error)

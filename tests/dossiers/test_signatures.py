@@ -134,3 +134,16 @@ def test_without_the_tsa_the_document_is_still_signed(
     verdict = pdfsign.validate_pdf(receipt_pdf(received))
     assert verdict.status == pdfsign.VALID
     assert not verdict.timestamped
+
+
+def test_a_revoked_key_signs_no_more_and_what_it_signed_before_stays_valid(lt_signing):
+    from pyhanko.sign.general import SigningError
+
+    issuer = pdfsign.Issuer(code="TEST.REVOKED", name="UBND xã Thử Nghiệm")
+    before = pdfsign.sign_pdf(_plain_pdf(), issuer=issuer, reason="KQ")
+    cert = pki.load_cert(pki.Paths(lt_signing).agency_cert(issuer.code))
+    pki.revoke(lt_signing, serial=cert.serial_number)
+    pdfsign._crl_cache.clear()
+    with pytest.raises(SigningError):
+        pdfsign.sign_pdf(_plain_pdf(), issuer=issuer, reason="KQ")
+    assert pdfsign.validate_pdf(before).status == pdfsign.VALID
