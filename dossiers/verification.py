@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from portal import pdfsign
+from portal.numbers import ascii_digits
 
 from .documents import KIND_LABELS
 from .models import Dossier
@@ -62,10 +63,22 @@ def parse_token(token: str) -> uuid.UUID | None:
         return None
 
 
+def birth_year_of(personal_id: str) -> int | None:
+    """The year of birth a 12-digit personal identification number carries (Circular
+    59/2021/TT-BCA: digit 4 the century and sex, digits 5-6 the year), None for another value."""
+    if not ascii_digits(personal_id, length=12):
+        return None
+    century = {"0": 1900, "1": 1900, "2": 2000, "3": 2000, "4": 2100, "5": 2100}.get(personal_id[3])
+    return century + int(personal_id[4:6]) if century else None
+
+
 def _holder(dossier: Dossier) -> tuple[str, int | None]:
+    """The applicant's name masked and year of birth: from the national identity account, else
+    from the identification number given at the counter."""
     applicant = dossier.applicant
     born: dt.date | None = getattr(applicant, "date_of_birth", None) if applicant else None
-    return mask_name(dossier.applicant_name), born.year if born else None
+    year = born.year if born else birth_year_of(dossier.applicant_personal_id or "")
+    return mask_name(dossier.applicant_name), year
 
 
 def _verdict_of_stored(dossier: Dossier) -> pdfsign.Verdict:

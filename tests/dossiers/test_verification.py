@@ -165,3 +165,28 @@ def test_a_bad_or_unknown_token_gets_a_page_in_the_persons_language(
     page = client.get(f"/verify/{token}/", HTTP_ACCEPT_LANGUAGE=language)
     assert page.status_code == 404
     assert heading in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("full_name", "masked"),
+    [("Trần Thị Ngọc", "Trần T. N."), ("Nguyễn Văn An", "Nguyễn V. A."), ("Lan", "L."), ("", "")],
+)
+def test_the_holders_name_is_masked(full_name, masked):
+    assert mask_name(full_name) == masked
+
+
+@pytest.mark.parametrize(
+    ("personal_id", "year"),
+    [
+        ("001190012345", 1990),
+        ("001088004321", 1988),
+        ("079305001122", 2005),
+        ("00119001234", None),
+        ("001990012345", None),
+        ("\uff10" * 12, None),
+    ],
+)
+def test_the_year_of_birth_from_the_identification_number(personal_id, year):
+    from dossiers.verification import birth_year_of
+
+    assert birth_year_of(personal_id) == year
