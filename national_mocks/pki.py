@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import os
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import keys, tsp
 from asn1crypto import x509 as asn1_x509
@@ -27,7 +28,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from .config import REPO_DIR
 from .faults import national_service
@@ -52,8 +52,11 @@ def _pem_files(name: str) -> tuple[Path, Path]:
 
 
 @functools.lru_cache(maxsize=4)
-def _stamper(key_path: str, cert_path: str, mtime: float) -> DummyTimeStamper:
-    """The TSA's key and certificate, read once per version of the files."""
+def _stamper(key_path: str, cert_path: str, mtime: float) -> Any:
+    """The TSA's key and certificate, read once per version of the files (pyHanko is imported
+    here: the mocks start as fast as before for the services that do not need it)."""
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
     private = serialization.load_pem_private_key(Path(key_path).read_bytes(), password=None)
     tsa_key = keys.PrivateKeyInfo.load(
         private.private_bytes(

@@ -348,7 +348,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # pyHanko warns on every B-LT signature that it may not fetch: the portal hands it
+        # the CRLs itself (portal/pdfsign.py)
+        "pyhanko.sign.signers.pdf_signer": {"level": "ERROR"},
+    },
 }
 AUTH_USER_MODEL = "portal.User"
 PORTAL_TRIAGE_AGENCY_CODE = env.str("PORTAL_TRIAGE_AGENCY_CODE", default="000.00.00.G00")

@@ -103,7 +103,7 @@ def test_result_download_and_public_verification(client, dossier, citizen_a, off
     client.logout()
     page = client.get(reverse("dossiers:verify", args=[dossier.verification_token]))
     assert page.status_code == 200
-    assert "The signature is valid" in page.content.decode()
+    assert "Chữ ký số hợp lệ" in page.content.decode()
 
 
 def test_backoffice_api_list_queries_do_not_grow_with_dossiers(
