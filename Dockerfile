@@ -33,8 +33,8 @@ RUN uv sync --frozen --no-dev \
     && SECRET_KEY=collectstatic-only-not-a-secret ALLOWED_HOSTS=localhost \
        OIDC_RP_CLIENT_SECRET=- PREFILL_CLIENT_SECRET=- PAYMENT_SECRET=- \
        python manage.py collectstatic --noinput --verbosity 0 \
-    && mkdir -p /app/var /data/media \
-    && chown -R portal:portal /app/var /data/media
+    && mkdir -p /app/var /data/media /data/pki \
+    && chown -R portal:portal /app/var /data/media /data/pki
 
 USER portal
 EXPOSE 8000 8001

@@ -36,6 +36,7 @@ class Check:
     holder: str = ""
     birth_year: int | None = None
     same_as_issued: bool = False  # the very file the portal stored for the dossier
+    title: str = ""  # a result's own title, e.g. "Trích lục khai sinh"
 
     @property
     def status(self) -> str:
@@ -43,7 +44,12 @@ class Check:
 
     @property
     def document_label(self) -> str:
-        return KIND_LABELS.get(self.kind, "")
+        return self.title or KIND_LABELS.get(self.kind, "")
+
+
+def _result_title(dossier: Dossier) -> str:
+    result = dossier.procedure_version.results.order_by("id").first()
+    return (result.template or result.name) if result else ""
 
 
 def mask_name(full_name: str) -> str:
@@ -103,6 +109,7 @@ def check_result(dossier: Dossier) -> Check:
         holder=holder,
         birth_year=born,
         same_as_issued=True,
+        title=_result_title(dossier),
     )
 
 
@@ -136,4 +143,5 @@ def check_upload(content: bytes) -> Check:
         holder=holder,
         birth_year=born,
         same_as_issued=same,
+        title=_result_title(dossier) if kind == "KQ" else "",
     )

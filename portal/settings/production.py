@@ -12,6 +12,8 @@ OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET")
 PREFILL_CLIENT_SECRET = env.str("PREFILL_CLIENT_SECRET")
 PAYMENT_SECRET = env.str("PAYMENT_SECRET")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+#: an agency without a signing certificate cannot sign: no certificate is made on the fly
+DOCUMENT_PKI_AUTO_ISSUE = env.bool("DOCUMENT_PKI_AUTO_ISSUE", default=False)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
