@@ -243,6 +243,7 @@ def test_down_service_answers_503_and_health_says_so(population_down):
         "vehicles": "up",
         "edocuments": "up",
         "payment": "up",
+        "pki": "up",
     }
 
 
