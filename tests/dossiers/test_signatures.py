@@ -126,11 +126,8 @@ def test_every_document_kind_is_signed_at_b_lt_and_validates(
         assert "ETSI.CAdES.detached" in report, kind
 
 
-def test_without_the_tsa_the_document_is_still_signed(
-    national_settings, national_services, received
-):
-    national_settings.DOCUMENT_SIGNATURE_LEVEL = "B-LT"
-    national_settings.DOCUMENT_TSA_URL = f"{national_services.url}/no-such-tsa"
+def test_without_the_tsa_the_document_is_still_signed(lt_signing, national_settings, received):
+    national_settings.DOCUMENT_TSA_URL = f"{national_settings.NATIONAL_SERVICES_URL}/no-such-tsa"
     verdict = pdfsign.validate_pdf(receipt_pdf(received))
     assert verdict.status == pdfsign.VALID
     assert not verdict.timestamped
