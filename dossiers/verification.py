@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from portal import pdfsign
-from portal.numbers import ascii_digits
+from portal.validators import parse_personal_id
 
 from .documents import KIND_LABELS
 from .models import Dossier
@@ -72,10 +72,8 @@ def parse_token(token: str) -> uuid.UUID | None:
 def birth_year_of(personal_id: str) -> int | None:
     """The year of birth a 12-digit personal identification number carries (Circular
     59/2021/TT-BCA: digit 4 the century and sex, digits 5-6 the year), None for another value."""
-    if not ascii_digits(personal_id, length=12):
-        return None
-    century = {"0": 1900, "1": 1900, "2": 2000, "3": 2000, "4": 2100, "5": 2100}.get(personal_id[3])
-    return century + int(personal_id[4:6]) if century else None
+    parsed = parse_personal_id(personal_id)
+    return parsed.year_of_birth if parsed else None
 
 
 def _holder(dossier: Dossier) -> tuple[str, int | None]:

@@ -182,7 +182,7 @@ def test_the_holders_name_is_masked(full_name, masked):
         ("001088004321", 1988),
         ("079305001122", 2005),
         ("00119001234", None),
-        ("001990012345", None),
+        ("999190012345", None),  # 999 is no province
         ("\uff10" * 12, None),
     ],
 )
