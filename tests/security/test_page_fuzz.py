@@ -445,7 +445,12 @@ MOTHER = {
     "nationality": "Việt Nam",
     "residence": "Hà Nội",
 }
-FATHER = {**MOTHER, "full_name": "Trần Văn Minh", "identification_number": "001088004321"}
+FATHER = {
+    **MOTHER,
+    "full_name": "Trần Văn Minh",
+    "identification_number": "001088004321",  # a man born in 1988
+    "date_of_birth": "14/07/1988",
+}
 
 
 def test_eform_wizard_answers_no_5xx(case, settings):
