@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import SuspiciousOperation
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -105,13 +105,11 @@ class DraftStorage(BaseStorage):
             }
 
 
-class DraftFileStorage(FileSystemStorage):
-    """Uploads waiting in a draft, under MEDIA_ROOT/drafts/ (never served directly). The
-    location is MEDIA_ROOT itself so that drafts saved before (under the person's file name,
-    at the top) still open."""
-
-
-draft_file_storage = DraftFileStorage()
+#: Uploads waiting in a draft, as drafts/<random>.<ext> in the default storage: the files of
+#: the demo's MEDIA_ROOT, the private bucket in production (shared by every web node, so a
+#: draft started on one node resumes on another). Never served directly. Drafts saved before
+#: (under the person's file name, at the top of MEDIA_ROOT) still open.
+draft_file_storage = default_storage
 
 
 def _rows(data: Any) -> Any:

@@ -18,7 +18,18 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 #: the settings that hold a secret shared with nobody but the national service it signs for
-SECRET_SETTINGS = ("SECRET_KEY", "OIDC_RP_CLIENT_SECRET", "PREFILL_CLIENT_SECRET", "PAYMENT_SECRET")
+SECRET_SETTINGS = (
+    "SECRET_KEY",
+    "OIDC_RP_CLIENT_SECRET",
+    "PREFILL_CLIENT_SECRET",
+    "PAYMENT_SECRET",
+    "S3_SECRET_ACCESS_KEY",
+)
+#: defaults published by the object stores themselves (MinIO's root password, moto's keys)
+WELL_KNOWN_SECRETS = frozenset({"minioadmin", "minio123", "testing", "secret"})
+#: storages that may stay on the local disk in production: static files are built into the
+#: image (collectstatic), the same on every node, never written while serving
+LOCAL_STORAGES_ALLOWED = frozenset({"staticfiles"})
 ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
 #: Django's own bar for a secret key (security.W009)
 SECRET_KEY_MIN_LENGTH = 50
@@ -41,7 +52,12 @@ def example_values(path: Path = ENV_EXAMPLE) -> frozenset[str]:
 
 def _published(value: str) -> bool:
     demo = getattr(settings, "PORTAL_DEMO_SECRETS", {}).values()
-    return value in demo or value in example_values() or "change-me" in value.lower()
+    return (
+        value in demo
+        or value in example_values()
+        or value in WELL_KNOWN_SECRETS
+        or "change-me" in value.lower()
+    )
 
 
 @checks.register(checks.Tags.security)
@@ -72,6 +88,30 @@ def unsafe_secrets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                     f"than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different ones.",
                     hint=hint,
                     id="portal.E003",
+                )
+            )
+    return errors + local_file_storages()
+
+
+def local_file_storages() -> list[checks.CheckMessage]:
+    """Production keeps no state on a node's disk: a storage other than the static files'
+    that writes to the local file system would lose files to the next node (portal.E004)."""
+    from django.core.files.storage import FileSystemStorage
+    from django.utils.module_loading import import_string
+
+    errors: list[checks.CheckMessage] = []
+    for alias, config in getattr(settings, "STORAGES", {}).items():
+        if alias in LOCAL_STORAGES_ALLOWED:
+            continue
+        backend = import_string(config["BACKEND"])
+        if isinstance(backend, type) and issubclass(backend, FileSystemStorage):
+            errors.append(
+                checks.Error(
+                    f"STORAGES[{alias!r}] ({config['BACKEND']}) writes to the local file "
+                    "system: another web node or worker would not find its files.",
+                    hint="Use the S3 object storage of portal/settings/production.py "
+                    "(S3_BUCKET, S3_ENDPOINT_URL, ...).",
+                    id="portal.E004",
                 )
             )
     return errors

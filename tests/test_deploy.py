@@ -35,6 +35,11 @@ def production_env(tmp_path) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
         CACHE_URL="locmemcache://",
         PORTAL_VAR_DIR=str(tmp_path / "var"),
+        S3_BUCKET="portal-documents",
+        S3_ENDPOINT_URL="https://s3.example.vn",
+        S3_REGION="ap-southeast-1",
+        S3_ACCESS_KEY_ID="portal-" + secrets.token_hex(8),
+        S3_SECRET_ACCESS_KEY=secrets.token_urlsafe(32),
     )
     return env
 
@@ -127,6 +132,8 @@ def _example_values() -> dict[str, str]:
         ("PREFILL_CLIENT_SECRET", "demo-data-exchange-secret", "portal.E002"),
         ("SECRET_KEY", "insecure-demo-key-do-not-use-in-production-3f9a1c7e", "portal.E002"),
         ("PAYMENT_SECRET", "", "portal.E001"),
+        ("S3_SECRET_ACCESS_KEY", "", "portal.E001"),
+        ("S3_SECRET_ACCESS_KEY", "minioadmin", "portal.E002"),
         ("SECRET_KEY", "   ", "portal.E001"),
         ("SECRET_KEY", "x" * 60, "portal.E003"),
         ("SECRET_KEY", "Zq3" * 13, "portal.E003"),  # 39 characters, 3 different ones
@@ -158,7 +165,15 @@ def test_every_placeholder_of_env_example_is_refused(production_env):
 
 
 @pytest.mark.parametrize(
-    "name", ["OIDC_RP_CLIENT_SECRET", "PREFILL_CLIENT_SECRET", "PAYMENT_SECRET"]
+    "name",
+    [
+        "OIDC_RP_CLIENT_SECRET",
+        "PREFILL_CLIENT_SECRET",
+        "PAYMENT_SECRET",
+        "S3_BUCKET",
+        "S3_ACCESS_KEY_ID",
+        "S3_SECRET_ACCESS_KEY",
+    ],
 )
 def test_production_refuses_to_start_without_a_shared_secret(production_env, name):
     del production_env[name]
@@ -185,6 +200,66 @@ def test_gunicorn_and_celery_entry_points_refuse_a_demo_secret(production_env):
     # with the secrets of production_env both start
     production_env["PAYMENT_SECRET"] = secrets.token_urlsafe(32)
     assert _run(production_env, "-c", "import portal.wsgi").returncode == 0
+
+
+_STORAGES_SCRIPT = (
+    "import json, django; django.setup(); "
+    "from django.conf import settings as s; "
+    "from django.core.files.storage import FileSystemStorage, storages; "
+    "from django.utils.module_loading import import_string; "
+    "from dossiers.wizard import EFormWizard; "
+    "wizard = EFormWizard.file_storage; wizard._setup() if hasattr(wizard, '_setup') else None; "
+    "print(json.dumps({"
+    "'backends': {a: c['BACKEND'] for a, c in s.STORAGES.items()}, "
+    "'local': sorted(a for a, c in s.STORAGES.items() "
+    "if issubclass(import_string(c['BACKEND']), FileSystemStorage)), "
+    "'wizard_local': isinstance(getattr(wizard, '_wrapped', wizard), FileSystemStorage), "
+    "'options': {k: v for k, v in s.STORAGES['default'].get('OPTIONS', {}).items() "
+    "if k in ('bucket_name', 'default_acl', 'querystring_auth', 'file_overwrite', "
+    "'endpoint_url', 'region_name')}}))"
+)
+
+
+def test_production_writes_no_file_to_local_disk(production_env):
+    """Every storage of the production settings but the static files' (built into the image,
+    the same on every node) is object storage, private and never overwritten; the wizard's
+    draft uploads go to it too. A FileSystemStorage there fails this test."""
+    result = _run(production_env, "-c", _STORAGES_SCRIPT)
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout.strip().splitlines()[-1])
+    assert config["local"] == ["staticfiles"], config
+    assert config["backends"]["default"] == "storages.backends.s3.S3Storage"
+    assert config["wizard_local"] is False
+    assert config["options"] == {
+        "bucket_name": "portal-documents",
+        "endpoint_url": "https://s3.example.vn",
+        "region_name": "ap-southeast-1",
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+
+
+def test_production_refuses_a_file_system_storage(production_env, tmp_path):
+    """portal.E004: the check itself, with the default storage put back on the local disk."""
+    module = tmp_path / "local_files_settings.py"
+    module.write_text(
+        "from portal.settings.production import *  # noqa\n"
+        "STORAGES = {**STORAGES, 'default': "
+        "{'BACKEND': 'django.core.files.storage.FileSystemStorage'}}\n",
+        encoding="utf-8",
+    )
+    production_env["DJANGO_SETTINGS_MODULE"] = "local_files_settings"
+    production_env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(tmp_path), str(REPO_DIR), production_env.get("PYTHONPATH")])
+    )
+    result = _run(production_env, "manage.py", "check")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "(portal.E004) STORAGES['default']" in output, output
+    wsgi = _run(production_env, "-c", "import portal.wsgi")
+    assert wsgi.returncode != 0
+    assert "writes to the local file system" in wsgi.stderr
 
 
 def test_the_demo_settings_keep_their_defaults():

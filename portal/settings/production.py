@@ -1,6 +1,11 @@
 """Production settings: everything secret or machine-specific comes from the environment."""
 
+from typing import Any
+
+from portal.object_storage import s3_storage
+
 from .base import *  # noqa: F403
+from .base import STORAGES as BASE_STORAGES
 from .base import env
 
 DEBUG = False
@@ -30,3 +35,16 @@ LANGUAGE_COOKIE_HTTPONLY = True
 
 CACHES = {"default": env.cache("CACHE_URL", default="rediscache://redis:6379/1")}
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# --- Files: S3-compatible object storage (issue 12, stateless nodes) ------------------------
+# Every file the portal writes (attachments, draft uploads, results, ...) goes to one bucket
+# shared by every web node and worker; no node keeps a file on its own disk. Objects are
+# private (no ACL granting anyone a read, signed URLs only) and never overwritten: the names
+# are made by the server (portal/uploads.py) and a clash gets a new name. Documents are handed
+# out only through the access-checked views, which stream them (portal/downloads.py). Static
+# files stay built into the image and served by whitenoise: they are code, not state.
+S3_SECRET_ACCESS_KEY = env.str("S3_SECRET_ACCESS_KEY")  # checked like the secrets above
+STORAGES: dict[str, dict[str, Any]] = {  # type: ignore[no-redef]
+    **BASE_STORAGES,
+    "default": s3_storage(env),  # portal/object_storage.py
+}
