@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import WizardView
 
+from portal.object_storage import storage_unavailable
 from portal.uploads import display_name, storage_name
 from portal.validators import detect_upload_type
 from procedures.models import ProcedureVersion
@@ -94,10 +95,16 @@ class DraftStorage(BaseStorage):
             content_type = getattr(field_file, "detected_type", None) or detect_upload_type(
                 field_file
             )
+            try:
+                tmp_name = self.file_storage.save(storage_name("drafts", content_type), field_file)
+            except Exception as error:
+                if storage_unavailable(error):
+                    # the store is down: keep the answers given so far (this step's too),
+                    # then portal.middleware.StorageUnavailableMiddleware says so plainly
+                    self.save()
+                raise
             step_files[field] = {
-                "tmp_name": self.file_storage.save(
-                    storage_name("drafts", content_type), field_file
-                ),
+                "tmp_name": tmp_name,
                 "name": display_name(field_file.name),
                 "content_type": content_type or "",
                 "size": field_file.size,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -9,6 +10,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from .api import API_PREFIX
+from .object_storage import storage_unavailable
+
+logger = logging.getLogger(__name__)
 
 NUL = "\x00"
 
@@ -51,3 +55,36 @@ def bad_request(request: HttpRequest) -> HttpResponse:
             {"detail": _("A NUL character is not allowed in a request.")}, status=400
         )
     return render(request, "400.html", status=400)  # the portal's 400 page
+
+
+class StorageUnavailableMiddleware:
+    """The object store not answering (production's S3 bucket down or unreachable) during a
+    request: a 503 page in the person's language that says what happened and that what they
+    entered is kept (the wizard saves its draft before the error comes here, see
+    dossiers.wizard.DraftStorage.set_step_files), instead of the generic 500; JSON under
+    /api/. A store that answers with a refusal (4xx) is a defect and stays a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not storage_unavailable(exception):
+            return None
+        logger.warning(
+            "object storage unavailable during %s %s: %s",
+            request.method,
+            request.path,
+            exception,
+        )
+        if request.path.startswith(API_PREFIX):
+            response: HttpResponse = JsonResponse(
+                {"detail": _("The document store is not answering. Try again in a few minutes.")},
+                status=503,
+            )
+        else:
+            response = render(request, "portal/storage_unavailable.html", status=503)
+        response["Retry-After"] = "60"
+        return response

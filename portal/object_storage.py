@@ -46,3 +46,15 @@ def s3_storage(env: environ.Env) -> dict[str, Any]:
             ),
         },
     }
+
+
+def storage_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the object store did not answer or failed on its side (connection
+    refused, timeout, a 5xx): the person can only try again later. A refusal by the store
+    (a 4xx: a missing object, a wrong key) is a defect, not an outage, and is not one."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return int(status) >= 500
+    return isinstance(error, BotoCoreError)
