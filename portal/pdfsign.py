@@ -20,6 +20,8 @@ CRL says is revoked is refused at B-LT (pyHanko validates the signer before sign
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import functools
 import io
@@ -181,6 +183,18 @@ def signature_level() -> str:
     return level if level in LEVELS else "B-LT"
 
 
+def _outside_event_loop(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Call one of pyHanko's synchronous functions, which run `asyncio.run()`: where this
+    thread already runs an event loop (an async caller; Playwright's sync API in the tests)
+    that raises and leaves the coroutine never awaited, so the call gets a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 def sign_pdf(content: bytes, *, issuer: Issuer, reason: str, location: str = "") -> bytes:
     """The PDF signed by `issuer` (a PAdES approval signature over the whole document)."""
     signer = signer_for(issuer)
@@ -242,7 +256,7 @@ def _sign(
     signer_ = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper)
     # room for the signature, its chain and the timestamp token, set so pyHanko does not ask
     # the TSA a second time to measure it
-    output = signer_.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES)
+    output = _outside_event_loop(signer_.sign_pdf, writer, bytes_reserved=SIGNATURE_BYTES)
     return output.getvalue()
 
 
@@ -295,7 +309,9 @@ def validate_pdf(content: bytes) -> Verdict:
     embedded = signatures[0]
     try:
         context = _validation_context(reader, moment=_timestamp_time(embedded.signer_info))
-        status = validate_pdf_signature(embedded, signer_validation_context=context)
+        status = _outside_event_loop(
+            validate_pdf_signature, embedded, signer_validation_context=context
+        )
     except Exception as error:
         logger.info("document validation: a signature that cannot be checked (%s)", error)
         return Verdict(INVALID)

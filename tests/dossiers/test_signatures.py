@@ -144,3 +144,20 @@ def test_a_revoked_key_signs_no_more_and_what_it_signed_before_stays_valid(lt_si
     with pytest.raises(SigningError):
         pdfsign.sign_pdf(_plain_pdf(), issuer=issuer, reason="KQ")
     assert pdfsign.validate_pdf(before).status == pdfsign.VALID
+
+
+def test_signing_and_checking_work_where_an_event_loop_runs(lt_signing):
+    """pyHanko's synchronous API runs asyncio.run(): called where a loop already runs (an
+    async caller; Playwright's sync API in the browser tests) it failed with a coroutine never
+    awaited. The portal runs it on a thread of its own there."""
+    import asyncio
+
+    issuer = pdfsign.Issuer(code="TEST.LOOP", name="UBND xã Thử Nghiệm")
+
+    async def inside_a_loop() -> tuple[bytes, str]:
+        signed = pdfsign.sign_pdf(_plain_pdf(), issuer=issuer, reason="KQ")
+        return signed, pdfsign.validate_pdf(signed).status
+
+    signed, status = asyncio.run(inside_a_loop())
+    assert status == pdfsign.VALID
+    assert pdfsign.validate_pdf(signed).status == pdfsign.VALID
