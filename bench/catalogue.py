@@ -166,6 +166,13 @@ def web_environment(default_url: str, name: str) -> tuple[str, str, dict[str, st
         "OIDC_RP_CLIENT_SECRET": secrets.token_urlsafe(32),
         "PREFILL_CLIENT_SECRET": secrets.token_urlsafe(32),
         "PAYMENT_SECRET": secrets.token_urlsafe(32),
+        # production keeps files in object storage (portal/object_storage.py); the pages
+        # measured read none, so the store is an address where nothing listens: a page that
+        # did touch it would fail loudly instead of reaching a real one
+        "S3_BUCKET": "portal-bench",
+        "S3_ENDPOINT_URL": "http://127.0.0.1:9",
+        "S3_ACCESS_KEY_ID": "bench",
+        "S3_SECRET_ACCESS_KEY": secrets.token_urlsafe(32),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "CACHE_URL": "locmemcache://",
         "PORTAL_VAR_DIR": var_dir,
