@@ -16,6 +16,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from dossiers.models import Attachment, Dossier, FormDraft
+from dossiers.transitions import dossiers_synchronised
 from feedback.models import Complaint, Rating
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,16 @@ def schedule_refresh(dossier_id: int | None) -> None:
 @receiver(post_delete, sender=Dossier, dispatch_uid="dashboards-dossier-delete")
 def _dossier_changed(sender: Any, instance: Dossier, **kwargs: Any) -> None:
     schedule_refresh(instance.parent_id or instance.pk)
+
+
+@receiver(dossiers_synchronised, dispatch_uid="dashboards-dossiers-synchronised")
+def _dossiers_synchronised(sender: Any, dossier_ids: list[int], **kwargs: Any) -> None:
+    """A connected system's batch, written in bulk: one mark per dossier, in one INSERT."""
+    if not _enabled() or not dossier_ids:
+        return
+    from .models import RollupPending
+
+    RollupPending.objects.bulk_create([RollupPending(dossier_id=pk) for pk in dossier_ids])
 
 
 @receiver(post_save, sender=Rating, dispatch_uid="dashboards-rating")

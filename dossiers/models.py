@@ -71,6 +71,9 @@ class Dossier(models.Model):
     sync_status = models.CharField(
         max_length=16, choices=SyncStatus.choices, default=SyncStatus.PENDING
     )
+    #: the connected system (interop.ConnectedSystem code) that received and processes the
+    #: dossier outside the portal and synchronises it here; empty for the portal's own
+    source_system = models.CharField(max_length=40, blank=True)
 
     target_agency = models.ForeignKey(
         Agency,
@@ -128,6 +131,12 @@ class Dossier(models.Model):
             models.Index(fields=["competent_agency", "status", "due_at"]),
             models.Index(fields=["applicant", "-submitted_at"]),
             models.Index(fields=["status", "routed_at"]),
+            # a synchronised dossier belongs to the person of its identification number
+            models.Index(
+                fields=["applicant_personal_id", "-submitted_at"],
+                condition=~models.Q(source_system=""),
+                name="dossier_synced_by_person",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -155,9 +164,20 @@ class DossierEvent(models.Model):
     to_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
     note = models.TextField(blank=True, help_text=_("Shown to the applicant and the public."))
     step_due_at = models.DateTimeField(null=True, blank=True)
+    #: a step synchronised from a connected system: its id there (the same step sent twice
+    #: is one entry) and when it reached the portal (its delay is arrived_at - at)
+    external_id = models.CharField(max_length=64, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="unique_synced_step",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.action} {self.at}"

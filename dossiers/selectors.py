@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from agencies.models import Agency
@@ -29,9 +29,20 @@ def dossiers_of_applicant(*, user: User) -> QuerySet[Dossier]:
     return _base().filter(applicant=user).order_by("-submitted_at")
 
 
+def dossiers_seen_by_applicant(*, user: User) -> QuerySet[Dossier]:
+    """The person's own dossiers and, read-only, those a connected system synchronised with
+    their identification number (received and processed outside the portal, issue 13)."""
+    if not user.is_authenticated:
+        return Dossier.objects.none()
+    mine = Q(applicant=user)
+    if user.personal_id:
+        mine |= Q(applicant_personal_id=user.personal_id) & ~Q(source_system="")
+    return _base().filter(mine).order_by("-submitted_at")
+
+
 def dossiers_listed_for_applicant(*, user: User) -> QuerySet[Dossier]:
     """My dossiers as a list: a linked bundle shows once, its parts inside it."""
-    return dossiers_of_applicant(user=user).filter(parent__isnull=True)
+    return dossiers_seen_by_applicant(user=user).filter(parent__isnull=True)
 
 
 def dossiers_listed_version(*, user: User) -> str:
@@ -48,7 +59,16 @@ def dossiers_listed_version(*, user: User) -> str:
     return f"{figures['count']}-{last}"
 
 
+def dossier_seen_by_applicant(*, user: User, code: str) -> Dossier:
+    """A dossier of My dossiers, to read (one synchronised from elsewhere too)."""
+    dossier = dossiers_seen_by_applicant(user=user).filter(code=code).first()
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
 def dossier_of_applicant(*, user: User, code: str) -> Dossier:
+    """A dossier the person submitted in the portal, to act on."""
     dossier = dossiers_of_applicant(user=user).filter(code=code).first()
     if dossier is None:
         raise Http404

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,6 +108,10 @@ def create(**fields: Any) -> Dossier:
     fields.setdefault("status", Status.SUBMITTED)
     if Status(fields["status"]) not in (Status.SUBMITTED, Status.DRAFT):
         raise _not_allowed(None, fields["status"])
+    agency = fields.get("competent_agency")
+    if fields["status"] == Status.SUBMITTED and not (agency is not None and agency.is_external):
+        # the portal's own dossier: each step is synchronised when it is committed
+        fields.setdefault("sync_status", SyncStatus.SYNCED)
     dossier = Dossier.objects.create(**fields)
     setattr(dossier, _LOCKED, True)
     if dossier.competent_agency_id is not None:
@@ -159,6 +164,8 @@ def change(
         raise NotLocked(f"dossier {dossier.pk} was not locked by dossiers.transitions.lock()")
     _require_transaction()
     now = at or timezone.now()
+    if sync_status is None and status is not None and not dossier.source_system:
+        sync_status = _own_sync_target(dossier, fields)
     targets = {
         "business": status,
         "payment": payment_status,
@@ -221,6 +228,21 @@ def change(
             details=details or None,
         )
     return event
+
+
+def _own_sync_target(dossier: Dossier, fields: Iterable[str]) -> SyncStatus | None:
+    """The national sync state a change of business status brings to a dossier of the
+    portal's own: synchronised when committed, or waiting for the agency's system when the
+    change hands the dossier to an external agency (that system's reports synchronise it)."""
+    wanted = SyncStatus.SYNCED
+    if "competent_agency" in fields:
+        agency = dossier.competent_agency
+        if agency is not None and agency.is_external:
+            wanted = SyncStatus.PENDING
+    current = SyncStatus(dossier.sync_status)
+    if current == wanted or wanted not in sync.TRANSITIONS[current]:
+        return None
+    return wanted
 
 
 def _deliver_if_external(dossier: Dossier) -> None:
@@ -318,3 +340,146 @@ def _end_bundle(bundle: Dossier, parts: list[Dossier]) -> None:
         note=_("No part of the bundle can go on: each was refused, withdrawn or stopped."),
         audit=None,
     )
+
+
+# --- dossiers synchronised from connected systems (issue 13) ---------------------------------
+
+#: sent in the writing transaction with `dossier_ids` after a synchronised batch is written
+#: (bulk writes send no model signal; the dashboards mark those dossiers for their drain)
+dossiers_synchronised = Signal()
+
+SYNCED_STEP_ACTION = "synced_step"
+
+
+def synced_chain_error(statuses: list[int]) -> int | None:
+    """The index of the first status of `statuses` (a dossier's initial status followed by
+    its steps' statuses in time order) that the business table forbids after the one before
+    it; None when the whole chain is allowed. A step that keeps the status (a hand-over
+    inside processing) is allowed."""
+    for i in range(1, len(statuses)):
+        before, after = Status(statuses[i - 1]), Status(statuses[i])
+        if before != after and after not in business.TRANSITIONS.get(before, frozenset()):
+            return i
+    return None
+
+
+@dataclass
+class SyncedStep:
+    """One processing step reported by a connected system (`CapNhatTienDoHoSoMC`)."""
+
+    external_id: str
+    at: dt.datetime
+    status: int
+    from_status: int
+    note: str = ""
+    role: str = ""
+    agency_id: int | None = None
+    step_due_at: dt.datetime | None = None
+
+
+@dataclass
+class SyncedDossier:
+    """What a connected system's message does to one dossier: insert it (`dossier` None,
+    `fields` are its columns) or update the locked `dossier` (`fields` the columns to set);
+    `status` and `sync_status` its states after the message; `steps` its new timeline
+    entries; `relink` the existing entries whose status before changed because a late step
+    was placed before them (entry id -> status before)."""
+
+    fields: dict[str, Any]
+    status: int
+    sync_status: str
+    dossier: Dossier | None = None
+    steps: list[SyncedStep] = field(default_factory=list)
+    relink: dict[int, int] = field(default_factory=dict)
+
+
+def lock_codes(codes: Iterable[str]) -> dict[str, Dossier]:
+    """The dossiers with these codes, locked until the caller's transaction ends."""
+    _require_transaction()
+    found = {}
+    for dossier in Dossier.objects.select_for_update(of=("self",)).filter(code__in=list(codes)):
+        setattr(dossier, _LOCKED, True)
+        found[dossier.code] = dossier
+    return found
+
+
+def write_synchronised(items: list[SyncedDossier], *, arrived_at: dt.datetime) -> list[Dossier]:
+    """Apply a connected system's batch in bulk, in the caller's transaction: the dossiers
+    inserted or updated, their steps appended to the timeline. The caller has checked every
+    chain of statuses with `synced_chain_error`; each change is checked again here against
+    the tables, and nothing is written if one fails. Applicants are not notified by the
+    portal: the system that processes the dossier notifies its applicants itself (it has
+    their consent and channel), and the portal shows every step in My dossiers and tracking.
+    """
+    _require_transaction()
+    inserts: list[Dossier] = []
+    updates: list[Dossier] = []
+    update_fields: set[str] = set()
+    for item in items:
+        if item.dossier is None:
+            if not 1 <= int(item.status) <= 10:
+                raise _not_allowed(None, item.status)
+            inserts.append(Dossier(**item.fields, status=item.status, sync_status=item.sync_status))
+            continue
+        dossier = item.dossier
+        if not getattr(dossier, _LOCKED, False):
+            raise NotLocked(f"dossier {dossier.pk} was not locked by dossiers.transitions")
+        if int(dossier.status) != int(item.status) and not item.steps:
+            business.check_transition(dossier.status, item.status)
+        if dossier.sync_status != item.sync_status:
+            sync.check_transition(dossier.sync_status, item.sync_status)
+        for machine in ("payment", "delivery"):
+            name, check = MACHINES[machine]
+            if name in item.fields and item.fields[name] != getattr(dossier, name):
+                check(getattr(dossier, name), item.fields[name])
+        for name, value in item.fields.items():
+            setattr(dossier, name, value)
+        dossier.status = item.status
+        dossier.sync_status = item.sync_status
+        dossier.updated_at = arrived_at
+        update_fields.update(item.fields)
+        updates.append(dossier)
+    if inserts:
+        Dossier.objects.bulk_create(inserts, batch_size=500)
+    if updates:
+        fields = sorted({*update_fields, "status", "sync_status", "updated_at"})
+        Dossier.objects.bulk_update(updates, fields, batch_size=500)
+    events: list[DossierEvent] = []
+    relinked: list[DossierEvent] = []
+    for item, dossier in zip(items, _written(items, inserts), strict=True):
+        for step in item.steps:
+            events.append(
+                DossierEvent(
+                    dossier_id=dossier.pk,
+                    at=step.at,
+                    action=SYNCED_STEP_ACTION,
+                    actor_role=step.role[:32],
+                    agency_id=step.agency_id,
+                    from_status=step.from_status,
+                    to_status=step.status,
+                    note=step.note,
+                    step_due_at=step.step_due_at,
+                    external_id=step.external_id,
+                    arrived_at=arrived_at,
+                )
+            )
+        relinked.extend(
+            DossierEvent(pk=event_id, from_status=status)
+            for event_id, status in item.relink.items()
+        )
+    if events:
+        DossierEvent.objects.bulk_create(events, batch_size=1000)
+    if relinked:
+        DossierEvent.objects.bulk_update(relinked, ["from_status"], batch_size=500)
+    written = inserts + updates
+    dossiers_synchronised.send(
+        sender=Dossier, dossier_ids=[d.pk for d in written if d.parent_id is None]
+    )
+    return written
+
+
+def _written(items: list[SyncedDossier], inserts: list[Dossier]) -> Iterable[Dossier]:
+    """The dossier each item wrote, in the items' order."""
+    inserted = iter(inserts)
+    for item in items:
+        yield item.dossier if item.dossier is not None else next(inserted)

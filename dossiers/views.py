@@ -61,9 +61,9 @@ def mine(request):
 
 @login_required
 def mine_detail(request, code: str):
-    dossier = selectors.dossier_of_applicant(user=request.user, code=code)
+    dossier = selectors.dossier_seen_by_applicant(user=request.user, code=code)
     rating = getattr(dossier, "rating", None)
-    can_rate = dossier.status in RATEABLE and rating is None
+    can_rate = dossier.status in RATEABLE and rating is None and not dossier.source_system
     return render(
         request,
         "dossiers/detail.html",

@@ -92,3 +92,37 @@ class ApiKey(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
+
+
+class ConnectedSystem(models.Model):
+    """A ministry's or province's own settlement system that synchronises its dossiers and
+    their processing steps with the portal (issue 13), through the national data exchange
+    platform's signed requests (`request_signing`: client id, timestamp, nonce, HMAC-SHA256).
+
+    It may only write dossiers of the agencies it serves. The secret is the HMAC key both
+    sides hold (as an agency's webhook secret); it is shown once, when the system is made.
+    """
+
+    code = models.SlugField(
+        max_length=40, unique=True, help_text=_("The client id the system signs with.")
+    )
+    name = models.CharField(max_length=200)
+    secret = models.CharField(max_length=128, editable=False)
+    agencies = models.ManyToManyField(Agency, related_name="connected_systems", blank=True)
+    province = models.ForeignKey(
+        "agencies.Province",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("A province's system serves every agency of the province."),
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"

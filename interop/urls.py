@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, sync_api
 
 app_name = "interop"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("dossiers/<str:code>/status", api.DossierStatusView.as_view(), name="dossier-status"),
     path("dossiers/<str:code>/result", api.DossierResultView.as_view(), name="dossier-result"),
     path("attachments/<str:token>", api.AttachmentDownloadView.as_view(), name="attachment"),
+    path("sync/records", sync_api.SyncRecordsView.as_view(), name="sync-records"),
+    path("sync/records/<str:code>", sync_api.SyncRecordView.as_view(), name="sync-record"),
 ]

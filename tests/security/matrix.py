@@ -761,6 +761,18 @@ ROUTES: tuple[Route, ...] = (
         ),
         get(u("interop:attachment", lambda w: "not-a-token"), everyone(404)),
     ),
+    # --- connected systems' synchronisation: signed requests only (tests/interop/test_sync.py
+    # checks the signed ones); a session or an API key is no signature -----------------------
+    route(
+        "interop:sync-records",
+        post(u("interop:sync-records"), everyone(401), data={}, json=True),
+        get(u("interop:sync-records"), everyone(405), note="POST only"),
+    ),
+    route(
+        "interop:sync-record",
+        get(u("interop:sync-record", OPEN), everyone(401)),
+        Probe("DELETE", u("interop:sync-record", OPEN), everyone(405), note="read-only"),
+    ),
     # --- sign-in with the national SSO, languages ------------------------------------------
     route(
         "oidc_authentication_init",
