@@ -132,8 +132,18 @@ def parse_time(value: Any) -> dt.datetime | None:
     """`yyyyMMddHHmmss` in Vietnam's time, as an aware datetime; None if it is not one."""
     if not isinstance(value, str) or len(value) != 14 or not value.isascii():
         return None
-    try:
-        return dt.datetime.strptime(value, TIME_FORMAT).replace(tzinfo=NATIONAL_TZ)
+    if not value.isdigit():
+        return None
+    try:  # by slices: strptime costs 5 times as much, 7,500 times a batch
+        return dt.datetime(
+            int(value[0:4]),
+            int(value[4:6]),
+            int(value[6:8]),
+            int(value[8:10]),
+            int(value[10:12]),
+            int(value[12:14]),
+            tzinfo=NATIONAL_TZ,
+        )
     except ValueError:
         return None
 
@@ -417,6 +427,7 @@ def check_records(
     items: list[transitions.SyncedDossier] = []
     accepted: list[Outcome] = []
     seen_codes: set[str] = set()
+    realtime = realtime_seconds()
     for record in records:
         outcome = outcomes[record.index]
         if record.code in seen_codes:
@@ -438,6 +449,7 @@ def check_records(
             versions=versions,
             known=known_steps.get(dossier.pk, []) if dossier is not None else [],
             now=now,
+            realtime=realtime,
         )
         if problems:
             outcome.errors = problems
@@ -486,6 +498,7 @@ def _plan(
     versions: dict[str, list[tuple[dt.date, dt.date | None, int]]],
     known: list[KnownStep],
     now: dt.datetime,
+    realtime: int,
 ) -> tuple[transitions.SyncedDossier | None, list[Problem]]:
     base = f"records[{record.index}]"
     raw = record.raw
@@ -698,11 +711,10 @@ def _plan(
             relink[entry.pk] = status_before
         previous = status
 
-    arrived = now
-    late = any((arrived - s.at).total_seconds() > realtime_seconds() for s in new_steps) or (
-        creating
-        and record.received_at is not None
-        and (arrived - record.received_at).total_seconds() > realtime_seconds()
+    # a step (or, for a new dossier, its reception) older than the threshold on arrival
+    oldest = now - dt.timedelta(seconds=realtime)
+    late = any(s.at < oldest for s in new_steps) or (
+        creating and record.received_at is not None and record.received_at < oldest
     )
     if dossier is not None and dossier.sync_status == SyncStatus.LATE:
         sync_status = SyncStatus.LATE

@@ -1,0 +1,242 @@
+"""Bulk ingest of connected systems (issue 13, target: >= 2,000 records/s on the 2-core
+machine, the cost per record flat from an empty table to many millions of stored records).
+
+    uv run python bench/sync_ingest.py [--batches 10] [--size 500] [--large 1000000]
+
+Each record is a new dossier received at a commune's counter with three steps (received, in
+processing, result ready), as a provincial system sends them; batches of `--size` records go
+through the whole HTTP path in this process (Django's test client: middleware, the signature
+of the national data exchange platform, JSON, the checks, the bulk write in one transaction,
+the audit row, the dashboards' marks), one after the other. Measured per record: wall time
+(records/s), CPU of this process and of its PostgreSQL backend, queries per batch, buffers.
+First on an empty table, then after growing the synchronised dossiers (and three steps each)
+to `--large` with SQL (`INSERT ... SELECT ... generate_series`). Database
+`portal_bench_sync`, recreated. Not part of the test suite; see docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import Harness, say
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batches", type=int, default=10)
+    parser.add_argument("--size", type=int, default=500)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--database", default="portal_bench_sync")
+    args = parser.parse_args()
+
+    harness = Harness(label="sync", db_name=args.database)
+    os.environ.update(harness.env)
+    os.environ["LOG_LEVEL"] = "WARNING"
+    harness._recreate_database()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    import request_signing as signing
+    from dossiers.models import Dossier
+    from interop import sync
+    from interop.models import ConnectedSystem
+
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    data = harness._reference_data(communes=1, applicants=1)
+    agency = next(iter(data.agency_by_commune.values()))
+    system = ConnectedSystem.objects.create(
+        code="bench-province", name="Bench province", secret="bench-secret"
+    )
+    system.agencies.add(agency)
+    procedure_code = data.version.procedure.code
+    client = Client()
+    url = "/api/interop/sync/records"
+    counter = iter(range(10**9))
+
+    def national(moment: dt.datetime) -> str:
+        return moment.astimezone(sync.NATIONAL_TZ).strftime(sync.TIME_FORMAT)
+
+    def batch() -> bytes:
+        now = timezone.now().replace(microsecond=0)
+        received = now - dt.timedelta(minutes=5)
+        records = []
+        for _ in range(args.size):
+            n = next(counter)
+            records.append(
+                {
+                    "code": f"BENCH-{n:09d}",
+                    "procedure_code": procedure_code,
+                    "agency_code": agency.code,
+                    "received_at": national(received),
+                    "due_at": national(received + dt.timedelta(days=5)),
+                    "channel": 1,
+                    "applicant": {
+                        "type": "citizen",
+                        "name": "Nguyễn Văn Bench",
+                        "personal_id": "001190012345",
+                    },
+                    "fees": [{"name": "Lệ phí", "amount": 8000}],
+                    "steps": [
+                        {"id": "1", "status": 2, "at": national(received)},
+                        {
+                            "id": "2",
+                            "status": 4,
+                            "at": national(received + dt.timedelta(minutes=1)),
+                            "note": "Chuyển chuyên viên xử lý",
+                        },
+                        {
+                            "id": "3",
+                            "status": 9,
+                            "at": national(received + dt.timedelta(minutes=4)),
+                            "note": "Đã có kết quả",
+                        },
+                    ],
+                }
+            )
+        return json.dumps({"records": records}).encode()
+
+    def send(body: bytes) -> None:
+        headers = signing.sign_headers(
+            client_id=system.code, secret=system.secret, method="POST", path=url, body=body
+        )
+        response = client.post(url, data=body, content_type="application/json", headers=headers)
+        assert response.status_code == 200, response.content[:500]
+        result = response.json()
+        assert result["refused"] == 0, result["results"][:3]
+
+    def backend_pid() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return int(cursor.fetchone()[0])
+
+    def buffers() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+        time.sleep(0.3)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT blks_hit + blks_read FROM pg_stat_database "
+                "WHERE datname = current_database()"
+            )
+            return int(cursor.fetchone()[0])
+
+    def measure(label: str) -> dict[str, float]:
+        bodies = [batch() for _ in range(args.batches)]
+        pid = backend_pid()
+        before_buffers = buffers()
+        started, cpu, cpu_pg = time.monotonic(), time.process_time(), backend_cpu(pid)
+        for body in bodies:
+            send(body)
+        wall = time.monotonic() - started
+        cpu, cpu_pg = time.process_time() - cpu, backend_cpu(pid) - cpu_pg
+        records = args.batches * args.size
+        used_buffers = buffers() - before_buffers
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as captured:
+            send(batch())
+        out = {
+            "records_per_s": records / wall,
+            "cpu_ms": cpu * 1000 / records,
+            "pg_cpu_ms": cpu_pg * 1000 / records,
+            "buffers": used_buffers / records,
+            "queries_per_batch": len(captured),
+        }
+        say(f"{label}: {out}")
+        return out
+
+    def grow_to(total: int) -> float:
+        """Copy a synchronised dossier and its steps until the table holds `total`."""
+        current = Dossier.objects.count()
+        missing = total - current
+        if missing <= 0:
+            return 0.0
+        template = Dossier.objects.filter(source_system=system.code).order_by("pk").first()
+        assert template is not None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'dossiers_dossier' ORDER BY ordinal_position"
+            )
+            columns = [row[0] for row in cursor.fetchall() if row[0] != "id"]
+            replaced = {
+                "code": "'G' || lpad(g::text, 10, '0')",
+                "verification_token": "gen_random_uuid()",
+                "submission_key": "NULL",
+            }
+            select = ", ".join(replaced.get(c) or f'd."{c}"' for c in columns)
+            names = ", ".join(f'"{c}"' for c in columns)
+            started = time.monotonic()
+            cursor.execute(
+                f"INSERT INTO dossiers_dossier ({names}) SELECT {select} "
+                f"FROM dossiers_dossier d, generate_series(%(first)s, %(last)s) g "
+                f"WHERE d.id = %(template)s",
+                {"first": current, "last": current + missing - 1, "template": template.pk},
+            )
+            cursor.execute(
+                "INSERT INTO dossiers_dossierevent (dossier_id, at, action, actor_role, "
+                "from_status, to_status, note, external_id, arrived_at, agency_id, actor_id, "
+                "step_due_at) "
+                "SELECT d.id, e.at, e.action, e.actor_role, e.from_status, e.to_status, e.note, "
+                "e.external_id, e.arrived_at, e.agency_id, NULL, e.step_due_at "
+                "FROM dossiers_dossier d JOIN dossiers_dossierevent e "
+                "ON e.dossier_id = %(template)s WHERE d.code LIKE 'G%%'",
+                {"template": template.pk},
+            )
+            cursor.execute("VACUUM ANALYZE dossiers_dossier")
+            cursor.execute("VACUUM ANALYZE dossiers_dossierevent")
+        return time.monotonic() - started
+
+    # warm-up: imports, the first connection, the caches
+    send(batch())
+    runs = {}
+    empty = measure("empty")
+    runs["empty"] = (Dossier.objects.count(), empty)
+    took = grow_to(args.large)
+    count = Dossier.objects.count()
+    say(f"large: {count:,} dossiers stored (grown in {took:.0f} s)")
+    runs["large"] = (count, measure("large"))
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    print(f"\ncommit {commit}; {args.batches} batches of {args.size} records, 3 steps each\n")
+    print(
+        "| stored dossiers | records/s | CPU ms/record (process) | CPU ms/record (PostgreSQL) "
+        "| buffers/record | queries/batch |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|")
+    for _label, (n, r) in runs.items():
+        print(
+            f"| {n:,} | {r['records_per_s']:,.0f} | {r['cpu_ms']:.2f} | {r['pg_cpu_ms']:.2f} "
+            f"| {r['buffers']:.0f} | {r['queries_per_batch']} |"
+        )
+    harness.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
