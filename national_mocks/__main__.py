@@ -32,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     server = ThreadedWSGIServer((args.host, args.port), Handler, ipv6=":" in args.host)
     server.set_app(application)
     port = server.server_address[1]
+    province_config = os.environ.get("NATIONAL_MOCKS_PROVINCE_CONFIG")
+    if province_config:
+        from .province import start
+
+        start(province_config)
+        print(f"mock provincial system synchronising ({province_config})", file=sys.stderr)
     print(f"national mocks listening on http://{args.host}:{port}", file=sys.stderr, flush=True)
     try:
         server.serve_forever()

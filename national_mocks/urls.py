@@ -1,10 +1,12 @@
 from django.urls import include, path
 
-from . import ministry, payment, pki, population, registries, views
+from . import ministry, payment, pki, population, province, registries, views
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("health", views.health, name="health"),
+    path("province/v1/dossiers", province.dossiers, name="province-dossiers"),
+    path("province/v1/counter", province.counter, name="province-counter"),
     path(
         "population/v1/citizens/<str:identification_number>",
         population.citizen,

@@ -40,6 +40,13 @@ class Command(BaseCommand):
         env.setdefault("NATIONAL_MOCKS_PKI_DIR", str(settings.DOCUMENT_PKI_DIR))
         env.setdefault("DOCUMENT_TSA_URL", f"{env['NATIONAL_SERVICES_URL']}/pki/v1/tsa")
         env.setdefault("PORTAL_BASE_URL", f"http://127.0.0.1:{port}")
+        # a provincial system that receives paper dossiers at its own counter and
+        # synchronises them with the portal (national_mocks.province)
+        province_config = settings.VAR_DIR / "province-mock.json"
+        call_command(
+            "sync_demo_system", output=str(province_config), portal_url=env["PORTAL_BASE_URL"]
+        )
+        env.setdefault("NATIONAL_MOCKS_PROVINCE_CONFIG", str(province_config))
         processes = [
             subprocess.Popen(  # noqa: S603
                 [
