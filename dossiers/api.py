@@ -13,7 +13,7 @@ from portal.audit import audit_record
 from portal.otp import IsVerifiedOfficer
 
 from . import selectors, tracking
-from .labels import action_label
+from .labels import event_label
 from .models import Dossier, DossierEvent
 from .states.business import Status
 
@@ -33,7 +33,7 @@ class PublicEventSerializer(serializers.ModelSerializer):
         fields = ["at", "action", "label", "agency", "to_status", "step_due_at"]
 
     def get_label(self, obj) -> str:
-        return action_label(obj.action)
+        return event_label(obj)
 
 
 class PublicDossierSerializer(serializers.ModelSerializer):

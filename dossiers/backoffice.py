@@ -30,7 +30,7 @@ from .forms import (
     SupplementForm,
     TransferForm,
 )
-from .labels import action_label
+from .labels import event_label
 from .permissions import ActionNotPermitted, officer_may
 from .states import TransitionNotAllowed
 from .states.business import OPEN, TRANSITIONS, Status
@@ -212,9 +212,7 @@ def detail(request, code: str):
         agency_code=agency.code if agency else "",
         reason="back-office processing",
     )
-    timeline = [
-        {"event": e, "label": action_label(e.action)} for e in selectors.timeline(dossier=dossier)
-    ]
+    timeline = [{"event": e, "label": event_label(e)} for e in selectors.timeline(dossier=dossier)]
     allowed = TRANSITIONS.get(Status(dossier.status), frozenset())
 
     def may(permission: str) -> bool:

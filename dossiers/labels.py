@@ -27,8 +27,19 @@ ACTION_LABELS = {
     "rating_response": _("The agency responded to the applicant's rating"),
     "review_reopened": _("Reopened for review after the applicant's rating"),
     "fee_paid": _("Paid online"),
+    "synced_step": _("Moved to the next processing step"),
 }
 
 
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
+
+
+def event_label(event) -> str:
+    """The label of a timeline entry: a step synchronised from an agency's own system says
+    the status it reached (or, when it kept the status, that the dossier moved on)."""
+    if event.action == "synced_step" and event.to_status and event.to_status != event.from_status:
+        from .states.business import Status
+
+        return str(Status(event.to_status).label)
+    return action_label(event.action)

@@ -15,7 +15,7 @@ from procedures.selectors import catalogue_revision
 from . import selectors, tracking
 from .documents import receipt_pdf
 from .forms import TrackingForm
-from .labels import action_label
+from .labels import event_label
 from .models import Dossier
 from .states.business import RATEABLE, TRANSITIONS, Status
 
@@ -26,7 +26,7 @@ LIST_CACHE_SECONDS = 300
 
 def _timeline(dossier: Dossier) -> list[dict]:
     return [
-        {"event": event, "label": action_label(event.action)}
+        {"event": event, "label": event_label(event)}
         for event in selectors.timeline(dossier=dossier)
     ]
 

@@ -37,6 +37,7 @@ from dossiers.states.business import Status
 from dossiers.states.payment import PaymentStatus
 from dossiers.states.sync import SyncStatus
 from portal.audit import audit_record
+from portal.numbers import ascii_digits
 from portal.validators import parse_personal_id
 from procedures.models import ChannelKind, ProcedureVersion
 
@@ -130,10 +131,9 @@ class Record:
 
 def parse_time(value: Any) -> dt.datetime | None:
     """`yyyyMMddHHmmss` in Vietnam's time, as an aware datetime; None if it is not one."""
-    if not isinstance(value, str) or len(value) != 14 or not value.isascii():
+    if not ascii_digits(value, length=14):
         return None
-    if not value.isdigit():
-        return None
+    assert isinstance(value, str)  # noqa: S101  (ascii_digits: a text)
     try:  # by slices: strptime costs 5 times as much, 7,500 times a batch
         return dt.datetime(
             int(value[0:4]),
