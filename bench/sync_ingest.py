@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,6 +44,12 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=500)
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--database", default="portal_bench_sync")
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=1,
+        help="systems sending at once (threads of this process, each its own connection)",
+    )
     args = parser.parse_args()
 
     harness = Harness(label="sync", db_name=args.database)
@@ -73,7 +80,7 @@ def main() -> int:
     )
     system.agencies.add(agency)
     procedure_code = data.version.procedure.code
-    client = Client()
+
     url = "/api/interop/sync/records"
     counter = iter(range(10**9))
 
@@ -123,7 +130,7 @@ def main() -> int:
         headers = signing.sign_headers(
             client_id=system.code, secret=system.secret, method="POST", path=url, body=body
         )
-        response = client.post(url, data=body, content_type="application/json", headers=headers)
+        response = Client().post(url, data=body, content_type="application/json", headers=headers)
         assert response.status_code == 200, response.content[:500]
         result = response.json()
         assert result["refused"] == 0, result["results"][:3]
@@ -146,15 +153,36 @@ def main() -> int:
             return int(cursor.fetchone()[0])
 
     def measure(label: str) -> dict[str, float]:
-        bodies = [batch() for _ in range(args.batches)]
-        pid = backend_pid()
+        bodies = [batch() for _ in range(args.batches * args.clients)]
+        pids: list[int] = []
+        cpu_pg_start: dict[int, float] = {}
+        ready = threading.Barrier(args.clients + 1)
+
+        def client_thread(mine: list[bytes]) -> None:
+            pid = backend_pid()
+            pids.append(pid)
+            cpu_pg_start[pid] = backend_cpu(pid)
+            ready.wait()
+            for body in mine:
+                send(body)
+            cpu_pg_start[pid] = backend_cpu(pid) - cpu_pg_start[pid]  # now the delta
+            connection.close()
+
+        threads = [
+            threading.Thread(target=client_thread, args=(bodies[i :: args.clients],))
+            for i in range(args.clients)
+        ]
+        for thread in threads:
+            thread.start()
         before_buffers = buffers()
-        started, cpu, cpu_pg = time.monotonic(), time.process_time(), backend_cpu(pid)
-        for body in bodies:
-            send(body)
+        ready.wait()
+        started, cpu = time.monotonic(), time.process_time()
+        for thread in threads:
+            thread.join()
         wall = time.monotonic() - started
-        cpu, cpu_pg = time.process_time() - cpu, backend_cpu(pid) - cpu_pg
-        records = args.batches * args.size
+        cpu = time.process_time() - cpu
+        cpu_pg = sum(cpu_pg_start.values())
+        records = len(bodies) * args.size
         used_buffers = buffers() - before_buffers
         connection.queries_log.clear()
         with CaptureQueriesContext(connection) as captured:
@@ -223,7 +251,10 @@ def main() -> int:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
-    print(f"\ncommit {commit}; {args.batches} batches of {args.size} records, 3 steps each\n")
+    print(
+        f"\ncommit {commit}; {args.clients} client(s) x {args.batches} batches of {args.size} "
+        "records, 3 steps each\n"
+    )
     print(
         "| stored dossiers | records/s | CPU ms/record (process) | CPU ms/record (PostgreSQL) "
         "| buffers/record | queries/batch |"

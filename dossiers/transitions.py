@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from portal.audit import audit_record
+from portal.bulk import concrete_field, insert_rows, update_rows
 from portal.models import User
 from portal.outbox import outbox_enqueue
 
@@ -403,23 +404,24 @@ def lock_codes(codes: Iterable[str]) -> dict[str, Dossier]:
     return found
 
 
-def write_synchronised(items: list[SyncedDossier], *, arrived_at: dt.datetime) -> list[Dossier]:
+def write_synchronised(items: list[SyncedDossier], *, arrived_at: dt.datetime) -> list[int]:
     """Apply a connected system's batch in bulk, in the caller's transaction: the dossiers
-    inserted or updated, their steps appended to the timeline. The caller has checked every
-    chain of statuses with `synced_chain_error`; each change is checked again here against
-    the tables, and nothing is written if one fails. Applicants are not notified by the
-    portal: the system that processes the dossier notifies its applicants itself (it has
-    their consent and channel), and the portal shows every step in My dossiers and tracking.
+    inserted or updated, their steps appended to the timeline; returns the dossiers' ids in
+    the items' order. The caller has checked every chain of statuses with
+    `synced_chain_error`; each change is checked again here against the tables, and nothing
+    is written if one fails. Applicants are not notified by the portal: the system that
+    processes the dossier notifies its applicants itself (it has their consent and channel),
+    and the portal shows every step in My dossiers and tracking.
     """
     _require_transaction()
-    inserts: list[Dossier] = []
+    inserts: list[dict[str, Any]] = []
     updates: list[Dossier] = []
     update_fields: set[str] = set()
     for item in items:
         if item.dossier is None:
             if not 1 <= int(item.status) <= 10:
                 raise _not_allowed(None, item.status)
-            inserts.append(Dossier(**item.fields, status=item.status, sync_status=item.sync_status))
+            inserts.append({**item.fields, "status": item.status, "sync_status": item.sync_status})
             continue
         dossier = item.dossier
         if not getattr(dossier, _LOCKED, False):
@@ -439,47 +441,45 @@ def write_synchronised(items: list[SyncedDossier], *, arrived_at: dt.datetime) -
         dossier.updated_at = arrived_at
         update_fields.update(item.fields)
         updates.append(dossier)
-    if inserts:
-        Dossier.objects.bulk_create(inserts, batch_size=500)
+    new_ids = insert_rows(Dossier, inserts, now=arrived_at)
     if updates:
-        fields = sorted({*update_fields, "status", "sync_status", "updated_at"})
-        Dossier.objects.bulk_update(updates, fields, batch_size=500)
-    events: list[DossierEvent] = []
-    relinked: list[DossierEvent] = []
-    for item, dossier in zip(items, _written(items, inserts), strict=True):
+        names = sorted({*update_fields, "status", "sync_status", "updated_at"})
+        targets = [concrete_field(Dossier, name) for name in names]
+        update_rows(
+            Dossier,
+            [{"id": d.pk, **{f.attname: getattr(d, f.attname) for f in targets}} for d in updates],
+            [f.attname for f in targets],
+            now=arrived_at,
+        )
+    ids = list(_written(items, new_ids))
+    events: list[dict[str, Any]] = []
+    relinked: list[dict[str, Any]] = []
+    for item, dossier_id in zip(items, ids, strict=True):
         for step in item.steps:
             events.append(
-                DossierEvent(
-                    dossier_id=dossier.pk,
-                    at=step.at,
-                    action=SYNCED_STEP_ACTION,
-                    actor_role=step.role[:32],
-                    agency_id=step.agency_id,
-                    from_status=step.from_status,
-                    to_status=step.status,
-                    note=step.note,
-                    step_due_at=step.step_due_at,
-                    external_id=step.external_id,
-                    arrived_at=arrived_at,
-                )
+                {
+                    "dossier_id": dossier_id,
+                    "at": step.at,
+                    "action": SYNCED_STEP_ACTION,
+                    "actor_role": step.role[:32],
+                    "agency_id": step.agency_id,
+                    "from_status": step.from_status,
+                    "to_status": step.status,
+                    "note": step.note,
+                    "step_due_at": step.step_due_at,
+                    "external_id": step.external_id,
+                    "arrived_at": arrived_at,
+                }
             )
-        relinked.extend(
-            DossierEvent(pk=event_id, from_status=status)
-            for event_id, status in item.relink.items()
-        )
-    if events:
-        DossierEvent.objects.bulk_create(events, batch_size=1000)
-    if relinked:
-        DossierEvent.objects.bulk_update(relinked, ["from_status"], batch_size=500)
-    written = inserts + updates
-    dossiers_synchronised.send(
-        sender=Dossier, dossier_ids=[d.pk for d in written if d.parent_id is None]
-    )
-    return written
+        relinked.extend({"id": pk, "from_status": s} for pk, s in item.relink.items())
+    insert_rows(DossierEvent, events, now=arrived_at, page_size=1000)
+    update_rows(DossierEvent, relinked, ["from_status"], now=arrived_at)
+    dossiers_synchronised.send(sender=Dossier, dossier_ids=ids)
+    return ids
 
 
-def _written(items: list[SyncedDossier], inserts: list[Dossier]) -> Iterable[Dossier]:
-    """The dossier each item wrote, in the items' order."""
-    inserted = iter(inserts)
+def _written(items: list[SyncedDossier], new_ids: list[int]) -> Iterable[int]:
+    """The id of the dossier each item wrote, in the items' order."""
+    inserted = iter(new_ids)
     for item in items:
-        yield item.dossier if item.dossier is not None else next(inserted)
+        yield item.dossier.pk if item.dossier is not None else next(inserted)

@@ -52,6 +52,7 @@ CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_]{0,39}$")
 STEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_:/]{0,63}$")
 STATUS_CODES = range(1, 11)
 APPLICANT_TYPES = ("citizen", "organisation")
+CHANNELS = frozenset(ChannelKind.values)
 
 
 def realtime_seconds() -> int:
@@ -229,7 +230,7 @@ def parse_record(index: int, raw: Any, *, now: dt.datetime) -> tuple[Record | No
         r.fail(f"{base}.due_at", "date_before_reception", _("This is before the reception."))
     status = r.status(raw, "status", f"{base}.status", required=False)
     channel = raw.get("channel")
-    if channel is not None and (isinstance(channel, bool) or channel not in ChannelKind.values):
+    if channel is not None and (isinstance(channel, bool) or channel not in CHANNELS):
         r.fail(f"{base}.channel", "format", _("Give 1 (in person), 2 (online) or 3 (post)."))
         channel = None
     for name in ("procedure_code", "agency_code", "subject_name"):
