@@ -8,4 +8,4 @@ class InteropConfig(AppConfig):
 
     def ready(self) -> None:
         # registers the outbox handlers and the OpenAPI description of API keys
-        from interop import handlers, schema  # noqa: F401
+        from interop import handlers, schema, silence  # noqa: F401

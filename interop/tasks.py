@@ -19,3 +19,10 @@ def deliveries_due() -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=90, soft_time_limit=75)
 def delivery_send(delivery_id: str) -> bool:
     return services.delivery_attempt(delivery_id=delivery_id) is not None
+
+
+@shared_task(time_limit=120, soft_time_limit=100, ignore_result=True)
+def sync_silent_sweep() -> int:
+    from .silence import sync_silent_sweep as sweep
+
+    return sweep()

@@ -249,6 +249,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "deadline-alerts": {"task": "dossiers.tasks.deadline_alerts", "schedule": 300.0},
     "interop-deliveries-due": {"task": "interop.tasks.deliveries_due", "schedule": 30.0},
+    # dossiers of agencies' own systems past due with nothing reported (issue 13)
+    "interop-sync-silent": {"task": "interop.tasks.sync_silent_sweep", "schedule": 900.0},
 }
 from celery.schedules import crontab  # noqa: E402
 

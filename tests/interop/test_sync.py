@@ -422,3 +422,73 @@ def test_the_synchronised_dossier_is_in_my_dossiers_and_tracking(client, system,
     found = client.get(reverse("dossiers:track"), {"code": "H01-SYNC-0001", "id_last4": "2345"})
     assert found.status_code == 200
     assert "H01-SYNC-0001" in found.content.decode()
+
+
+def test_a_silent_system_is_flagged_to_the_agency_and_the_province(
+    client, system, agency_hk, hanoi, mailoutbox, django_capture_on_commit_callbacks
+):
+    from agencies.models import Agency, AgencyKind, AgencyLevel
+    from interop.silence import sync_silent_sweep
+    from portal import outbox
+
+    agency_hk.email = "hoankiem@example.vn"
+    agency_hk.save()
+    Agency.objects.create(
+        code="000.00.00.H01",
+        name="Ủy ban nhân dân Thành phố Hà Nội",
+        level=AgencyLevel.PROVINCE,
+        kind=AgencyKind.PROVINCE_COMMITTEE,
+        province=hanoi,
+        email="ubnd@hanoi.example.vn",
+    )
+    received = ago(minutes=10)
+    late = record(received=received, steps=[step("s1", 2, received)])
+    late["due_at"] = national(received + dt.timedelta(minutes=5))  # due 5 minutes ago
+    fine = record("H01-SYNC-0002", received=received, steps=[step("s1", 2, received)])
+    post(client, {"records": [late, fine]})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sync_silent_sweep() == 1
+    outbox.outbox_sweep()
+    dossier = Dossier.objects.get(code="H01-SYNC-0001")
+    assert dossier.sync_status == SyncStatus.FAILED
+    assert Dossier.objects.get(code="H01-SYNC-0002").sync_status == SyncStatus.SYNCED
+    assert sorted(m.to[0] for m in mailoutbox) == ["hoankiem@example.vn", "ubnd@hanoi.example.vn"]
+    assert "H01-SYNC-0001" in mailoutbox[0].body
+    assert sync_silent_sweep() == 0  # flagged once
+    # the system reports again: synchronised again
+    post(client, {"records": [{"code": "H01-SYNC-0001", "steps": [step("s2", 4, ago(minutes=1))]}]})
+    dossier.refresh_from_db()
+    assert dossier.sync_status == SyncStatus.SYNCED
+    assert AuditEvent.objects.filter(action="interop.sync.silent").count() == 1
+
+
+def test_the_portals_own_dossiers_are_synchronised_when_committed(submit, citizen_a):
+    dossier = submit(citizen_a)
+    assert dossier.sync_status == SyncStatus.SYNCED
+
+
+def test_a_synchronised_dossier_counts_in_the_dashboards(client, system):
+    from dashboards.models import MonthlyFact
+    from dashboards.tasks import rollups_drain_task
+
+    received = ago(minutes=10)
+    post(
+        client,
+        {
+            "records": [
+                record(
+                    received=received,
+                    steps=[
+                        step("s1", 2, received),
+                        step("s2", 4, received + dt.timedelta(minutes=1)),
+                        step("s3", 9, received + dt.timedelta(minutes=2)),
+                    ],
+                )
+            ]
+        },
+    )
+    rollups_drain_task()
+    facts = MonthlyFact.objects.filter(agency__code="00070.00.H01")
+    assert sum(f.dossiers for f in facts) == 1
+    assert sum(f.finished for f in facts) == 1
+    assert sum(f.synced for f in facts) == 1
