@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from portal.numbers import parse_id
+from portal.replica import reads_may_lag
 from procedures.models import ChannelKind, Procedure
 
 from . import selectors as s
@@ -231,6 +232,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(_unit_url(unit.kind, unit.pk))
 
 
+@reads_may_lag
 @_official_required
 def unit_page(request: HttpRequest, kind: str = "national", pk: int | None = None) -> HttpResponse:
     context = _context(request, kind, pk)
@@ -238,6 +240,7 @@ def unit_page(request: HttpRequest, kind: str = "national", pk: int | None = Non
     return render(request, "dashboards/unit.html", context)
 
 
+@reads_may_lag
 @_official_required
 def index_page(request: HttpRequest, kind: str = "national", pk: int | None = None) -> HttpResponse:
     unit = s.unit_get(user=request.user, kind=kind, pk=pk)
@@ -288,6 +291,7 @@ def _export(table: Table, fmt_name: str, filename: str) -> HttpResponse:
     return response
 
 
+@reads_may_lag
 @_official_required
 def export(
     request: HttpRequest, table: str, fmt_name: str, kind: str = "national", pk: int | None = None
@@ -346,12 +350,14 @@ def _public(
     )
 
 
+@reads_may_lag
 def public_agency(request: HttpRequest, code: str) -> HttpResponse:
     agency = get_object_or_404(Agency, code=code)
     unit = s.unit_load(kind="agency", pk=agency.pk)
     return _public(request, unit, None, agency.name)
 
 
+@reads_may_lag
 def public_procedure(request: HttpRequest, code: str) -> HttpResponse:
     procedure = get_object_or_404(Procedure, code=code, is_published=True)
     return _public(request, s.national_unit(), procedure, procedure.label)

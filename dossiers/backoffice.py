@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from portal.audit import audit_record
 from portal.downloads import document_download
+from portal.replica import reads_may_lag
 
 from . import selectors, services
 from .documents import SLIP_KINDS, receipt_pdf, slip_pdf
@@ -86,6 +87,7 @@ DEADLINE_FILTERS = {
 }
 
 
+@reads_may_lag
 @_officer_required
 def queue(request):
     agencies = selectors.officer_agencies(user=request.user)
@@ -406,6 +408,7 @@ def attachment(request, code: str, pk: int):
     return document_download(item.file.open("rb"), name=item.original_name)
 
 
+@reads_may_lag
 @_officer_required
 def workload(request):
     return render(request, "backoffice/workload.html", selectors.workload(user=request.user))

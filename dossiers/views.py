@@ -10,6 +10,7 @@ from django_ratelimit.decorators import ratelimit
 
 from feedback.forms import RatingForm
 from portal.downloads import document_download
+from portal.replica import reads_may_lag
 from procedures.selectors import catalogue_revision
 
 from . import selectors, tracking
@@ -46,6 +47,7 @@ def submitted(request, code: str):
     )
 
 
+@reads_may_lag
 @login_required
 def mine(request):
     dossiers = selectors.dossiers_listed_for_applicant(user=request.user)

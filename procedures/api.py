@@ -1,9 +1,11 @@
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
 from agencies.models import AgencyKind, AgencyLevel
 from portal.api import PAGE_NOT_FOUND, error, field_errors, query_params
+from portal.replica import reads_may_lag
 
 from .models import (
     ApplicantType,
@@ -207,6 +209,7 @@ class CatalogueQuerySerializer(serializers.Serializer):
         responses={200: ProcedureDetailSerializer, 404: error("No such published procedure.")}
     ),
 )
+@method_decorator(reads_may_lag, name="dispatch")
 class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
     """The public procedure catalogue: search and filters as on the catalogue page."""
 

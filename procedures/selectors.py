@@ -153,6 +153,10 @@ def catalogue_changed() -> None:
     """Forget every cached search, facet count and procedure page."""
     from django.core.cache import cache
 
+    from portal.replica import pin_all_reads
+
+    # Until the replicas have the change, pages are read (and cached) from the primary.
+    pin_all_reads()
     cache.set(_REVISION_KEY, uuid.uuid4().hex, None)
 
 

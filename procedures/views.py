@@ -9,6 +9,7 @@ from django.utils.functional import SimpleLazyObject
 
 from dossiers.eforms import get_definition
 from portal.pagecache import anonymous_page
+from portal.replica import reads_may_lag
 
 from .forms import CatalogueForm
 from .selectors import (
@@ -41,6 +42,7 @@ def _catalogue_address(request: HttpRequest) -> bool:
 public_page = anonymous_page(version=catalogue_revision, timeout=CACHE_SECONDS)
 
 
+@reads_may_lag
 @public_page
 def home(request: HttpRequest) -> HttpResponse:
     """The portal's front page: search and the featured procedures."""
@@ -59,6 +61,7 @@ def _query_string(params: QueryDict, **changes: Any) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+@reads_may_lag
 @anonymous_page(version=catalogue_revision, timeout=CACHE_SECONDS, cacheable=_catalogue_address)
 def catalogue(request: HttpRequest) -> HttpResponse:
     form = CatalogueForm(request.GET)
@@ -110,6 +113,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     )
 
 
+@reads_may_lag
 @public_page
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     procedure, version = procedure_detail(code=code)

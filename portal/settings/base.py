@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.replica.ReplicaPinningMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.RefuseNulMiddleware",
     "portal.middleware.StorageUnavailableMiddleware",
@@ -115,6 +116,28 @@ else:
     # `?conn_max_age=0` in DATABASE_URL (or DATABASE_CONN_MAX_AGE=0) opens one per use.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+# --- Reads from a streaming replica (portal/replica.py, docs/operations.md) -----------------
+#: The replica's alias, or None: without DATABASE_REPLICA_URL every read goes to the primary.
+REPLICA_DATABASE: str | None = None
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"].get("CONN_MAX_AGE", 0))
+    DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+    # A replica that does not answer costs one request this long, then is skipped for
+    # REPLICA_RETRY_SECONDS (the reads go to the primary).
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
+    )
+    # Tests run against the primary's test database (never a test database of its own).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASE = "replica"
+DATABASE_ROUTERS = ["portal.replica.ReplicaRouter"]
+#: After a write, that browser's reads stay on the primary this long (longer than the lag).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+#: A replica found down is not tried again by this process for this long.
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -21,3 +21,8 @@ SMS_BACKEND = "portal.sms.backends.locmem.SmsBackend"
 # (tests/dossiers/test_signatures.py); the keys are made in a session directory
 # (tests/conftest.py).
 DOCUMENT_SIGNATURE_LEVEL = env.str("DOCUMENT_SIGNATURE_LEVEL", default="B-B")
+# The router's tests (tests/portal/test_replica.py) need a replica alias: a mirror of the test
+# database, unused unless a test sets REPLICA_DATABASE (tests/integration/test_replica.py
+# points it at the real streaming replica that .ci/run starts).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REPLICA_DATABASE = None
