@@ -288,7 +288,12 @@ def _pg_alternatives(
     catalogue has it; for a word of 3 letters or more that at most one procedure uses, the
     vocabulary words of about the same length close in pg_trgm similarity: typos, best 3),
     how many procedures use each, and how many procedures are published."""
-    from django.db import connection
+    from django.db import connections, router
+
+    from .models import Procedure
+
+    # the replica for a lag-tolerant page (portal/replica.py); raw SQL bypasses the router
+    connection = connections[router.db_for_read(Procedure)]
 
     with connection.cursor() as cursor:
         cursor.execute(_ALTERNATIVES_SQL, [list(words)])
@@ -362,7 +367,12 @@ def postgres_rank(query: Query, *, limit: int = 200) -> list[int]:
     similarity of the typed words with the name, the trigram similarity with the name alone
     (folded with unaccent) and ``ts_rank_cd``.
     """
-    from django.db import connection
+    from django.db import connections, router
+
+    from .models import Procedure
+
+    # the replica for a lag-tolerant page (portal/replica.py); raw SQL bypasses the router
+    connection = connections[router.db_for_read(Procedure)]
 
     typed = " ".join(query.words) or query.phrase
     alternatives, frequency, total = _pg_alternatives(list(query.all_words))
