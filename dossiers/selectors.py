@@ -85,9 +85,10 @@ def dossiers_for_officer(*, user: User, agency: Agency | None = None) -> QuerySe
     agencies = officer_agencies(user=user)
     if agency is not None:
         agencies = agencies.filter(pk=agency.pk)
+    # a dossier synchronised from an agency's own system is processed there, not here
     return (
         _base()
-        .filter(competent_agency__in=agencies)
+        .filter(competent_agency__in=agencies, source_system="")
         .exclude(status=Status.DRAFT)
         .order_by("due_at", "submitted_at")
     )

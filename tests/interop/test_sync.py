@@ -492,3 +492,11 @@ def test_a_synchronised_dossier_counts_in_the_dashboards(client, system):
     assert sum(f.dossiers for f in facts) == 1
     assert sum(f.finished for f in facts) == 1
     assert sum(f.synced for f in facts) == 1
+
+
+def test_a_synchronised_dossier_is_not_in_the_back_office_queue(client, system, officer_hk):
+    from dossiers import selectors
+
+    received = ago(minutes=10)
+    post(client, {"records": [record(received=received, steps=[step("s1", 2, received)])]})
+    assert not selectors.dossiers_for_officer(user=officer_hk).filter(code="H01-SYNC-0001").exists()
