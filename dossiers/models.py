@@ -220,7 +220,8 @@ class FormDraft(models.Model):
     """The server-side state of an e-form wizard: survives logout and resumes anywhere.
 
     Also records when the form was started, first answered and submitted, for the completion
-    rate and the login-to-submission time.
+    rate and the login-to-submission time. An open draft (neither submitted nor discarded) is
+    listed on My dossiers, where its owner continues or deletes it.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -234,6 +235,9 @@ class FormDraft(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     login_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    #: deleted by its owner from My dossiers: the answers and files are gone, the row stays
+    #: (without personal data) so that the started/submitted figures of the dashboards hold
+    discarded_at = models.DateTimeField(null=True, blank=True)
     dossier = models.OneToOneField(
         Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft"
     )

@@ -13,7 +13,7 @@ from agencies.models import Agency
 from portal.models import User
 from portal.numbers import ascii_digits
 
-from .models import Dossier, DossierEvent
+from .models import Dossier, DossierEvent, FormDraft
 from .states.business import Status
 
 
@@ -73,6 +73,30 @@ def dossier_of_applicant(*, user: User, code: str) -> Dossier:
     if dossier is None:
         raise Http404
     return dossier
+
+
+def drafts_open_of_user(*, user: User) -> QuerySet[FormDraft]:
+    """The person's own e-form drafts still open (neither submitted nor deleted), last saved
+    first, with their procedure: one query, whatever their number."""
+    if not user.is_authenticated:
+        return FormDraft.objects.none()
+    return (
+        FormDraft.objects.filter(
+            user=user, submitted_at__isnull=True, dossier__isnull=True, discarded_at__isnull=True
+        )
+        .select_related("procedure_version__procedure")
+        .defer("storage")
+        .order_by("-updated_at")
+    )
+
+
+def draft_open_of_user(*, user: User, draft_id: Any) -> FormDraft:
+    """One of the person's open drafts; another person's (or a submitted or deleted one) is
+    absent: 404."""
+    draft = drafts_open_of_user(user=user).filter(pk=draft_id).first()
+    if draft is None:
+        raise Http404
+    return draft
 
 
 def officer_agencies(*, user: User) -> QuerySet[Agency]:

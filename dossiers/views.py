@@ -54,11 +54,45 @@ def mine(request):
     # The list is cached per person, language and version of their dossiers (and of the
     # catalogue, for the procedures' names): read and rendered only when one of them changed.
     version = f"{selectors.dossiers_listed_version(user=request.user)}-{catalogue_revision()}"
+    # The open e-form drafts are read on every visit (one query, outside the cache: a draft
+    # changes at each step saved).
+    drafts = list(selectors.drafts_open_of_user(user=request.user))
     return render(
         request,
         "dossiers/mine.html",
-        {"dossiers": dossiers, "list_version": version, "cache_seconds": LIST_CACHE_SECONDS},
+        {
+            "dossiers": dossiers,
+            "drafts": drafts,
+            "list_version": version,
+            "cache_seconds": LIST_CACHE_SECONDS,
+        },
     )
+
+
+@login_required
+def draft_delete(request, draft_id):
+    """Delete one of the person's e-form drafts: GET asks to confirm (a page, no JavaScript
+    needed), POST deletes. Another person's draft, or one already submitted, is a 404."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from .services import DraftNotOpen, draft_discard
+
+    draft = selectors.draft_open_of_user(user=request.user, draft_id=draft_id)
+    if request.method == "POST":
+        try:
+            draft_discard(user=request.user, draft_id=draft.pk)
+        except DraftNotOpen:
+            messages.error(request, _("This draft has already been submitted or deleted."))
+        else:
+            messages.success(
+                request,
+                _("Your draft of “%(procedure)s” has been deleted.")
+                % {"procedure": draft.procedure_version.procedure.label},
+            )
+        return redirect("dossiers:mine")
+    return render(request, "dossiers/draft_delete.html", {"draft": draft})
 
 
 @login_required

@@ -144,7 +144,9 @@ class EFormWizard(WizardView):
         if not request.user.is_authenticated:
             return redirect(f"{reverse('portal:login')}?next={request.get_full_path()}")
         draft = (
-            FormDraft.objects.filter(pk=kwargs["draft_id"], user=request.user)
+            FormDraft.objects.filter(
+                pk=kwargs["draft_id"], user=request.user, discarded_at__isnull=True
+            )
             .select_related("procedure_version__procedure", "dossier")
             .first()
         )
@@ -616,7 +618,12 @@ class StoreUnavailable(Exception):
 def draft_start(*, user, version: ProcedureVersion) -> FormDraft:
     """Resume the person's open draft of this procedure version, or start one."""
     draft = (
-        FormDraft.objects.filter(user=user, procedure_version=version, submitted_at__isnull=True)
+        FormDraft.objects.filter(
+            user=user,
+            procedure_version=version,
+            submitted_at__isnull=True,
+            discarded_at__isnull=True,
+        )
         .order_by("-updated_at")
         .first()
     )

@@ -52,6 +52,11 @@ dossier_patterns = (
     [
         path("apply/<uuid:draft_id>/", wizard.EFormWizard.as_view(), name="apply"),
         path("dossiers/", dossier_views.mine, name="mine"),
+        path(
+            "dossiers/drafts/<uuid:draft_id>/delete/",
+            dossier_views.draft_delete,
+            name="draft_delete",
+        ),
         path("dossiers/<str:code>/", dossier_views.mine_detail, name="mine_detail"),
         path("dossiers/<str:code>/submitted/", dossier_views.submitted, name="submitted"),
         path("dossiers/<str:code>/receipt.pdf", dossier_views.receipt, name="receipt"),

@@ -4,7 +4,8 @@ the change through `dossiers.transitions`, which locks the row, checks the state
 appends the timeline entry and the audit row and queues the side effects in the outbox.
 
 One module per seam: `submission` (online and counter intake, routing, bundles),
-`processing` (the back-office), `supplements`, `transfer` (and withdrawal), and `common`.
+`processing` (the back-office), `supplements`, `transfer` (and withdrawal), `drafts` (a person
+deleting their e-form draft), and `common`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from .common import (
     NewAttachment,
     dossier_due_at,
     officer_role,
+)
+from .drafts import (
+    DraftNotOpen,
+    draft_discard,
 )
 from .processing import (
     dossier_advance_step,
@@ -45,6 +50,7 @@ from .transfer import (
 
 __all__ = [
     "AlreadySubmitted",
+    "DraftNotOpen",
     "MissingItem",
     "NewAttachment",
     "dossier_advance_step",
@@ -66,5 +72,6 @@ __all__ = [
     "dossier_submit",
     "dossier_transfer",
     "dossier_withdraw",
+    "draft_discard",
     "officer_role",
 ]

@@ -34,8 +34,20 @@ def dossiers_in_every_state(rounds: int, **fields) -> list[str]:
     return codes
 
 
-#: page -> the most queries it may make (session, user, locale and the page's own reads)
-CITIZEN_PAGES = {"dossiers:mine": 6, "portal:notifications": 6}
+def open_drafts(user, count: int) -> list[str]:
+    """E-form drafts the person left open, of the procedures of their dossiers."""
+    from dossiers.models import Dossier, FormDraft
+
+    versions = [d.procedure_version for d in Dossier.objects.filter(applicant=user)[:count]]
+    return [
+        str(FormDraft.objects.create(user=user, procedure_version=version).pk)
+        for version in versions
+    ]
+
+
+#: page -> the most queries it may make (session, user, locale and the page's own reads;
+#: My dossiers: the list's version, the catalogue's revision, the open drafts)
+CITIZEN_PAGES = {"dossiers:mine": 7, "portal:notifications": 6}
 
 
 @pytest.mark.parametrize("page", sorted(CITIZEN_PAGES))
@@ -46,13 +58,17 @@ def test_a_citizens_list_pages_stay_within_budget_whatever_they_hold(
     client.force_login(citizen_a)
     url = reverse(page)
     codes = dossiers_in_every_state(1, applicant=citizen_a, competent_agency=agency_hk)
+    drafts = open_drafts(citizen_a, 1)
     queries(client, url)  # the session and caches warm
     few, _ = queries(client, url)
     codes += dossiers_in_every_state(3, applicant=citizen_a, competent_agency=agency_hk)
+    drafts += open_drafts(citizen_a, 6)
     many, page_text = queries(client, url)
     assert many <= few <= CITIZEN_PAGES[page], (few, many)
     if page == "dossiers:mine":
         assert all(code in page_text for code in codes)
+        assert len(drafts) == 7
+        assert all(f'id="draft-{draft}"' in page_text for draft in drafts)
 
 
 OFFICER_PAGES = {

@@ -323,6 +323,12 @@ ROUTES: tuple[Route, ...] = (
     route(
         "dossiers:mine", get(u("dossiers:mine"), signed_in(200), secret=OPEN, may_see=("owner",))
     ),
+    route(
+        "dossiers:draft_delete",
+        get(u("dossiers:draft_delete", lambda w: w.draft.pk), own()),
+        # the owner would delete it (that is the page's job; tested in test_drafts.py)
+        post(u("dossiers:draft_delete", lambda w: w.draft.pk), own(NOT_TRIED), data={}),
+    ),
     route("dossiers:mine_detail", get(u("dossiers:mine_detail", OPEN), own())),
     route("dossiers:submitted", get(u("dossiers:submitted", OPEN), own())),
     route("dossiers:receipt", get(u("dossiers:receipt", OPEN), own())),
