@@ -376,6 +376,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-axes logs its version at every start of every process, management commands
+        # included (it landed on the terminal beside demo_otp's code); lockouts and failed
+        # sign-ins come from axes.handlers and stay
+        "axes.apps": {"level": "WARNING"},
         # pyHanko warns on every B-LT signature that it may not fetch: the portal hands it
         # the CRLs itself (portal/pdfsign.py)
         "pyhanko.sign.signers.pdf_signer": {"level": "ERROR"},

@@ -1,7 +1,8 @@
 """Print the current second-factor code of a demo officer (demo only).
 
 The demo officers share a TOTP secret published in the README; this prints what an
-authenticator app holding that secret shows now. It refuses to run outside DEBUG unless
+authenticator app holding that secret shows now: the code alone on its line (stdout), how
+long it stays valid on stderr. `.ci/readme-commands` runs it as the README shows it. It refuses to run outside DEBUG unless
 forced, and it only knows the demo devices, never an officer's own authenticator.
 """
 
@@ -44,7 +45,10 @@ class Command(BaseCommand):
         totp.time = now
         code = f"{totp.token():0{device.digits}d}"
         remaining = device.step - int(now - device.t0) % device.step
+        # the code alone on its line on stdout (`$(bash bin/manage demo_otp ...)` gives just
+        # the code); the rest, for a person, on stderr, after it even when both are one pipe
         self.stdout.write(code)
+        self.stdout.flush()
         self.stderr.write(
             f"valid for about {remaining} more seconds; each code signs in once, then wait for the next"
         )

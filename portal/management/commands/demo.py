@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from portal.celery import DEMO_WORKER_ENV
+
 
 class Command(BaseCommand):
     help = "Start the portal with demo data: web, Celery worker and beat, mock national services."
@@ -31,7 +33,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not no_seed:
             call_command("seed_demo")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", DEMO_WORKER_ENV: "1"}
         mocks_url = f"http://127.0.0.1:{mocks_port}"
         env.setdefault("NATIONAL_MOCKS_BASE_URL", mocks_url)
         env.setdefault("NATIONAL_SERVICES_URL", mocks_url)
@@ -87,7 +89,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"\nPortal: http://127.0.0.1:{port}/   mock national services: {mocks_url}/\n"
                 "Citizens sign in with the national SSO (pick a demo identity);\n"
-                "officers at /backoffice/login/ (see README). Ctrl+C stops everything.\n"
+                "officers at /backoffice/login/ (see README), with the code that\n"
+                "`bash bin/manage demo_otp hoankiem.canbo` prints in another terminal.\n"
+                "Ctrl+C stops everything.\n"
             )
         )
         try:
