@@ -410,7 +410,7 @@ def test_public_pages(site, browser_page, viewport, shot):
 def test_citizen_dossier_pages_and_back_office_queue(
     site, browser_page, viewport, shot, submit, citizen_a
 ):
-    """ "My dossiers", a dossier and its public tracking; the officer's queue with a late and a
+    """ "My dossiers" with an open draft, deleting it, a dossier and its public tracking; the officer's queue with a late and a
     due-soon dossier (the deadline colours), and a dossier in the back-office."""
     base, page = site["url"], browser_page
     audit = Audit(viewport=viewport, shot=shot)
@@ -422,10 +422,23 @@ def test_citizen_dossier_pages_and_back_office_queue(
         status=Status.RECEIVED, due_at=now + timedelta(days=20)
     )
 
+    from dossiers.models import FormDraft
+
+    version = Procedure.objects.get(code=procedure_code("birth_registration")).version_in_force()
+    draft = FormDraft.objects.create(user=citizen_a, procedure_version=version)
+
     page.goto(f"{base}/login/")
     sso_sign_in(page, "Nguyễn Thị Lan")
     page.goto(f"{base}/dossiers/")
-    audit.check(page, "my-dossiers")
+    assert page.locator("li.draft").count() == 1
+    audit.check(page, "my-dossiers")  # with a draft above the dossiers
+    page.locator("li.draft").get_by_role("link", name=re.compile("^(Xóa|Delete)")).click()
+    audit.check(page, "draft-delete", focus=True)
+    page.get_by_role("button", name=re.compile("Có, xóa bản nháp|Yes, delete the draft")).click()
+    assert page.locator("li.draft").count() == 0
+    audit.check(page, "my-dossiers-draft-deleted")
+    draft.refresh_from_db()
+    assert draft.discarded_at is not None
     page.get_by_role("link", name=late.code).click()
     audit.check(page, "my-dossier", focus=True)
     page.goto(f"{base}/track/")
