@@ -85,7 +85,16 @@ def drafts_open_of_user(*, user: User) -> QuerySet[FormDraft]:
             user=user, submitted_at__isnull=True, dossier__isnull=True, discarded_at__isnull=True
         )
         .select_related("procedure_version__procedure")
-        .defer("storage")
+        # what the list shows, not the answers nor the procedure's long texts
+        .only(
+            "id",
+            "user_id",
+            "updated_at",
+            "procedure_version__id",
+            "procedure_version__procedure__id",
+            "procedure_version__procedure__name",
+            "procedure_version__procedure__name_en",
+        )
         .order_by("-updated_at")
     )
 

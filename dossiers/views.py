@@ -53,16 +53,21 @@ def mine(request):
     dossiers = selectors.dossiers_listed_for_applicant(user=request.user)
     # The list is cached per person, language and version of their dossiers (and of the
     # catalogue, for the procedures' names): read and rendered only when one of them changed.
-    version = f"{selectors.dossiers_listed_version(user=request.user)}-{catalogue_revision()}"
-    # The open e-form drafts are read on every visit (one query, outside the cache: a draft
-    # changes at each step saved).
+    catalogue = catalogue_revision()
+    version = f"{selectors.dossiers_listed_version(user=request.user)}-{catalogue}"
+    # The open e-form drafts are read on every visit (one query: a draft changes at each step
+    # saved); their section is rendered again only when one of them changed.
     drafts = list(selectors.drafts_open_of_user(user=request.user))
+    drafts_version = (
+        catalogue + "|" + ",".join(f"{d.pk}:{d.updated_at.timestamp()}" for d in drafts)
+    )
     return render(
         request,
         "dossiers/mine.html",
         {
             "dossiers": dossiers,
             "drafts": drafts,
+            "drafts_version": drafts_version,
             "list_version": version,
             "cache_seconds": LIST_CACHE_SECONDS,
         },

@@ -65,6 +65,16 @@ def test_open_drafts_are_listed_above_the_submitted_dossiers_with_when_they_were
     assert reverse("dossiers:apply", kwargs={"draft_id": newer.pk}) in page
     assert _delete_url(older) in page
 
+    # the section is cached until a draft changes: a step saved shows at once
+    time_machine.move_to("2026-03-05T16:55:00+07:00", tick=False)
+    older.save()
+    page = client.get(reverse(MINE)).content.decode()
+    assert re.findall(r'<li class="draft" id="draft-([0-9a-f-]+)"', page) == [
+        str(older.pk),
+        str(newer.pk),
+    ]
+    assert "Last saved at 16:55 on 05/03/2026" in page
+
 
 def test_the_drafts_read_in_vietnamese(client, clock_at, citizen_a, birth_version):
     clock_at(2026, 3, 2, 10, 15)
