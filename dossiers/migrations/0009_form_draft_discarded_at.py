@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0007_attachment_names_made_by_the_server'),
+        ('dossiers', '0008_dossier_source_system_dossierevent_arrived_at_and_more'),
     ]
 
     operations = [
