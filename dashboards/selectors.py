@@ -564,3 +564,19 @@ def _complaints(unit: Unit, period: Period) -> dict[str, int | None]:
         "complaints_author_rated": sums["rated"] or 0,
         "complaints_about_dossiers": sums["about"] or 0,
     }
+
+
+def procedure_recent_dossiers(*, today: dt.date | None = None) -> dict[int, int]:
+    """Dossiers submitted per procedure in the current month and the two before it (the
+    facts' months), for the front page's common procedures."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    for _month in range(2):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    rows = (
+        MonthlyFact.objects.filter(month__gte=first)
+        .values("procedure_id")
+        .annotate(n=Sum("dossiers"))
+        .values_list("procedure_id", "n")
+    )
+    return {pk: int(n or 0) for pk, n in rows if n}

@@ -17,3 +17,14 @@ def rollups_reconcile() -> int:
 def rollups_drain_task() -> int:
     """Recompute the buckets of the dossiers changed since the last drain (beat)."""
     return rollups_drain()
+
+
+@shared_task(time_limit=600, soft_time_limit=550, ignore_result=True)
+def procedure_usage_refresh() -> int:
+    """Each procedure's dossiers of the last three months, from the facts, for the front
+    page's order (nightly, after the reconciliation)."""
+    from procedures.services import procedure_usage_update
+
+    from .selectors import procedure_recent_dossiers
+
+    return procedure_usage_update(counts=procedure_recent_dossiers())

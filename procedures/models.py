@@ -76,6 +76,10 @@ class Procedure(BilingualMixin, models.Model):
     keywords = models.CharField(max_length=500, blank=True)
     is_published = models.BooleanField(default=True)
     life_events = models.ManyToManyField(LifeEvent, blank=True, related_name="procedures")
+    #: dossiers submitted for it in the last three months, counted each night from the
+    #: dashboards' facts (dashboards.tasks.procedure_usage_refresh): the order of the front
+    #: page's common procedures
+    recent_dossiers = models.PositiveIntegerField(default=0, editable=False)
     essential_service = models.BooleanField(
         default=False, help_text=_("One of the 25 essential public services.")
     )

@@ -413,7 +413,9 @@ def _catalogue_facets(
 
 
 def procedures_featured() -> QuerySet[Procedure]:
-    return procedures_published().order_by("-essential_service", "code")[:12]
+    """The front page's common procedures: the most used in the last three months (counted
+    each night), then the essential services, then by code."""
+    return procedures_published().order_by("-recent_dossiers", "-essential_service", "code")[:12]
 
 
 def procedure_detail(*, code: str) -> tuple[Procedure, ProcedureVersion | None]:

@@ -28,7 +28,7 @@ from .models import (
     Step,
 )
 from .search import fold_join
-from .selectors import catalogue_changed
+from .selectors import catalogue_changed, procedures_featured
 
 
 class CatalogueDataError(ValueError):
@@ -369,3 +369,24 @@ def procedure_version_publish(*, version: ProcedureVersion) -> ProcedureVersion:
     procedure_search_text_refresh(procedure=version.procedure)
     search_vocabulary_refresh()
     return version
+
+
+def procedure_usage_update(*, counts: dict[int, int]) -> int:
+    """Set each procedure's dossiers of the last three months (procedure id -> count; a
+    procedure not named had none); returns how many changed. The cached pages are forgotten
+    only when the front page's order changes."""
+    featured_before = list(procedures_featured().values_list("pk", flat=True))
+    changed = 0
+    with transaction.atomic():
+        current = dict(Procedure.objects.values_list("pk", "recent_dossiers"))
+        updates = [
+            Procedure(pk=pk, recent_dossiers=counts.get(pk, 0))
+            for pk, value in current.items()
+            if value != counts.get(pk, 0)
+        ]
+        if updates:
+            Procedure.objects.bulk_update(updates, ["recent_dossiers"], batch_size=500)
+            changed = len(updates)
+    if changed and list(procedures_featured().values_list("pk", flat=True)) != featured_before:
+        catalogue_changed()
+    return changed

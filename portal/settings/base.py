@@ -290,6 +290,10 @@ CELERY_BEAT_SCHEDULE["dashboards-reconcile"] = {
     "task": "dashboards.tasks.rollups_reconcile",
     "schedule": crontab(hour=1, minute=30),
 }
+CELERY_BEAT_SCHEDULE["procedures-usage"] = {
+    "task": "dashboards.tasks.procedure_usage_refresh",
+    "schedule": crontab(hour=3, minute=15),
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 #: One beat, even when two are started by mistake: on Redis, beat's scheduler is RedBeat
 #: (celery-redbeat), which keeps the schedule's state in Redis and sends tasks only while it

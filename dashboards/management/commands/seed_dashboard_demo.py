@@ -19,9 +19,11 @@ from dossiers.models import Attachment, AttachmentKind, Dossier, FormDraft
 from feedback.models import Rating
 from portal.models import User
 from procedures.models import ProcedureVersion
+from procedures.services import procedure_usage_update
 
 from ...models import DashboardScope, ScopeLevel
 from ...rollups import rollups_rebuild
+from ...selectors import procedure_recent_dossiers
 from .generate_history import day_weight
 
 PREFIX = "DEMO-"
@@ -46,6 +48,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             count = self._history(options["dossiers"])
         rollups_rebuild()
+        # the front page's common procedures follow the history's use, as every night
+        procedure_usage_update(counts=procedure_recent_dossiers())
         self.stdout.write(f"Dashboard demo history: {count} dossiers")
 
     def _officials(self) -> None:
