@@ -535,8 +535,29 @@ def index_inputs(unit: Unit, period: Period) -> IndexInputs:
         components=t["components"],
         components_digital=f.components_digital,
         components_reused=t["components_reused"],
+        e_certified_copies=_certified_copies(unit, period),
         **complaints,
     )
+
+
+def _certified_copies(unit: Unit, period: Period) -> int:
+    """Electronic certified copies the unit's agencies issued in the period (criterion 5.3).
+    One indexed count (CertifiedCopy: agency, issued_at); a commune's copies count for its
+    province (certifying agencies are not under a ministry)."""
+    from dossiers.models import CertifiedCopy
+
+    tz = timezone.get_current_timezone()
+    qs = CertifiedCopy.objects.filter(
+        issued_at__gte=dt.datetime.combine(period.start, dt.time.min, tzinfo=tz),
+        issued_at__lt=dt.datetime.combine(period.end, dt.time.min, tzinfo=tz),
+    )
+    if unit.kind == "province":
+        qs = qs.filter(agency__province_id=unit.key)
+    elif unit.kind == "ministry":
+        qs = qs.filter(Q(agency_id=unit.key) | Q(agency__parent_id=unit.key))
+    elif unit.kind == "agency":
+        qs = qs.filter(agency_id=unit.key)
+    return qs.count()
 
 
 def _complaints(unit: Unit, period: Period) -> dict[str, int | None]:

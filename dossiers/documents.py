@@ -49,6 +49,10 @@ KIND_LABELS = {
 }
 
 
+#: the signature's reason of a certified copy: "<label> số <certification number>"
+COPY_REASON_LABEL = "Bản sao điện tử chứng thực từ bản chính"
+
+
 def issuer_of(agency: Agency | None) -> Issuer:
     if agency is None:
         return Issuer(code=PORTAL_ISSUER_CODE, name=PORTAL_ISSUER_NAME)

@@ -1,3 +1,6 @@
+from collections.abc import Sequence
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -207,3 +210,90 @@ class VerifyUploadForm(forms.Form):
         if validate_upload(uploaded) != "application/pdf":
             raise forms.ValidationError(_("The file must be a PDF."), code="not_pdf")
         return uploaded
+
+
+OTHER_DOCUMENT = "other"
+
+
+class CertifiedCopyForm(forms.Form):
+    """At the counter: whose original, which document, the scan, and the officer's confirmation
+    that the scan was compared with the original (dossiers.services.copies)."""
+
+    personal_id = forms.CharField(
+        label=_("Personal identification number of the citizen"),
+        max_length=20,
+        help_text=_(
+            "12 digits, on the chip-based ID card. The citizen is looked up in the "
+            "national population database."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    document_type = forms.ChoiceField(
+        label=_("Document presented"),
+        help_text=_("A document the catalogue knows can replace that document in later dossiers."),
+    )
+    document_title = forms.CharField(
+        label=_("Name of the document as printed on it"),
+        max_length=200,
+        required=False,
+        help_text=_("Required for another document; otherwise the catalogue's name is used."),
+    )
+    scan = forms.FileField(
+        label=_("Scan of the original (PDF, JPEG or PNG)"),
+        help_text=_("Every page of the original, smaller than 5 MB, at most 50 pages."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+    compared = forms.BooleanField(
+        label=_(
+            "I compared this scan with the original the citizen presented, page by page: "
+            "they are the same, and the original is not one that may not be certified "
+            "(altered, damaged, illegible or secret)."
+        ),
+        error_messages={"required": _("Confirm that you compared the scan with the original.")},
+    )
+
+    def __init__(
+        self, *args: Any, document_types: Sequence[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["document_type"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101  (declared above)
+        field.choices = [
+            ("", _("Choose the document")),
+            *document_types,
+            (OTHER_DOCUMENT, _("Another document (name it below)")),
+        ]
+
+    def clean_personal_id(self) -> str:
+        from portal.validators import validate_personal_id
+
+        return validate_personal_id(self.cleaned_data["personal_id"])
+
+    def clean_scan(self):
+        from portal.copies import ScanError, scan_as_pdf
+        from portal.validators import validate_upload
+
+        uploaded = self.cleaned_data["scan"]
+        uploaded.detected_type = validate_upload(uploaded)
+        uploaded.seek(0)
+        content = uploaded.read()
+        try:
+            scan_as_pdf(content, uploaded.detected_type)
+        except ScanError as exc:
+            raise forms.ValidationError(exc.message, code="scan") from exc
+        uploaded.content = content
+        return uploaded
+
+    def clean(self):
+        data = super().clean() or {}
+        if (
+            data.get("document_type") == OTHER_DOCUMENT
+            and not (data.get("document_title") or "").strip()
+        ):
+            self.add_error(
+                "document_title",
+                forms.ValidationError(
+                    _("Write the name of the document as printed on it."), code="required"
+                ),
+            )
+        return data

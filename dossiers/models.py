@@ -120,6 +120,9 @@ class Dossier(models.Model):
     result_file = models.FileField(upload_to="results/%Y/%m/", blank=True)
     result_sha256 = models.CharField(max_length=64, blank=True)
     result_number = models.CharField(max_length=40, blank=True)
+    #: the result carries a valid signature of the issuing agency (PAdES, portal.pdfsign): the
+    #: results the portal renders are signed; a PDF from an agency's own system is checked
+    result_signed = models.BooleanField(default=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -331,6 +334,50 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.order} -> {self.agency}"
+
+
+def certified_copy_upload_to(instance: CertifiedCopy, filename: str) -> str:
+    return storage_name(timezone.now().strftime("certified/%Y/%m"), "application/pdf")
+
+
+class CertifiedCopy(models.Model):
+    """An electronic copy certified from the paper original ("chứng thực bản sao điện tử từ
+    bản chính", Decree 23/2015/ND-CP, Decree 45/2020/ND-CP): the scan of the original with a
+    certification page, signed by the certifying agency, numbered in its yearly register. It
+    joins the holder's e-document store and can replace that component in later dossiers."""
+
+    number = models.CharField(max_length=40)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="certified_copies")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certified_copies"
+    )
+    holder_personal_id = models.CharField(max_length=12)
+    holder_name = models.CharField(max_length=200)
+    holder_birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: the code of the catalogue result the original is (e.g. KQ-GKS, a birth certificate),
+    #: which lets the copy replace a component; blank for another kind of document
+    result_code = models.CharField(max_length=32, blank=True)
+    document_title = models.CharField(max_length=255)
+    pages = models.PositiveSmallIntegerField()
+    file = models.FileField(upload_to=certified_copy_upload_to)
+    sha256 = models.CharField(max_length=64)
+    verification_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    issued_at = models.DateTimeField()
+    #: its id in the holder's e-document store, once stored there
+    store_document_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "number"], name="unique_certified_copy_number"
+            )
+        ]
+        indexes = [models.Index(fields=["agency", "issued_at"])]
+        verbose_name_plural = "certified copies"
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.document_title}"
 
 
 class DossierCounter(models.Model):

@@ -21,6 +21,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "stop": frozenset({R.LEADER}),
     "transfer": frozenset({R.RECEPTION, R.LEADER, R.ADMIN}),
     "counter_intake": frozenset({R.RECEPTION}),
+    # at a certifying agency (dossiers.services.copies): whoever serves at the counter
+    "certify_copy": frozenset({R.RECEPTION, R.SPECIALIST, R.LEADER}),
 }
 
 

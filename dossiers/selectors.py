@@ -362,3 +362,51 @@ def dossier_for_verification(*, token: Any) -> Dossier | None:
     if dossier is None or not dossier.result_file:
         return None
     return dossier
+
+
+# --- certified copies ----------------------------------------------------------------------
+
+
+def copy_document_types() -> list[tuple[str, str]]:
+    """The documents a certified copy can be of so that it replaces a component later: the
+    catalogue results some component names as its replacement (code, name in the active
+    language), one per code, by name."""
+    from procedures.models import Component, Result
+
+    codes = (
+        Component.objects.exclude(replaceable_by_result_code="")
+        .values_list("replaceable_by_result_code", flat=True)
+        .distinct()
+    )
+    named: dict[str, str] = {}
+    for result in Result.objects.filter(code__in=codes).order_by("code", "id"):
+        named.setdefault(result.code, result.label)
+    return sorted(named.items(), key=lambda item: item[1])
+
+
+def copy_result_name(code: str) -> str:
+    """The catalogue's (Vietnamese) name of a result, for the title of a copy."""
+    from procedures.models import Result
+
+    return (
+        Result.objects.filter(code=code).order_by("id").values_list("name", flat=True).first() or ""
+    )
+
+
+def certified_copies_of_agency(*, user: User, agency: Agency) -> QuerySet:
+    """The copies an agency issued, for its officers (anyone else: none)."""
+    from .models import CertifiedCopy
+
+    if not user.memberships.filter(agency=agency).exists():
+        return CertifiedCopy.objects.none()
+    return CertifiedCopy.objects.filter(agency=agency).select_related("officer")
+
+
+def certified_copy_for_verification(*, token: Any):
+    from .models import CertifiedCopy
+
+    return (
+        CertifiedCopy.objects.select_related("agency", "officer")
+        .filter(verification_token=token)
+        .first()
+    )

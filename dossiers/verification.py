@@ -16,13 +16,17 @@ from django.core.cache import cache
 from portal import pdfsign
 from portal.validators import parse_personal_id
 
+from .documents import COPY_REASON_LABEL as COPY_LABEL
 from .documents import KIND_LABELS
-from .models import Dossier
+from .models import CertifiedCopy, Dossier
 
 #: how long the verdict on a stored result is kept (the stored file never changes)
 VERDICT_CACHE_SECONDS = 3600
 _REASON = re.compile(r"^(?P<label>.+?)(?: số (?P<number>\S+))?, hồ sơ (?P<code>\S{1,40})$")
 _KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
+_COPY_REASON = re.compile(rf"^{re.escape(COPY_LABEL)} số (?P<number>\S{{1,40}})$")
+#: the kind of a certified copy (not a dossier's document)
+COPY = "BS"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Check:
     birth_year: int | None = None
     same_as_issued: bool = False  # the very file the portal stored for the dossier
     title: str = ""  # a result's own title, e.g. "Trích lục khai sinh"
+    copy: CertifiedCopy | None = None  # a certified copy the portal issued
 
     @property
     def status(self) -> str:
@@ -44,6 +49,8 @@ class Check:
 
     @property
     def document_label(self) -> str:
+        if self.kind == COPY:
+            return f"{COPY_LABEL}: {self.title}" if self.title else COPY_LABEL
         return self.title or KIND_LABELS.get(self.kind, "")
 
 
@@ -86,13 +93,48 @@ def _holder(dossier: Dossier) -> tuple[str, int | None]:
 
 
 def _verdict_of_stored(dossier: Dossier) -> pdfsign.Verdict:
-    key = f"verify:v1:{dossier.result_sha256}"
+    return _verdict_of_file(dossier.result_file, dossier.result_sha256)
+
+
+def _verdict_of_file(file, sha256: str) -> pdfsign.Verdict:
+    key = f"verify:v1:{sha256}"
     verdict = cache.get(key)
     if verdict is None:
-        with dossier.result_file.open("rb") as handle:
+        with file.open("rb") as handle:
             verdict = pdfsign.validate_pdf(handle.read())
         cache.set(key, verdict, VERDICT_CACHE_SECONDS)
     return verdict
+
+
+def check_certified_copy(copy: CertifiedCopy) -> Check:
+    """A stored certified copy (the QR code of its certification page)."""
+    return _copy_check(_verdict_of_file(copy.file, copy.sha256), copy, same=True)
+
+
+def _copy_check(verdict: pdfsign.Verdict, copy: CertifiedCopy, *, same: bool) -> Check:
+    return Check(
+        verdict=verdict,
+        kind=COPY,
+        number=copy.number,
+        holder=mask_name(copy.holder_name),
+        birth_year=copy.holder_birth_year or birth_year_of(copy.holder_personal_id),
+        same_as_issued=same,
+        title=copy.document_title,
+        copy=copy,
+    )
+
+
+def _check_uploaded_copy(verdict: pdfsign.Verdict, number: str, content: bytes) -> Check:
+    copy = None
+    if verdict.valid:
+        copy = (
+            CertifiedCopy.objects.select_related("agency")
+            .filter(number=number, agency__code=verdict.agency_code)
+            .first()
+        )
+    if copy is None:
+        return Check(verdict=verdict, kind=COPY, number=number)
+    return _copy_check(verdict, copy, same=copy.sha256 == hashlib.sha256(content).hexdigest())
 
 
 def check_result(dossier: Dossier) -> Check:
@@ -114,6 +156,9 @@ def check_result(dossier: Dossier) -> Check:
 def check_upload(content: bytes) -> Check:
     """A PDF someone uploaded: its signature, and when it is genuine, the dossier it names."""
     verdict = pdfsign.validate_pdf(content)
+    copy_match = _COPY_REASON.match(verdict.reason)
+    if copy_match:
+        return _check_uploaded_copy(verdict, copy_match["number"], content)
     match = _REASON.match(verdict.reason)
     kind = number = code = ""
     if match:

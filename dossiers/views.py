@@ -209,6 +209,9 @@ def verify(request, token: str | None = None):
     parsed = verification.parse_token(token)
     dossier = selectors.dossier_for_verification(token=parsed) if parsed else None
     if dossier is None:
+        copy = selectors.certified_copy_for_verification(token=parsed) if parsed else None
+        if copy is not None:
+            return _verify_page(request, check=verification.check_certified_copy(copy))
         return _verify_page(request, status=404, token_unknown=True)
     return _verify_page(request, check=verification.check_result(dossier))
 

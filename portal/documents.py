@@ -384,8 +384,12 @@ class _QrForm(QrCode):
         canv.doForm(name)
 
 
-def _qr(url: str, size: float) -> _QrForm:
+def verification_qr(url: str, size: float) -> _QrForm:
+    """The QR code of a document's verification page."""
     return _QrForm(url, width=size, height=size)
+
+
+_qr = verification_qr
 
 
 def render_result_document(doc: ResultDocument) -> bytes:

@@ -7,7 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from dossiers import backoffice, wizard
+from dossiers import backoffice, certified_copies, wizard
 from dossiers import views as dossier_views
 from dossiers.api import BackofficeDossierViewSet, TrackingView
 from feedback import urls as feedback_urls
@@ -78,6 +78,12 @@ backoffice_patterns = (
         path("receive/", backoffice.bulk_receive, name="bulk_receive"),
         path("workload/", backoffice.workload, name="workload"),
         path("counter/", backoffice.counter_intake, name="counter"),
+        path("certified-copies/", certified_copies.issue, name="certified_copies"),
+        path(
+            "certified-copies/<str:token>.pdf",
+            certified_copies.download,
+            name="certified_copy_download",
+        ),
         path("triage/", backoffice.triage, name="triage"),
         path("dossiers/<str:code>/slips/<str:kind>.pdf", backoffice.slip, name="slip"),
         path("dossiers/<str:code>/", backoffice.detail, name="detail"),

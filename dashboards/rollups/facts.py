@@ -123,7 +123,8 @@ def static_counter_expressions() -> dict[str, Any]:
         "with_fee": count_if(~Q(payment_status=PaymentStatus.NOT_REQUIRED)),
         "paid": count_if(Q(payment_status=PaymentStatus.PAID)),
         "paid_online": count_if(Q(payment_status=PaymentStatus.PAID, channel=ChannelKind.ONLINE)),
-        "e_result": count_if(finished & ~Q(result_sha256="")),
+        # legally valid e-results: finished with a result that carries a valid signature
+        "e_result": count_if(finished & Q(result_signed=True)),
         "synced": count_if(Q(sync_status=SyncStatus.SYNCED)),
         "rating_very": count_if(Q(rating__level=2)),
         "rating_satisfied": count_if(Q(rating__level=1)),

@@ -16,6 +16,12 @@ from .common import (
     dossier_due_at,
     officer_role,
 )
+from .copies import (
+    CopyNotAllowed,
+    Holder,
+    certified_copy_issue,
+    certifying_agencies,
+)
 from .drafts import (
     DraftNotOpen,
     draft_discard,
@@ -50,9 +56,13 @@ from .transfer import (
 
 __all__ = [
     "AlreadySubmitted",
+    "CopyNotAllowed",
     "DraftNotOpen",
+    "Holder",
     "MissingItem",
     "NewAttachment",
+    "certified_copy_issue",
+    "certifying_agencies",
     "dossier_advance_step",
     "dossier_assign",
     "dossier_counter_intake",

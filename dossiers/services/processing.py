@@ -113,6 +113,8 @@ def dossier_issue_result(
     """Issue the electronic result (status 9): a PDF with a QR code to the public verification
     page, rendered here, or `content`, a PDF produced by the agency's own system (interop/).
     The result joins the applicant's e-document store (transitions queue the copy)."""
+    from portal.pdfsign import validate_pdf
+
     from ..documents import result_number_for, result_pdf
 
     require(officer, agency, "approve")
@@ -125,6 +127,11 @@ def dossier_issue_result(
         dossier.result_number = (result_number or result_number_for(dossier, agency=agency))[:40]
         if content is None:
             content = result_pdf(dossier, signer=officer, agency=agency, issued_at=now)
+            dossier.result_signed = True  # signed by the agency as it was rendered
+        else:
+            # a PDF from the agency's own system counts as a legally valid e-result only
+            # with a valid signature (the index's criterion 5.1)
+            dossier.result_signed = validate_pdf(content).valid
         dossier.result_sha256 = hashlib.sha256(content).hexdigest()
         dossier.result_file.save(f"{dossier.code}.pdf", ContentFile(content), save=False)
         # the file is not part of the transaction: remove it if the transaction fails
@@ -136,12 +143,22 @@ def dossier_issue_result(
                 action="result_issued",
                 status=Status.RESULT_READY,
                 delivery_status=DeliveryStatus.READY,
-                fields=("processed_at", "result_number", "result_sha256", "result_file"),
+                fields=(
+                    "processed_at",
+                    "result_number",
+                    "result_sha256",
+                    "result_file",
+                    "result_signed",
+                ),
                 actor=officer,
                 role=officer_role(officer, agency),
                 agency=agency,
                 note=f"{text} {note.strip()}".strip(),
-                audit_details={"sha256": dossier.result_sha256, **(audit_details or {})},
+                audit_details={
+                    "sha256": dossier.result_sha256,
+                    "signed": dossier.result_signed,
+                    **(audit_details or {}),
+                },
             )
         except Exception:
             dossier.result_file.storage.delete(saved_name)

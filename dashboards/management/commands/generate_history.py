@@ -48,6 +48,7 @@ COLUMNS = (
     "processed_at",
     "returned_at",
     "result_sha256",
+    "result_signed",
 )
 TET = {2025: dt.date(2025, 1, 29), 2026: dt.date(2026, 2, 17), 2027: dt.date(2027, 2, 6)}
 MONTH_SEASON = {1: 1.1, 2: 0.8, 3: 1.1, 4: 1.05, 5: 1.0, 6: 0.95, 7: 0.9, 8: 1.0, 9: 1.1,
@@ -409,6 +410,7 @@ def _dossier_row(
                 _ts(processed_at),
                 _ts(returned_at),
                 result,
+                "t" if result else "f",
             )
         )
         + "\n"

@@ -128,6 +128,7 @@ class Command(BaseCommand):
                         d.returned_at = processed + dt.timedelta(hours=4)
                         d.delivery_status = "delivered"
                         d.result_sha256 = "d" * 64 if rng.random() < 0.8 else ""
+                        d.result_signed = bool(d.result_sha256)
                     else:
                         d.status = 4
                 d.sync_status = "synced" if rng.random() < 0.92 else "pending"
