@@ -230,7 +230,10 @@ class CertifiedCopyForm(forms.Form):
     )
     document_type = forms.ChoiceField(
         label=_("Document presented"),
-        help_text=_("A document the catalogue knows can replace that document in later dossiers."),
+        help_text=_(
+            "A copy of a document listed here can replace that document in the citizen's "
+            "later dossiers."
+        ),
     )
     document_title = forms.CharField(
         label=_("Name of the document as printed on it"),

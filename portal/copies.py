@@ -145,6 +145,8 @@ def _stamps(doc: CertifiedCopyDocument, boxes: list[tuple[float, float]], total:
     register_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, invariant=1)
+    with translation.override(doc.language):
+        mark = _("Electronic certified copy no. %(number)s, page %(page)d of %(total)d")
     for index, (width, height) in enumerate(boxes, start=1):
         canvas.setPageSize((width, height))
         canvas.setFont(FONT, 7)
@@ -152,8 +154,7 @@ def _stamps(doc: CertifiedCopyDocument, boxes: list[tuple[float, float]], total:
         canvas.drawCentredString(
             width / 2,
             4 * mm,
-            _("Electronic certified copy no. %(number)s, page %(page)d of %(total)d")
-            % {"number": doc.number, "page": index, "total": total},
+            mark % {"number": doc.number, "page": index, "total": total},
         )
         canvas.showPage()
     canvas.save()
