@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import shutil
+import subprocess
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,6 +29,7 @@ from tests.dossiers.test_eform_engine import (  # noqa: F401  (fixtures of the r
     walk_to_documents,
     wizard,
 )
+from tests.dossiers.test_signatures import lt_signing  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +152,35 @@ def test_an_officer_issues_a_signed_copy_at_the_counter_and_it_joins_the_store(
     )
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == content
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="pdfsig (poppler-utils) is absent")
+def test_the_copy_is_signed_at_b_lt_and_pdfsig_validates_it(
+    lt_signing,  # noqa: F811
+    officer_hk,
+    agency_hk,
+    tmp_path,
+):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    content = issue(officer_hk, agency_hk).file.read()
+    verdict = pdfsign.validate_pdf(content)
+    assert verdict.status == pdfsign.VALID
+    assert verdict.timestamped
+    assert verdict.signer_name == agency_hk.name
+    store = DocumentSecurityStore.read_dss(PdfFileReader(io.BytesIO(content)))
+    assert store.crls
+    path = tmp_path / "copy.pdf"
+    path.write_bytes(content)
+    report = subprocess.run(
+        [shutil.which("pdfsig") or "pdfsig", str(path)],
+        capture_output=True, text=True, check=False, timeout=30,
+    ).stdout  # fmt: skip
+    assert "Signature Validation: Signature is Valid." in report, report
+    assert f"OU={agency_hk.code}" in report
+    assert "ETSI.CAdES.detached" in report
+    assert verdict.reason.startswith("Bản sao điện tử chứng thực từ bản chính số ")
 
 
 def test_a_second_copy_takes_the_next_number_and_an_image_scan_is_one_page(officer_hk, agency_hk):
