@@ -11,7 +11,7 @@ from dashboards.rollups import rollups_rebuild
 from dashboards.selectors import index_inputs, national_unit, period_parse, unit_load
 from dossiers.models import Attachment, CertifiedCopy
 from dossiers.states.business import Status
-from portal.models import User
+from portal.models import AuditEvent, User
 
 from .conftest import at
 
@@ -93,3 +93,32 @@ def test_a_result_from_an_agency_s_own_system_counts_only_when_validly_signed(
         False,
         True,
     )
+
+
+def test_results_stored_before_the_flag_are_checked_by_a_command(
+    submit, citizen_a, officer_hk, agency_hk
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from dossiers.models import Dossier
+    from dossiers.services import dossier_issue_result, dossier_receive, dossier_start_processing
+    from tests.conftest import PDF_BYTES
+
+    def started():
+        dossier = dossier_receive(dossier=submit(citizen_a), officer=officer_hk, agency=agency_hk)
+        return dossier_start_processing(dossier=dossier, officer=officer_hk, agency=agency_hk)
+
+    signed = dossier_issue_result(dossier=started(), officer=officer_hk, agency=agency_hk)
+    unsigned = dossier_issue_result(
+        dossier=started(), officer=officer_hk, agency=agency_hk, content=PDF_BYTES
+    )
+    Dossier.objects.update(result_signed=False)  # as stored before migration 0008
+    out = StringIO()
+    call_command("check_result_signatures", stdout=out)
+    assert "2 results checked, 1 carry a valid signature" in out.getvalue()
+    assert Dossier.objects.get(pk=signed.pk).result_signed
+    assert not Dossier.objects.get(pk=unsigned.pk).result_signed
+    audit = AuditEvent.objects.get(action="dossier.result_signature_checked")
+    assert audit.object_id == str(signed.pk)
