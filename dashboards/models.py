@@ -322,6 +322,34 @@ class ComplaintFact(models.Model):
         return f"{self.month} {self.agency_id}"
 
 
+class CertifiedCopyFact(models.Model):
+    """Electronic certified copies issued per month and agency (index criterion 5.3), from
+    dossiers.CertifiedCopy: refreshed for the copy's agency and month when one is issued."""
+
+    month = models.DateField()
+    agency = models.ForeignKey(
+        Agency, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    province = models.ForeignKey(
+        Province, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    ministry = models.ForeignKey(
+        Agency, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    copies = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "agency"], name="certifiedcopyfact_unique_bucket"
+            )
+        ]
+        indexes = [models.Index(fields=["province", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.agency_id} {self.copies}"
+
+
 class ScopeLevel(models.TextChoices):
     NATIONAL = "national", _("National")
     PROVINCE = "province", _("Province")

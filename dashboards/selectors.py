@@ -23,6 +23,7 @@ from .models import (
     FACT_COUNTERS,
     AreaFact,
     AreaMonthFact,
+    CertifiedCopyFact,
     ComplaintFact,
     DashboardScope,
     DraftFact,
@@ -541,23 +542,16 @@ def index_inputs(unit: Unit, period: Period) -> IndexInputs:
 
 
 def _certified_copies(unit: Unit, period: Period) -> int:
-    """Electronic certified copies the unit's agencies issued in the period (criterion 5.3).
-    One indexed count (CertifiedCopy: agency, issued_at); a commune's copies count for its
-    province (certifying agencies are not under a ministry)."""
-    from dossiers.models import CertifiedCopy
-
-    tz = timezone.get_current_timezone()
-    qs = CertifiedCopy.objects.filter(
-        issued_at__gte=dt.datetime.combine(period.start, dt.time.min, tzinfo=tz),
-        issued_at__lt=dt.datetime.combine(period.end, dt.time.min, tzinfo=tz),
-    )
+    """Electronic certified copies the unit's agencies issued in the period (criterion 5.3),
+    from their monthly rollup (CertifiedCopyFact)."""
+    qs = CertifiedCopyFact.objects.filter(month__gte=period.start, month__lt=period.end)
     if unit.kind == "province":
-        qs = qs.filter(agency__province_id=unit.key)
+        qs = qs.filter(province_id=unit.key)
     elif unit.kind == "ministry":
-        qs = qs.filter(Q(agency_id=unit.key) | Q(agency__parent_id=unit.key))
+        qs = qs.filter(ministry_id=unit.key)
     elif unit.kind == "agency":
         qs = qs.filter(agency_id=unit.key)
-    return qs.count()
+    return int(qs.aggregate(n=Sum("copies"))["n"] or 0)
 
 
 def _complaints(unit: Unit, period: Period) -> dict[str, int | None]:

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from dossiers.models import Attachment, Dossier, FormDraft
+from dossiers.models import Attachment, CertifiedCopy, Dossier, FormDraft
 from dossiers.transitions import dossiers_synchronised
 from feedback.models import Complaint, Rating
 
@@ -121,4 +121,22 @@ def _complaint_changed(sender: Any, instance: Complaint, **kwargs: Any) -> None:
             logger.exception("dashboards: refresh of complaint %s failed", instance.pk)
 
     run.dashboards_key = ("complaint", instance.pk)  # type: ignore[attr-defined]
+    transaction.on_commit(run, robust=True)
+
+
+@receiver(post_save, sender=CertifiedCopy, dispatch_uid="dashboards-certified-copy")
+def _certified_copy_changed(sender: Any, instance: CertifiedCopy, **kwargs: Any) -> None:
+    if not _enabled() or _already_scheduled(("copy", instance.pk)):
+        return
+
+    def run() -> None:
+        run.dashboards_done = True  # type: ignore[attr-defined]
+        from .rollups import certified_copy_refresh
+
+        try:
+            certified_copy_refresh(instance)
+        except Exception:
+            logger.exception("dashboards: refresh of certified copy %s failed", instance.pk)
+
+    run.dashboards_key = ("copy", instance.pk)  # type: ignore[attr-defined]
     transaction.on_commit(run, robust=True)

@@ -37,6 +37,7 @@ from .complaints import (
     complaint_refresh,
     complaints_rebuild,
 )
+from .copies import certified_copies_rebuild, certified_copy_refresh
 from .drafts import draft_refresh, drafts_month_recompute, drafts_rebuild, histogram_quantile
 from .facts import (
     FINISHED,
@@ -70,6 +71,8 @@ __all__ = [
     "attachment_contribution_queryset",
     "attachment_expressions",
     "attachment_queryset",
+    "certified_copies_rebuild",
+    "certified_copy_refresh",
     "clocks_advance",
     "complaint_queryset",
     "complaint_refresh",

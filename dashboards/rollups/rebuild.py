@@ -27,6 +27,7 @@ from ..models import (
 )
 from .buckets import BUCKET_KEYS, REBUILD_LOCK, lock_keys
 from .complaints import complaints_rebuild
+from .copies import certified_copies_rebuild
 from .drafts import drafts_rebuild
 from .facts import (
     KEYS,
@@ -78,6 +79,7 @@ def rollups_rebuild(*, as_of: dt.datetime | None = None) -> int:
         _clock_set(as_of)
         drafts_rebuild()
         complaints_rebuild(as_of=as_of)
+        certified_copies_rebuild()
     return len(rows)
 
 
@@ -125,6 +127,7 @@ def rollups_rebuild_sql(*, as_of: dt.datetime) -> int:
         _clock_set(as_of)
         drafts_rebuild()
         complaints_rebuild(as_of=as_of)
+        certified_copies_rebuild()
     return count
 
 

@@ -122,3 +122,22 @@ def test_results_stored_before_the_flag_are_checked_by_a_command(
     assert not Dossier.objects.get(pk=unsigned.pk).result_signed
     audit = AuditEvent.objects.get(action="dossier.result_signature_checked")
     assert audit.object_id == str(signed.pk)
+
+
+def test_issuing_a_copy_refreshes_its_monthly_bucket(
+    national_settings, officer_hk, agency_hk, django_capture_on_commit_callbacks
+):
+    from dashboards.models import CertifiedCopyFact
+    from tests.dossiers.test_certified_copies import issue
+
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = issue(officer_hk, agency_hk)
+    with django_capture_on_commit_callbacks(execute=True):
+        issue(officer_hk, agency_hk)
+    fact = CertifiedCopyFact.objects.get()
+    assert (fact.agency_id, fact.province_id, fact.copies) == (
+        agency_hk.pk,
+        agency_hk.province_id,
+        2,
+    )
+    assert fact.month == copy.issued_at.astimezone(at("2026-01-01").tzinfo).date().replace(day=1)
