@@ -59,9 +59,12 @@ def issue(request):
         raise Http404
     agency = agencies[0]
     types = selectors.copy_document_types()
-    form = CertifiedCopyForm(request.POST or None, request.FILES or None, document_types=types)
+    posted = request.method == "POST"
+    form = CertifiedCopyForm(
+        request.POST if posted else None, request.FILES if posted else None, document_types=types
+    )
     holder = None
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         data = form.cleaned_data
         holder, problem = _lookup(request, data["personal_id"])
         if holder is None:

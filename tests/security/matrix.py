@@ -373,6 +373,11 @@ ROUTES: tuple[Route, ...] = (
         "dossiers:verify",
         get(u("dossiers:verify", lambda w: w.done.verification_token), everyone(200)),
         get(
+            u("dossiers:verify", lambda w: w.certified_copy.verification_token),
+            everyone(200),
+            note="a certified copy",
+        ),
+        get(
             u("dossiers:verify", lambda w: w.open.verification_token),
             everyone(404),
             note="no result: nothing to verify",
@@ -405,6 +410,26 @@ ROUTES: tuple[Route, ...] = (
         # counter intake is the reception's (the Ba Dinh officer has that role too)
         get(u("backoffice:counter"), back_office(404, 200, reception=200)),
         post(u("backoffice:counter"), back_office(404, 200, reception=200), data={}),
+    ),
+    route(
+        "backoffice:certified_copies",
+        # officers of a certifying agency (both communes' committees) with a serving role:
+        # not the agency administrator; an empty form is a 400 with its errors
+        get(
+            u("backoffice:certified_copies"),
+            back_office(200, 200, agency_admin=404),
+            secret=lambda w: w.certified_copy.number,
+            may_see=("reception", "specialist", "leader"),
+        ),
+        post(u("backoffice:certified_copies"), back_office(400, 400, agency_admin=404), data={}),
+    ),
+    route(
+        "backoffice:certified_copy_download",
+        # the agency's officers (audited); another agency's is a 404
+        get(
+            u("backoffice:certified_copy_download", lambda w: w.certified_copy.verification_token),
+            back_office(200),
+        ),
     ),
     route(
         "backoffice:triage",

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Commune, Membership, OfficerRole, Province
 from dashboards.models import DashboardScope, ScopeLevel
-from dossiers.models import Attachment, Dossier, FormDraft
+from dossiers.models import Attachment, CertifiedCopy, Dossier, FormDraft
 from feedback.models import Complaint, Rating
 from interop.models import ApiScope
 from payments.models import Payment
@@ -68,6 +68,8 @@ class World:
     published: Complaint
     #: A's open e-form draft of the birth registration
     draft: FormDraft
+    #: a certified copy Hoan Kiem issued to citizen A
+    certified_copy: CertifiedCopy
     #: the users behind the principals (None: anonymous, or an agency system)
     users: dict[str, User | None] = field(default_factory=dict)
     #: principal -> whether its session passed the second factor
@@ -107,6 +109,19 @@ def _submit(applicant: User, version: ProcedureVersion, commune: Commune) -> Dos
         dossier = submit_birth_registration(applicant, version=version, commune=commune)
     dossier.refresh_from_db()
     return dossier
+
+
+def _scan_pdf() -> bytes:
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer)
+    canvas.drawString(72, 760, "GIAY KHAI SINH")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
 
 
 def build() -> World:
@@ -212,6 +227,16 @@ def build() -> World:
 
     supplement.refresh_from_db()
     other = _submit(citizen_b, version, ba_dinh)
+    certified_copy = dossiers.certified_copy_issue(
+        officer=leader,
+        agency=agency_hk,
+        holder=dossiers.Holder(personal_id="001190012345", full_name=citizen_a.full_name),
+        document_title="Giấy khai sinh",
+        result_code="KQ-GKS",
+        scan=_scan_pdf(),
+        content_type="application/pdf",
+        compared=True,
+    )
 
     complaint = feedback.complaint_submit(
         author=citizen_a, kind="staff", title="Chậm trả kết quả", content="Quá hạn", dossier=done
@@ -233,6 +258,7 @@ def build() -> World:
     )
 
     world = World(
+        certified_copy=certified_copy,
         hanoi=hanoi,
         da_nang=da_nang,
         hoan_kiem=hoan_kiem,
