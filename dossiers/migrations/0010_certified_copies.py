@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0003_agency_interop'),
-        ('dossiers', '0007_attachment_names_made_by_the_server'),
+        ('dossiers', '0009_form_draft_discarded_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
