@@ -296,8 +296,21 @@ def test_beat_task_enqueues_due_deliveries_only(
 
 
 def test_beat_schedule_runs_the_task_every_30_seconds(settings):
-    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if "interop" in e["task"]]
+    entries = [
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "interop.tasks.deliveries_due"
+    ]
     assert entries == [{"task": "interop.tasks.deliveries_due", "schedule": 30.0}]
+
+
+def test_beat_schedule_sweeps_silent_systems_every_15_minutes(settings):
+    entries = [
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "interop.tasks.sync_silent_sweep"
+    ]
+    assert entries == [{"task": "interop.tasks.sync_silent_sweep", "schedule": 900.0}]
 
 
 def test_outbox_topic_creates_one_delivery_and_sends_it(
