@@ -24,6 +24,7 @@ import asyncio
 import concurrent.futures
 import datetime as dt
 import functools
+import hashlib
 import io
 import logging
 import threading
@@ -34,6 +35,7 @@ from typing import Any
 
 import requests
 from asn1crypto import crl as asn1_crl
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -42,6 +44,7 @@ from pyhanko.sign import signers
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.general import load_cert_from_pemder
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
@@ -130,12 +133,26 @@ def signer_for(issuer: Issuer) -> signers.Signer:
 
 def trust_roots() -> list[asn1_x509.Certificate]:
     paths = [Path(p) for p in settings.DOCUMENT_TRUST_ROOTS] or [pki.Paths(pki_dir()).cert("root")]
-    return [load_cert_from_pemder(str(p)) for p in paths if p.exists()]
+    return [cert for path in paths for cert in _certs_in(path)]
 
 
 def _other_certs() -> list[asn1_x509.Certificate]:
-    intermediate = pki.Paths(pki_dir()).cert("intermediate")
-    return [load_cert_from_pemder(str(intermediate))] if intermediate.exists() else []
+    return list(_certs_in(pki.Paths(pki_dir()).cert("intermediate")))
+
+
+def _certs_in(path: Path) -> tuple[asn1_x509.Certificate, ...]:
+    """The certificate in a PEM/DER file, parsed once per version of the file (its mtime and
+    size): none when the file does not exist."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return ()
+    return _load_cert(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cert(path: str, mtime_ns: int, size: int) -> tuple[asn1_x509.Certificate, ...]:
+    return (load_cert_from_pemder(path),)
 
 
 _crl_cache: dict[str, tuple[dt.datetime, bytes]] = {}
@@ -150,29 +167,148 @@ def _distribution_points(cert: asn1_x509.Certificate) -> list[str]:
     return urls
 
 
-def _fetch_crl(url: str) -> bytes:
+def _fetch_crl(url: str) -> tuple[dt.datetime, bytes]:
+    """The CRL at `url` and until when it is kept: fetched once and kept until its next
+    update, at most CRL_REFRESH."""
     now = dt.datetime.now(tz=dt.UTC)
     with _crl_lock:
         cached = _crl_cache.get(url)
-    if cached and cached[0] > now:
-        return cached[1]
-    response = requests.get(url, timeout=settings.DOCUMENT_PKI_TIMEOUT_SECONDS)
+    if cached and now < cached[0]:
+        return cached
+    response = _http().get(url, timeout=settings.DOCUMENT_PKI_TIMEOUT_SECONDS)
     response.raise_for_status()
     data = response.content
     next_update = asn1_crl.CertificateList.load(data)["tbs_cert_list"]["next_update"].native
     until = min(now + CRL_REFRESH, next_update) if next_update else now + CRL_REFRESH
     with _crl_lock:
         _crl_cache[url] = (until, data)
-    return data
+    return until, data
 
 
-def _crls_for(certs: list[asn1_x509.Certificate]) -> list[bytes]:
+def _crls_for(certs: list[asn1_x509.Certificate]) -> tuple[dt.datetime, list[bytes]]:
+    """The CRLs of the certificates' distribution points, and until when all are kept."""
     seen: dict[str, bytes] = {}
+    until = dt.datetime.max.replace(tzinfo=dt.UTC)
     for cert in certs:
         for url in _distribution_points(cert):
             if url not in seen:
-                seen[url] = _fetch_crl(url)
-    return list(seen.values())
+                kept_until, seen[url] = _fetch_crl(url)
+                until = min(until, kept_until)
+    return until, list(seen.values())
+
+
+_local = threading.local()
+
+
+def _http() -> requests.Session:
+    """This thread's HTTP session (kept-alive connections to the TSA and the CRL points)."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
+
+
+class _SessionTimeStamper(RequestsHTTPTimeStamper):
+    """pyHanko's requests client, through this thread's session instead of a new connection
+    per request."""
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        session = _http()
+
+        def task() -> tsp.TimeStampResp:
+            try:
+                response = session.post(
+                    self.url,
+                    req.dump(),
+                    headers=self.request_headers(),
+                    auth=self.auth,
+                    timeout=self.timeout,
+                )
+            except OSError as error:
+                raise TimestampRequestError(
+                    "Error in communication with timestamp server"
+                ) from error
+            if response.headers.get("Content-Type") != "application/timestamp-reply":
+                raise TimestampRequestError("Timestamp server response is malformed.", response)
+            return tsp.TimeStampResp.load(response.content)
+
+        return await asyncio.to_thread(task)
+
+
+#: how long a timestamper (with the TSA's certificates it learnt from a first token) and a
+#: validation context (its moment, the certificate paths it validated) are kept per thread
+SIGNING_STATE_LIFETIME = dt.timedelta(minutes=10)
+
+
+@dataclass
+class _Kept:
+    key: Any
+    value: Any
+    made: dt.datetime
+    until: dt.datetime
+
+    def fresh(self, key: Any, now: dt.datetime) -> bool:
+        # a clock moved back (a test's time machine) makes it stale too
+        return self.key == key and self.made <= now < self.until
+
+
+def _kept(name: str, key: Any, make: Callable[[], tuple[Any, dt.datetime]]) -> Any:
+    """A per-thread value kept while `key` stays the same, until the moment `make` gave."""
+    now = dt.datetime.now(tz=dt.UTC)
+    store: dict[str, _Kept] = _local.__dict__.setdefault("kept", {})
+    entry = store.get(name)
+    if entry is None or not entry.fresh(key, now):
+        value, until = make()
+        entry = store[name] = _Kept(key, value, now, min(until, now + SIGNING_STATE_LIFETIME))
+    return entry.value
+
+
+def _timestamper() -> RequestsHTTPTimeStamper:
+    """One timestamper per thread and TSA: pyHanko asks the TSA for a first token to learn its
+    certificates (to validate and embed them at B-LT), once per timestamper; a new one per
+    signature asked the TSA twice per document."""
+    url, timeout = settings.DOCUMENT_TSA_URL, settings.DOCUMENT_PKI_TIMEOUT_SECONDS
+    return _kept(
+        "timestamper",
+        (url, timeout),
+        lambda: (_SessionTimeStamper(url, timeout=timeout), dt.datetime.max.replace(tzinfo=dt.UTC)),
+    )
+
+
+def _signing_context(signer: signers.Signer) -> ValidationContext:
+    """The validation context pyHanko checks the signer and the TSA against before it embeds
+    their chains and CRLs (B-LT): kept per thread while the trust roots, the CRLs and the
+    signer's certificate stay the same (a renewed certificate gets a context whose moment
+    follows it), until the first CRL's next update or SIGNING_STATE_LIFETIME."""
+    cert = _certificate(signer)
+    until, crls = _crls_for([cert, *signer.cert_registry])
+    roots, others = trust_roots(), _other_certs()
+    key = (
+        tuple(cert.sha256 for cert in roots),
+        tuple(cert.sha256 for cert in others),
+        cert.sha256,
+        tuple(hashlib.sha256(crl).digest() for crl in crls),
+    )
+    return _kept(
+        "context",
+        key,
+        lambda: (
+            ValidationContext(
+                trust_roots=roots, other_certs=others, crls=crls, allow_fetching=False
+            ),
+            until,
+        ),
+    )
+
+
+def clear_signing_caches() -> None:
+    """Forget the CRLs, this thread's timestamper and validation context, and the loaded keys
+    and certificates (they are also forgotten on their own: see above)."""
+    with _crl_lock:
+        _crl_cache.clear()
+    _local.__dict__.pop("kept", None)
+    _file_signer.cache_clear()
+    _load_cert.cache_clear()
 
 
 # --- Signing --------------------------------------------------------------------------------
@@ -181,6 +317,11 @@ def _crls_for(certs: list[asn1_x509.Certificate]) -> list[bytes]:
 def signature_level() -> str:
     level = settings.DOCUMENT_SIGNATURE_LEVEL
     return level if level in LEVELS else "B-LT"
+
+
+def intended_level() -> str:
+    """The level a signature reaches when the TSA and the CRLs answer (B-B without a TSA)."""
+    return signature_level() if settings.DOCUMENT_TSA_URL else "B-B"
 
 
 def _outside_event_loop(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
@@ -197,27 +338,28 @@ def _outside_event_loop(function: Callable[..., Any], /, *args: Any, **kwargs: A
 
 def sign_pdf(content: bytes, *, issuer: Issuer, reason: str, location: str = "") -> bytes:
     """The PDF signed by `issuer` (a PAdES approval signature over the whole document)."""
+    return sign_pdf_reaching(content, issuer=issuer, reason=reason, location=location)[0]
+
+
+def sign_pdf_reaching(
+    content: bytes, *, issuer: Issuer, reason: str, location: str = ""
+) -> tuple[bytes, str]:
+    """`sign_pdf`, and the level the signature reached: less than `intended_level()` when the
+    TSA or the CRLs did not answer (a document worth signing again later, not keeping)."""
     signer = signer_for(issuer)
     level = signature_level()
     timestamper = None
     if level in ("B-T", "B-LT") and settings.DOCUMENT_TSA_URL:
-        timestamper = RequestsHTTPTimeStamper(
-            settings.DOCUMENT_TSA_URL, timeout=settings.DOCUMENT_PKI_TIMEOUT_SECONDS
-        )
+        timestamper = _timestamper()
     context = None
     if level == "B-LT" and timestamper is not None:
         try:
-            chain = [signer.signing_cert, *signer.cert_registry]
-            context = ValidationContext(
-                trust_roots=trust_roots(),
-                other_certs=_other_certs(),
-                crls=_crls_for(chain),
-                allow_fetching=False,
-            )
+            context = _signing_context(signer)
         except (requests.RequestException, OSError, ValueError) as error:
             logger.error("document signing: no revocation data (%s), signing without it", error)
+    reached = "B-LT" if context is not None else "B-T" if timestamper is not None else "B-B"
     try:
-        return _sign(
+        signed = _sign(
             content,
             signer=signer,
             reason=reason,
@@ -229,9 +371,23 @@ def sign_pdf(content: bytes, *, issuer: Issuer, reason: str, location: str = "")
         if timestamper is None:
             raise
         logger.error("document signing: the TSA failed (%s), signing without a timestamp", error)
-        return _sign(
+        signed = _sign(
             content, signer=signer, reason=reason, location=location, timestamper=None, context=None
         )
+        reached = "B-B"
+    return signed, reached
+
+
+def signer_fingerprint(issuer: Issuer) -> str:
+    """The SHA-256 of the certificate `issuer` signs with now (changes when it is renewed)."""
+    return _certificate(signer_for(issuer)).sha256.hex()
+
+
+def _certificate(signer: signers.Signer) -> asn1_x509.Certificate:
+    cert = signer.signing_cert
+    if cert is None:
+        raise RuntimeError("the signer has no certificate")
+    return cert
 
 
 def _sign(

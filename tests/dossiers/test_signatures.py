@@ -161,3 +161,75 @@ def test_signing_and_checking_work_where_an_event_loop_runs(lt_signing):
     signed, status = asyncio.run(inside_a_loop())
     assert status == pdfsign.VALID
     assert pdfsign.validate_pdf(signed).status == pdfsign.VALID
+
+
+def _http_calls(monkeypatch) -> list[tuple[str, str]]:
+    """The requests this thread's signing session sends from now on (method, URL)."""
+    calls: list[tuple[str, str]] = []
+    session = pdfsign._http()
+    send = session.request
+
+    def counting(method: str, url: str, *args, **kwargs):
+        calls.append((method, url))
+        return send(method, url, *args, **kwargs)
+
+    monkeypatch.setattr(session, "request", counting)
+    return calls
+
+
+def _assert_b_lt(content: bytes, *, code: str) -> None:
+    verdict = pdfsign.validate_pdf(content)
+    assert verdict.status == pdfsign.VALID
+    assert verdict.timestamped
+    assert verdict.agency_code == code
+    store = DocumentSecurityStore.read_dss(PdfFileReader(io.BytesIO(content)))
+    assert store.crls
+    assert len(list(store.load_certs())) >= 2
+
+
+def test_a_second_signature_asks_the_tsa_once_and_fetches_no_crl(lt_signing, monkeypatch):
+    """The timestamper (with the TSA certificates it learnt from a first token), the CRLs and
+    the validation context are kept per process: the first signature asks the TSA twice (a
+    first token to learn its chain, then the signature's) and fetches the CRLs; the next ones
+    ask the TSA once, for their own timestamp, and nothing else."""
+    pdfsign.clear_signing_caches()
+    calls = _http_calls(monkeypatch)
+    issuer = pdfsign.Issuer(code="TEST.CACHE", name="UBND xã Thử Nghiệm")
+    first = pdfsign.sign_pdf(_plain_pdf(), issuer=issuer, reason="KQ")
+    assert [method for method, _url in calls].count("POST") == 2
+    assert any(url.endswith(".crl") for _method, url in calls)
+    calls.clear()
+    second = pdfsign.sign_pdf(_plain_pdf(), issuer=issuer, reason="KQ")
+    third = pdfsign.sign_pdf(_plain_pdf(), issuer=issuer, reason="KQ")
+    assert calls == [("POST", pdfsign.settings.DOCUMENT_TSA_URL)] * 2
+    for content in (first, second, third):
+        _assert_b_lt(content, code=issuer.code)
+
+
+def test_a_renewed_agency_certificate_signs_at_once_with_its_own_chain(
+    lt_signing, national_services
+):
+    issuer = pdfsign.Issuer(code="TEST.RENEW", name="UBND xã Thử Nghiệm")
+    before = pdfsign.sign_pdf(_plain_pdf(), issuer=issuer, reason="KQ")
+    pki.issue_agency_certificate(
+        lt_signing, code=issuer.code, name=issuer.name, crl_base_url=national_services.url
+    )
+    renewed = pki.load_cert(pki.Paths(lt_signing).agency_cert(issuer.code)).serial_number
+    after = pdfsign.sign_pdf(_plain_pdf(), issuer=issuer, reason="KQ")
+    signed_with = PdfFileReader(io.BytesIO(after)).embedded_signatures[0].signer_cert
+    assert signed_with.serial_number == renewed
+    _assert_b_lt(after, code=issuer.code)
+    _assert_b_lt(before, code=issuer.code)
+
+
+def test_the_kept_signing_state_is_made_again_when_the_clock_goes_back(lt_signing, time_machine):
+    """A validation context judges certificates at the moment it was made: one made 'later'
+    than now (a clock moved back, as in tests) is not used."""
+    issuer = pdfsign.Issuer(code="TEST.CLOCK", name="UBND xã Thử Nghiệm")
+    signer = pdfsign.signer_for(issuer)
+    now = pdfsign._signing_context(signer)
+    assert pdfsign._signing_context(signer) is now
+    time_machine.move_to(dt.datetime.now(tz=dt.UTC) - dt.timedelta(days=2), tick=False)
+    earlier = pdfsign._signing_context(signer)
+    assert earlier is not now
+    assert earlier.moment < now.moment
