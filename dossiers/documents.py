@@ -2,12 +2,17 @@
 
 Every PDF leaves here signed (PAdES) by the agency that issues it (portal.pdfsign): the
 signature's reason names the document kind and its number, and the verification page reads
-them back.
+them back. The receipt and the slips are signed once per version of what they say and kept
+in the storage (portal.signed_documents): the e-mail at submission makes and stores the
+receipt, the downloads after it hand out the stored file; the result is signed once at issue
+and stored on the dossier (dossier_issue_result).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
 from django.urls import reverse
@@ -16,6 +21,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from portal.documents import (
     Letterhead,
+    Notice,
     ReceiptSlip,
     ReceivedDocument,
     ResultDocument,
@@ -30,8 +36,11 @@ from portal.documents import (
 )
 from portal.models import User
 from portal.pdfsign import PORTAL_ISSUER_CODE, PORTAL_ISSUER_NAME, Issuer, sign_pdf
+from portal.pki import safe_code
+from portal.signed_documents import signed_once
 
 from .models import Dossier
+from .states.delivery import DeliveryMethod
 
 
 def _language(dossier: Dossier) -> str:
@@ -78,6 +87,27 @@ def signed(
     )
 
 
+def _signed_once(
+    inputs: ReceiptSlip | Notice,
+    render: Callable[[], bytes],
+    *,
+    agency: Agency | None,
+    kind: str,
+    dossier: Dossier,
+) -> bytes:
+    """The slip signed by the issuing agency, made once per version of `inputs` and kept
+    under documents/<dossier code>/ (portal.signed_documents)."""
+    return signed_once(
+        inputs,
+        folder=f"documents/{safe_code(dossier.code)}/{kind}",
+        language=inputs.language,
+        issuer=issuer_of(agency),
+        reason=signature_reason(kind, dossier_code=dossier.code),
+        location=_agency_place(agency),
+        render=render,
+    )
+
+
 def _agency_place(agency: Agency | None) -> str:
     if agency is None or agency.province is None:
         return ""
@@ -116,10 +146,21 @@ def receipt_pdf(dossier: Dossier) -> bytes:
         received_at=dossier.received_at,
         due_at=dossier.due_at,
         documents=documents,
-        delivery_method=str(dossier.get_delivery_method_display()),
+        # the label in the slip's language (render_receipt_slip prints a lazy label in it), not
+        # in the language of whoever asks: the e-mail's and the downloads' receipts are one
+        delivery_method=_delivery_label(dossier.delivery_method),
         tracking_url=tracking,
     )
-    return signed(render_receipt_slip(slip), agency=agency, kind="01", dossier_code=dossier.code)
+    return _signed_once(
+        slip, lambda: render_receipt_slip(slip), agency=agency, kind="01", dossier=dossier
+    )
+
+
+def _delivery_label(value: str) -> str:
+    if value not in DeliveryMethod.values:
+        return value
+    # a lazy label: printed (and keyed) in the slip's language
+    return cast(str, DeliveryMethod(value).label)
 
 
 def result_number_for(dossier: Dossier, *, agency: Agency) -> str:
@@ -248,7 +289,9 @@ def slip_pdf(dossier: Dossier, kind: str) -> bytes | None:
     else:
         return None
     agency = dossier.competent_agency or dossier.receiving_agency or dossier.target_agency
-    return signed(render_notice(notice), agency=agency, kind=kind, dossier_code=dossier.code)
+    return _signed_once(
+        notice, lambda: render_notice(notice), agency=agency, kind=kind, dossier=dossier
+    )
 
 
 def result_verification_url(dossier: Dossier) -> str:
