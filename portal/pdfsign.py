@@ -252,12 +252,21 @@ class _Kept:
         return self.key == key and self.made <= now < self.until
 
 
-def _kept(name: str, key: Any, make: Callable[[], tuple[Any, dt.datetime]]) -> Any:
-    """A per-thread value kept while `key` stays the same, until the moment `make` gave."""
+def _kept(
+    name: Any,
+    key: Any,
+    make: Callable[[], tuple[Any, dt.datetime]],
+    *,
+    usable: Callable[[Any], bool] = lambda value: True,
+) -> Any:
+    """A per-thread value kept while `key` stays the same and `usable(value)` holds, until the
+    moment `make` gave (at most SIGNING_STATE_LIFETIME)."""
     now = dt.datetime.now(tz=dt.UTC)
-    store: dict[str, _Kept] = _local.__dict__.setdefault("kept", {})
+    store: dict[Any, _Kept] = _local.__dict__.setdefault("kept", {})
     entry = store.get(name)
-    if entry is None or not entry.fresh(key, now):
+    if entry is None or not entry.fresh(key, now) or not usable(entry.value):
+        for stale in [kept for kept, held in store.items() if not held.made <= now < held.until]:
+            del store[stale]
         value, until = make()
         entry = store[name] = _Kept(key, value, now, min(until, now + SIGNING_STATE_LIFETIME))
     return entry.value
@@ -277,20 +286,21 @@ def _timestamper() -> RequestsHTTPTimeStamper:
 
 def _signing_context(signer: signers.Signer) -> ValidationContext:
     """The validation context pyHanko checks the signer and the TSA against before it embeds
-    their chains and CRLs (B-LT): kept per thread while the trust roots, the CRLs and the
-    signer's certificate stay the same (a renewed certificate gets a context whose moment
-    follows it), until the first CRL's next update or SIGNING_STATE_LIFETIME."""
+    their chains and CRLs (B-LT): one per thread for every agency, kept while the trust roots
+    and the CRLs stay the same, until the first CRL's next update or SIGNING_STATE_LIFETIME.
+    It judges certificates at the moment it was made: a certificate issued after that moment
+    (a renewal) gets a new context at once."""
     cert = _certificate(signer)
     until, crls = _crls_for([cert, *signer.cert_registry])
     roots, others = trust_roots(), _other_certs()
     key = (
-        tuple(cert.sha256 for cert in roots),
-        tuple(cert.sha256 for cert in others),
-        cert.sha256,
+        tuple(root.sha256 for root in roots),
+        tuple(other.sha256 for other in others),
         tuple(hashlib.sha256(crl).digest() for crl in crls),
     )
+    valid_from = cert["tbs_certificate"]["validity"]["not_before"].native
     return _kept(
-        "context",
+        ("context", key),  # one per set of roots and CRLs: agencies of several CAs
         key,
         lambda: (
             ValidationContext(
@@ -298,6 +308,7 @@ def _signing_context(signer: signers.Signer) -> ValidationContext:
             ),
             until,
         ),
+        usable=lambda context: context.moment >= valid_from,
     )
 
 

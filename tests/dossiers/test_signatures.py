@@ -233,3 +233,12 @@ def test_the_kept_signing_state_is_made_again_when_the_clock_goes_back(lt_signin
     earlier = pdfsign._signing_context(signer)
     assert earlier is not now
     assert earlier.moment < now.moment
+
+
+def test_agencies_of_one_ca_share_the_kept_validation_context(lt_signing):
+    """A worker signs for many agencies in turn: one context per CA, not per agency."""
+    first = pdfsign.signer_for(pdfsign.Issuer(code="TEST.ONE", name="UBND xã Một"))
+    second = pdfsign.signer_for(pdfsign.Issuer(code="TEST.TWO", name="UBND xã Hai"))
+    context = pdfsign._signing_context(first)
+    assert pdfsign._signing_context(second) is context
+    assert pdfsign._signing_context(first) is context
