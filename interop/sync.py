@@ -18,6 +18,7 @@ The checking half (`check_records`) writes nothing, so the conformance command u
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency
 from dossiers import transitions
 from dossiers.models import Dossier, DossierEvent
+from dossiers.states import payment as payment_states
 from dossiers.states.business import Status
 from dossiers.states.payment import PaymentStatus
 from dossiers.states.sync import SyncStatus
@@ -164,7 +166,9 @@ class _Reader:
         self, source: Mapping[str, Any], name: str, path: str, *, required: bool, max_length: int
     ) -> str | None:
         value = source.get(name)
-        if value is None or value == "":
+        if isinstance(value, str) and not value.strip():
+            value = None  # blanks are no text: a required name of spaces is missing
+        if value is None:
             if required:
                 self.fail(path, "required", _("This field is required."))
             return None
@@ -217,6 +221,9 @@ def parse_record(index: int, raw: Any, *, now: dt.datetime) -> tuple[Record | No
     if not isinstance(raw, Mapping):
         r.fail(base, "type", _("Each record is a JSON object."))
         return None, r.problems
+    unstorable = _unstorable(raw, base)
+    if unstorable:  # kept as it came (data.sync) or in columns: refused before anything else
+        return None, unstorable
     code = r.text(raw, "code", f"{base}.code", required=True, max_length=40)
     if code is not None and not CODE.match(code):
         r.fail(f"{base}.code", "format", _("A dossier code is letters, digits, '.', '-', '_'."))
@@ -274,6 +281,42 @@ def parse_record(index: int, raw: Any, *, now: dt.datetime) -> tuple[Record | No
         channel=channel,
     )
     return record, []
+
+
+def _unstorable(raw: Any, base: str) -> list[Problem]:
+    """The values of a record no database stores: texts (and names) with the NUL character
+    or half of a UTF-16 pair (JSON's "\\ud800"), numbers JSON has not (NaN, Infinity, 1e999).
+    Walked without recursion: a record may be nested as deep as the JSON reader allows."""
+    problems: list[Problem] = []
+    pending: list[tuple[str, Any]] = [(base, raw)]
+    while pending and len(problems) < 20:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                problems.append(
+                    Problem(path, "format", _("A text may not contain the NUL character."))
+                )
+            elif not _encodable(value):
+                problems.append(Problem(path, "encoding", _("This text is not valid Unicode.")))
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(Problem(path, "format", _("Give a finite number.")))
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                if not isinstance(key, str) or "\x00" in key or not _encodable(key):
+                    problems.append(Problem(path, "encoding", _("This text is not valid Unicode.")))
+                    continue
+                pending.append((f"{path}.{key}", item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+    return sorted(problems, key=lambda p: p.field)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_applicant(r: _Reader, applicant: Any, path: str) -> None:
@@ -408,7 +451,10 @@ def check_records(
     for index, raw in enumerate(raw_records):
         record, problems = parse_record(index, raw, now=now)
         code = raw.get("code") if isinstance(raw, Mapping) else None
-        outcome = Outcome(index=index, code=str(code)[:40] if isinstance(code, str) else "")
+        outcome = Outcome(
+            index=index,
+            code=code[:40] if isinstance(code, str) and _encodable(code) else "",
+        )
         outcomes.append(outcome)
         if record is None:
             outcome.errors = problems
@@ -723,6 +769,8 @@ def _plan(
         sync_status = SyncStatus.LATE if late else SyncStatus.SYNCED
 
     _fill_fields(fields, record, dossier, chain=chain, system=system)
+    if (problem := _payment_problem(fields, dossier, base)) is not None:
+        return None, [problem]
     if creating:
         fields["data"] = {"sync": _sync_data(raw, initial)}
     elif any(k in raw for k in ("documents", "fees", "paid_online", "identity_verified")):
@@ -755,6 +803,8 @@ def _plan_without_steps(
             )
         ]
     _fill_fields(fields, record, dossier, chain=[], system=system)
+    if (problem := _payment_problem(fields, dossier, f"records[{record.index}]")) is not None:
+        return None, [problem]
     raw = record.raw
     if any(k in raw for k in ("documents", "fees", "paid_online", "identity_verified")):
         data = dict(dossier.data)
@@ -764,6 +814,25 @@ def _plan_without_steps(
     return transitions.SyncedDossier(
         fields=fields, status=dossier.status, sync_status=dossier.sync_status, dossier=dossier
     ), []
+
+
+def _payment_problem(
+    fields: Mapping[str, Any], dossier: Dossier | None, base: str
+) -> Problem | None:
+    """A payment status the fees and `paid_online` lead to that the payment table forbids
+    from the dossier's (paid -> no fee required): the record's error, not the batch's 500."""
+    target = fields.get("payment_status")
+    if dossier is None or target is None:
+        return None
+    current = PaymentStatus(dossier.payment_status)
+    if PaymentStatus(target) in payment_states.TRANSITIONS.get(current, frozenset()):
+        return None
+    return Problem(
+        f"{base}.fees",
+        "payment_forbidden",
+        _("The payment cannot go from %(before)s to %(after)s.")
+        % {"before": current.label, "after": PaymentStatus(target).label},
+    )
 
 
 def _sync_data(raw: Mapping[str, Any], initial: int | None) -> dict[str, Any]:

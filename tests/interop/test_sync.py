@@ -14,6 +14,7 @@ from django.utils import timezone
 import request_signing as signing
 from dossiers.models import Dossier, DossierEvent
 from dossiers.states.business import Status
+from dossiers.states.payment import PaymentStatus
 from dossiers.states.sync import SyncStatus
 from interop import sync
 from interop.models import ConnectedSystem
@@ -500,3 +501,92 @@ def test_a_synchronised_dossier_is_not_in_the_back_office_queue(client, system, 
     received = ago(minutes=10)
     post(client, {"records": [record(received=received, steps=[step("s1", 2, received)])]})
     assert not selectors.dossiers_for_officer(user=officer_hk).filter(code="H01-SYNC-0001").exists()
+
+
+# --- review of issue 13: inputs that gave a 500 instead of a record's error ----------------
+
+
+def test_a_payment_change_the_payment_table_forbids_is_refused_not_a_500(db, client, system):
+    fees = [{"name": "Lệ phí", "amount": 20000}]
+    first = record(fees=fees, paid_online=True, steps=[step("s1", 2, ago(hours=1))])
+    assert post(client, {"records": [first]}).json()["accepted"] == 1
+    dossier = Dossier.objects.get(code="H01-SYNC-0001")
+    assert dossier.payment_status == PaymentStatus.PAID
+    # the system then sends no fee: paid -> not required, which the payment table forbids
+    again = {"code": "H01-SYNC-0001", "fees": []}
+    other = record("H01-SYNC-0002", steps=[step("s1", 2, ago(hours=1))])
+    response = post(client, {"records": [again, other]})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["results"][0]["accepted"] is False
+    assert body["results"][0]["errors"][0]["rule"] == "payment_forbidden"
+    assert body["results"][0]["errors"][0]["field"] == "records[0].fees"
+    assert body["results"][1]["accepted"] is True  # the rest of the batch is written
+    dossier.refresh_from_db()
+    assert dossier.payment_status == PaymentStatus.PAID
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"note": "\ud800"}, "records[0].steps[0].note"),
+        ({"role": "ok", "note": "a\x00"}, "records[0].steps[0].note"),
+    ],
+)
+def test_a_lone_surrogate_or_nul_anywhere_is_a_per_field_error(db, client, system, bad, field):
+    r = record(steps=[step("s1", 2, ago(hours=1), **bad)])
+    response = post(client, {"records": [r]})
+    assert response.status_code == 200, response.content
+    result = response.json()["results"][0]
+    assert result["accepted"] is False
+    assert field in {e["field"] for e in result["errors"]}
+    assert not Dossier.objects.filter(code="H01-SYNC-0001").exists()
+
+
+def test_a_nul_in_a_documents_free_field_is_refused(db, client, system):
+    r = record(
+        documents=[{"name": "Tờ khai", "result_code": "A\x00B"}],
+        steps=[step("s1", 2, ago(hours=1))],
+    )
+    response = post(client, {"records": [r]})
+    assert response.status_code == 200, response.content
+    errors = response.json()["results"][0]["errors"]
+    assert errors[0]["field"] == "records[0].documents[0].result_code"
+    assert errors[0]["rule"] == "format"
+
+
+def test_a_code_with_a_lone_surrogate_is_refused_and_audited(db, client, system):
+    r = record(code="AB\ud800", steps=[step("s1", 2, ago(hours=1))])
+    response = post(client, {"records": [r]})
+    assert response.status_code == 200, response.content
+    assert response.json()["results"][0]["accepted"] is False
+    assert AuditEvent.objects.filter(action="interop.sync.refused").exists()
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_numbers_json_has_not_are_refused(db, client, system, literal):
+    text = json.dumps(
+        {
+            "records": [
+                record(
+                    fees=[{"name": "Lệ phí", "amount": 1, "x": 0}],
+                    steps=[step("s1", 2, ago(hours=1))],
+                )
+            ]
+        }
+    )
+    raw = text.replace('"x": 0', f'"x": {literal}').encode()
+    response = post(client, None, raw=raw)
+    assert response.status_code in (200, 400), response.content
+    if response.status_code == 200:
+        assert response.json()["results"][0]["accepted"] is False
+    assert not Dossier.objects.filter(code="H01-SYNC-0001").exists()
+
+
+def test_an_applicant_name_of_blanks_is_required(db, client, system):
+    r = record(steps=[step("s1", 2, ago(hours=1))])
+    r["applicant"]["name"] = "   "
+    result = post(client, {"records": [r]}).json()["results"][0]
+    assert result["accepted"] is False
+    assert result["errors"][0]["field"] == "records[0].applicant.name"
+    assert result["errors"][0]["rule"] == "required"
