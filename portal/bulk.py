@@ -87,7 +87,8 @@ def insert_rows(
     table = connection.ops.quote_name(model._meta.db_table)
     readers = [_reader(f, now) for f in fields]
     values = [tuple(read(row) for read in readers) for row in rows]
-    with connection.cursor() as cursor:
+    # psycopg2's own cursor: its errors are Django's again (IntegrityError for a lost race)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         found = execute_values(
             cursor.cursor,  # the psycopg2 cursor under Django's wrapper
             # names from the model's metadata, quoted; values sent as parameters
@@ -134,7 +135,7 @@ def update_rows(
     columns = ", ".join(["id", *(quote(str(f.column)) for f in targets)])
     readers = [_reader(f, now) for f in targets]
     values = [(row["id"], *(read(row) for read in readers)) for row in rows]
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         execute_values(
             cursor.cursor,
             f"UPDATE {table} AS d SET {sets} FROM (VALUES %s) AS v({columns}) "  # noqa: S608

@@ -590,3 +590,24 @@ def test_an_applicant_name_of_blanks_is_required(db, client, system):
     assert result["accepted"] is False
     assert result["errors"][0]["field"] == "records[0].applicant.name"
     assert result["errors"][0]["rule"] == "required"
+
+
+def test_two_batches_with_the_same_new_code_at_once_are_one_dossier(db, system, monkeypatch):
+    """The batch that loses the race inserts a code the other one has just committed: its
+    insert fails (on PostgreSQL through psycopg2's own cursor) and it is checked again."""
+    r = record(steps=[step("s1", 2, ago(hours=1))])
+    assert sync.ingest([r], system=system)[0].accepted
+    real = sync.transitions.lock_codes
+    calls = []
+
+    def not_yet_committed(codes):  # the first look does not see the other batch's dossier
+        calls.append(list(codes))
+        return {} if len(calls) == 1 else real(codes)
+
+    monkeypatch.setattr(sync.transitions, "lock_codes", not_yet_committed)
+    outcome = sync.ingest([r], system=system)[0]
+    assert len(calls) == 2
+    assert outcome.accepted
+    assert not outcome.created
+    assert outcome.steps_unchanged == 1
+    assert Dossier.objects.filter(code="H01-SYNC-0001").count() == 1
