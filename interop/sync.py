@@ -518,6 +518,7 @@ class KnownStep:
     at: dt.datetime
     status: int
     from_status: int | None
+    arrived_at: dt.datetime | None = None
 
 
 def _known_steps(dossier_ids: list[int]) -> dict[int, list[KnownStep]]:
@@ -527,11 +528,13 @@ def _known_steps(dossier_ids: list[int]) -> dict[int, list[KnownStep]]:
     rows = (
         DossierEvent.objects.filter(dossier_id__in=dossier_ids)
         .exclude(external_id="")
-        .values_list("dossier_id", "pk", "external_id", "at", "to_status", "from_status")
+        .values_list(
+            "dossier_id", "pk", "external_id", "at", "to_status", "from_status", "arrived_at"
+        )
     )
-    for dossier_id, pk, external_id, at, status, before in rows:
+    for dossier_id, pk, external_id, at, status, before, arrived_at in rows:
         found.setdefault(dossier_id, []).append(
-            KnownStep(pk, external_id, at, int(status or 0), before)
+            KnownStep(pk, external_id, at, int(status or 0), before, arrived_at)
         )
     return found
 
@@ -763,7 +766,18 @@ def _plan(
     late = any(s.at < oldest for s in new_steps) or (
         creating and record.received_at is not None and record.received_at < oldest
     )
-    if dossier is not None and dossier.sync_status == SyncStatus.LATE:
+    threshold = dt.timedelta(seconds=realtime)
+    # late is for good, also when the silence sweep failed the dossier in between
+    was_late = dossier is not None and (
+        dossier.sync_status == SyncStatus.LATE
+        or any(k.arrived_at is not None and k.arrived_at - k.at > threshold for k in known)
+        or (
+            dossier.received_at is not None
+            and dossier.created_at is not None
+            and dossier.created_at - dossier.received_at > threshold
+        )
+    )
+    if was_late:
         sync_status = SyncStatus.LATE
     else:
         sync_status = SyncStatus.LATE if late else SyncStatus.SYNCED

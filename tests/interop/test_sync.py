@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -611,3 +612,20 @@ def test_two_batches_with_the_same_new_code_at_once_are_one_dossier(db, system, 
     assert not outcome.created
     assert outcome.steps_unchanged == 1
     assert Dossier.objects.filter(code="H01-SYNC-0001").count() == 1
+
+
+def test_a_late_dossier_that_went_silent_stays_late_when_its_system_reports_again(db, system):
+    """Late is for good (dossiers.states.sync): the sweep's failed state in between does not
+    turn the dossier back into one synchronised in real time."""
+    from dossiers import transitions
+
+    r = record(steps=[step("s1", 2, ago(hours=1))])  # an hour after its time: late
+    assert sync.ingest([r], system=system)[0].accepted
+    dossier = Dossier.objects.get(code="H01-SYNC-0001")
+    assert dossier.sync_status == SyncStatus.LATE
+    with transaction.atomic():
+        transitions.change(transitions.lock(dossier.pk), action=None, sync_status=SyncStatus.FAILED)
+    fresh = {"code": "H01-SYNC-0001", "steps": [step("s2", 4, ago(seconds=30))]}
+    assert sync.ingest([fresh], system=system)[0].accepted
+    dossier.refresh_from_db()
+    assert dossier.sync_status == SyncStatus.LATE
