@@ -237,7 +237,9 @@ def parse_record(index: int, raw: Any, *, now: dt.datetime) -> tuple[Record | No
         r.fail(f"{base}.due_at", "date_before_reception", _("This is before the reception."))
     status = r.status(raw, "status", f"{base}.status", required=False)
     channel = raw.get("channel")
-    if channel is not None and (isinstance(channel, bool) or channel not in CHANNELS):
+    if channel is not None and (
+        isinstance(channel, bool) or not isinstance(channel, int) or channel not in CHANNELS
+    ):
         r.fail(f"{base}.channel", "format", _("Give 1 (in person), 2 (online) or 3 (post)."))
         channel = None
     for name in ("procedure_code", "agency_code", "subject_name"):
@@ -916,6 +918,9 @@ def _fill_fields(
                 target = PaymentStatus.UNPAID
             if dossier is None or dossier.payment_status != target:
                 fields["payment_status"] = target
+        elif raw.get("paid_online") is True and dossier.payment_status == PaymentStatus.UNPAID:
+            # the fees already known were paid online
+            fields["payment_status"] = PaymentStatus.PAID
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -629,3 +629,19 @@ def test_a_late_dossier_that_went_silent_stays_late_when_its_system_reports_agai
     assert sync.ingest([fresh], system=system)[0].accepted
     dossier.refresh_from_db()
     assert dossier.sync_status == SyncStatus.LATE
+
+
+def test_fees_paid_online_later_mark_the_dossier_paid(client, system):
+    received = ago(minutes=10)
+    first = record(received=received, steps=[step("s1", 2, received)])
+    first["fees"] = [{"name": "Lệ phí", "amount": 8000}]
+    post(client, {"records": [first]})
+    assert Dossier.objects.get(code="H01-SYNC-0001").payment_status == "unpaid"
+    post(client, {"records": [{"code": "H01-SYNC-0001", "paid_online": True}]})
+    assert Dossier.objects.get(code="H01-SYNC-0001").payment_status == "paid"
+
+
+def test_a_channel_must_be_a_whole_number(client, system):
+    bad = record(status=2, channel=2.0)
+    errors = post(client, {"records": [bad]}).json()["results"][0]["errors"]
+    assert errors[0]["field"] == "records[0].channel"
