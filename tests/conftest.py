@@ -23,6 +23,7 @@ from agencies.models import (
 )
 from portal.models import User
 from procedures.services import DATA_DIR, procedure_import
+from tests.plugins import pooler
 
 pytest_plugins = [
     "tests.plugins.clock_shift",
@@ -39,6 +40,25 @@ PNG_BYTES = (
 
 
 HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, django_db_blocker):
+    """pytest-django's (the xdist suffix), then: behind a pooler, the test databases are made
+    on the server itself (tests/plugins/pooler.py)."""
+    with django_db_blocker.unblock():
+        pooler.use_direct_server()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's set-up, then the tests go through the pooler, if there is one; the
+    databases are dropped on the server itself again (tests/plugins/pooler.py)."""
+    with django_db_blocker.unblock():
+        pooler.use_pooler()
+    yield
+    with django_db_blocker.unblock():
+        pooler.use_direct_server()
 
 
 @pytest.fixture(scope="session", autouse=True)

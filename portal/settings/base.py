@@ -11,6 +11,8 @@ import environ
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
+from portal.db_pooler import configure_pooler
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -134,6 +136,12 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     REPLICA_DATABASE = "replica"
 DATABASE_ROUTERS = ["portal.replica.ReplicaRouter"]
+
+# --- A connection pooler in front of PostgreSQL (portal/db_pooler.py, docs/operations.md) ---
+#: "pgbouncer-transaction" when DATABASE_URL and DATABASE_REPLICA_URL go through PgBouncer in
+#: transaction mode: no server-side cursors then. Migrations run with a direct DATABASE_URL.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+configure_pooler(DATABASES, DATABASE_POOLER)
 #: After a write, that browser's reads stay on the primary this long (longer than the lag).
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
 #: A replica found down is not tried again by this process for this long.

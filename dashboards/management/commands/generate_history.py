@@ -252,8 +252,11 @@ class Command(BaseCommand):
 
     def _recreate(self, statements: list[str]) -> None:
         t = time.monotonic()
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '512MB'")
+        # SET LOCAL, in the transaction that builds the indexes: a plain SET would stay on
+        # the session, which behind PgBouncer in transaction mode is a server connection that
+        # the next client gets (docs/operations.md, "Connection pooling (PgBouncer)").
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             for statement in statements:
                 if " FOREIGN KEY " in statement:
                     statement = statement + " NOT VALID"
