@@ -15,7 +15,7 @@ import threading
 import psycopg2
 import pytest
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 
 from agencies.models import Agency, AgencyKind, AgencyLevel
 from dashboards.rollups.buckets import lock_keys
@@ -100,10 +100,10 @@ def test_every_server_connection_is_in_utc_so_django_sets_no_time_zone(transacti
     assert zones == {"UTC"}
 
 
-def test_iterator_reads_every_row_while_other_clients_use_the_pool(transactional_db):
-    """`.iterator()` in autocommit (feedback/selectors.py, dashboards/rollups/rebuild.py):
-    with server-side cursors, its FETCHes could reach a server connection that never saw the
-    DECLARE; DISABLE_SERVER_SIDE_CURSORS makes it fetch every chunk on the client."""
+def _iterate_while_another_client_holds_a_transaction() -> list[str]:
+    """`.iterator()` in autocommit, as feedback/selectors.py and dashboards/rollups/rebuild.py
+    use it: after the first chunk, another client opens a transaction, which takes the server
+    connection the first chunk came from (PgBouncer hands out the most recently used one)."""
     Agency.objects.bulk_create(
         Agency(
             code=f"POOL{n:03}",
@@ -111,14 +111,42 @@ def test_iterator_reads_every_row_while_other_clients_use_the_pool(transactional
             level=AgencyLevel.COMMUNE,
             kind=AgencyKind.COMMUNE_COMMITTEE,
         )
-        for n in range(120)
+        for n in range(20)
     )
-    seen = []
-    for number, agency in enumerate(Agency.objects.order_by("code").iterator(chunk_size=7)):
-        seen.append(agency.code)
-        if number % 20 == 0:
-            _in_thread(lambda: list(Agency.objects.values_list("pk")[:50]))
-    assert seen == sorted(f"POOL{n:03}" for n in range(120))
+    rows = Agency.objects.order_by("code").iterator(chunk_size=5)
+    seen = [next(rows).code]
+    params = connection.settings_dict
+    other = psycopg2.connect(
+        host=params["HOST"],
+        port=params["PORT"],
+        user=params["USER"],
+        password=params["PASSWORD"],
+        dbname=params["NAME"],
+    )
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT 1")  # psycopg2 has opened a transaction: it keeps its server
+        seen.extend(agency.code for agency in rows)
+    finally:
+        other.rollback()
+        other.close()
+    return seen
+
+
+def test_iterator_reads_every_row_while_other_clients_use_the_pool(transactional_db):
+    """DISABLE_SERVER_SIDE_CURSORS (DATABASE_POOLER): the rows come in one result, fetched
+    in chunks on the client, whatever server connection the next statement gets."""
+    assert _iterate_while_another_client_holds_a_transaction() == [f"POOL{n:03}" for n in range(20)]
+
+
+def test_why_server_side_cursors_are_off(transactional_db, monkeypatch):
+    """The same with Django's default, a WITH HOLD server-side cursor: its next FETCH reaches
+    another server connection, which never saw the DECLARE (and the cursor stays on the
+    first one, in another client's hands)."""
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", False)
+    # raised by the FETCH, or by the CLOSE of Django's clean-up (psycopg2's own, unwrapped)
+    with pytest.raises((DatabaseError, psycopg2.Error), match="does not exist"):
+        _iterate_while_another_client_holds_a_transaction()
 
 
 def test_advisory_locks_are_released_with_the_transaction(transactional_db):
