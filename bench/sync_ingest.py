@@ -61,7 +61,7 @@ def main() -> int:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -205,61 +205,63 @@ def main() -> int:
             return 0.0
         template = Dossier.objects.filter(source_system=system.code).order_by("pk").first()
         assert template is not None
-        with connection.cursor() as cursor:
-            # Indexes are dropped while the rows are copied and built again afterwards (a
-            # sorted build, minutes instead of the hours of 10 million random inserts into
-            # the unique indexes of codes and tokens); the measured batches run with them all.
-            cursor.execute("SET maintenance_work_mem = '1GB'")
-            saved = []
-            for table in ("dossiers_dossier", "dossiers_dossierevent"):
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # Indexes are dropped while the rows are copied and built again afterwards (a
+                # sorted build, minutes instead of the hours of 10 million random inserts into
+                # the unique indexes of codes and tokens); the measured batches run with them all.
+                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+                saved = []
+                for table in ("dossiers_dossier", "dossiers_dossierevent"):
+                    cursor.execute(
+                        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                        "WHERE conrelid = %s::regclass AND contype = 'u'",
+                        [table],
+                    )
+                    for name, definition in cursor.fetchall():
+                        saved.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+                        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                    cursor.execute(
+                        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
+                        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+                        [table],
+                    )
+                    for name, definition in cursor.fetchall():
+                        saved.append(definition)
+                        cursor.execute(f'DROP INDEX "{name}"')
                 cursor.execute(
-                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                    "WHERE conrelid = %s::regclass AND contype = 'u'",
-                    [table],
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_name = 'dossiers_dossier' ORDER BY ordinal_position"
                 )
-                for name, definition in cursor.fetchall():
-                    saved.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-                    cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                columns = [row[0] for row in cursor.fetchall() if row[0] != "id"]
+                replaced = {
+                    "code": "'G' || lpad(g::text, 10, '0')",
+                    "verification_token": "gen_random_uuid()",
+                    "submission_key": "NULL",
+                }
+                select = ", ".join(replaced.get(c) or f'd."{c}"' for c in columns)
+                names = ", ".join(f'"{c}"' for c in columns)
+                started = time.monotonic()
                 cursor.execute(
-                    "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
-                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-                    [table],
+                    f"INSERT INTO dossiers_dossier ({names}) SELECT {select} "
+                    f"FROM dossiers_dossier d, generate_series(%(first)s, %(last)s) g "
+                    f"WHERE d.id = %(template)s",
+                    {"first": current, "last": current + missing - 1, "template": template.pk},
                 )
-                for name, definition in cursor.fetchall():
-                    saved.append(definition)
-                    cursor.execute(f'DROP INDEX "{name}"')
-            cursor.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_name = 'dossiers_dossier' ORDER BY ordinal_position"
-            )
-            columns = [row[0] for row in cursor.fetchall() if row[0] != "id"]
-            replaced = {
-                "code": "'G' || lpad(g::text, 10, '0')",
-                "verification_token": "gen_random_uuid()",
-                "submission_key": "NULL",
-            }
-            select = ", ".join(replaced.get(c) or f'd."{c}"' for c in columns)
-            names = ", ".join(f'"{c}"' for c in columns)
-            started = time.monotonic()
-            cursor.execute(
-                f"INSERT INTO dossiers_dossier ({names}) SELECT {select} "
-                f"FROM dossiers_dossier d, generate_series(%(first)s, %(last)s) g "
-                f"WHERE d.id = %(template)s",
-                {"first": current, "last": current + missing - 1, "template": template.pk},
-            )
-            cursor.execute(
-                "INSERT INTO dossiers_dossierevent (dossier_id, at, action, actor_role, "
-                "from_status, to_status, note, external_id, arrived_at, agency_id, actor_id, "
-                "step_due_at) "
-                "SELECT d.id, e.at, e.action, e.actor_role, e.from_status, e.to_status, e.note, "
-                "e.external_id, e.arrived_at, e.agency_id, NULL, e.step_due_at "
-                "FROM dossiers_dossier d JOIN dossiers_dossierevent e "
-                "ON e.dossier_id = %(template)s WHERE d.code LIKE 'G%%'",
-                {"template": template.pk},
-            )
-            say(f"copied in {time.monotonic() - started:.0f} s; building the indexes again")
-            for statement in saved:
-                cursor.execute(statement)
+                cursor.execute(
+                    "INSERT INTO dossiers_dossierevent (dossier_id, at, action, actor_role, "
+                    "from_status, to_status, note, external_id, arrived_at, agency_id, actor_id, "
+                    "step_due_at) "
+                    "SELECT d.id, e.at, e.action, e.actor_role, e.from_status, e.to_status, e.note, "
+                    "e.external_id, e.arrived_at, e.agency_id, NULL, e.step_due_at "
+                    "FROM dossiers_dossier d JOIN dossiers_dossierevent e "
+                    "ON e.dossier_id = %(template)s WHERE d.code LIKE 'G%%'",
+                    {"template": template.pk},
+                )
+                say(f"copied in {time.monotonic() - started:.0f} s; building the indexes again")
+                for statement in saved:
+                    cursor.execute(statement)
+        with connection.cursor() as cursor:  # VACUUM runs outside a transaction
             cursor.execute("VACUUM ANALYZE dossiers_dossier")
             cursor.execute("VACUUM ANALYZE dossiers_dossierevent")
         return time.monotonic() - started
