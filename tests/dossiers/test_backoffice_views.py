@@ -450,3 +450,43 @@ def test_queue_search_reads_at_most_100_characters(client, dossier, officer_hk, 
     assert response.context["query"] == "x" * 100
     found = client.get(reverse("backoffice:queue"), {"q": dossier.code[-8:]}).context["rows"]
     assert [row["dossier"] for row in found] == [dossier]
+
+
+def _body_classes(html: str) -> list[str]:
+    match = re.search(r'<body(?: class="([^"]*)")?>', html)
+    assert match is not None, "the page has a body"
+    return (match.group(1) or "").split()
+
+
+@pytest.mark.parametrize(
+    ("name", "with_code"),
+    [
+        ("backoffice:queue", False),
+        ("backoffice:workload", False),
+        ("backoffice:counter", False),
+        ("backoffice:detail", True),
+    ],
+)
+def test_back_office_pages_use_the_desktops_width(
+    client, dossier, officer_hk, officer_login, name, with_code
+):
+    officer_login(client, officer_hk)
+    response = client.get(reverse(name, args=[dossier.code] if with_code else []))
+    assert response.status_code == 200
+    assert "page-wide" in _body_classes(response.content.decode())
+
+
+def test_triage_uses_the_desktops_width(client, dossier, officer_hk, officer_login):
+    officer_hk.user_permissions.add(Permission.objects.get(codename="triage_dossier"))
+    officer_login(client, officer_hk)
+    response = client.get(reverse("backoffice:triage"))
+    assert response.status_code == 200
+    assert "page-wide" in _body_classes(response.content.decode())
+
+
+@pytest.mark.parametrize("name", ["portal:home", "procedures:catalogue", "dossiers:mine"])
+def test_citizen_pages_keep_their_reading_column(client, citizen_a, name):
+    client.force_login(citizen_a)
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert "page-wide" not in _body_classes(response.content.decode())
