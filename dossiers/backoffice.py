@@ -60,6 +60,8 @@ def _officer_required(view):
     return wrapper
 
 
+#: key -> (label, statuses); "approval" is the dossiers in processing at their workflow's
+#: last step (selectors.awaiting_approval_q), a part of "processing"
 QUEUES = {
     "new": (gettext_lazy("New"), [Status.SUBMITTED, Status.TRANSFERRED]),
     "processing": (
@@ -71,6 +73,7 @@ QUEUES = {
             Status.WAITING_COORDINATION,
         ],
     ),
+    "approval": (gettext_lazy("Awaiting approval"), [Status.IN_PROCESSING]),
     "supplement": (gettext_lazy("Waiting for a supplement"), [Status.SUPPLEMENT_REQUESTED]),
     "result": (gettext_lazy("Result ready"), [Status.RESULT_READY]),
     "done": (
@@ -87,19 +90,51 @@ DEADLINE_FILTERS = {
 }
 
 
+def _landing(roles: set[str], counts: dict[str, int]) -> tuple[str, bool]:
+    """The tab an officer opening the queue lands on: (queue, assigned to me only). Each role
+    has its own (a leader: awaiting approval; reception: new; a specialist: their dossiers in
+    processing); with several roles, the first of those that holds dossiers, else the first."""
+    from agencies.models import OfficerRole
+
+    choices = [
+        (role, key, mine, counts[count])
+        for role, key, mine, count in (
+            (OfficerRole.LEADER, "approval", False, "approval"),
+            (OfficerRole.RECEPTION, "new", False, "new"),
+            (OfficerRole.SPECIALIST, "processing", True, "mine"),
+        )
+        if role in roles
+    ]
+    for _role, key, mine, count in choices:
+        if count:
+            return key, mine
+    return (choices[0][1], choices[0][2]) if choices else ("new", False)
+
+
 @reads_may_lag
 @_officer_required
 def queue(request):
     agencies = selectors.officer_agencies(user=request.user)
-    queue_key = request.GET.get("queue", "new")
-    if queue_key not in QUEUES:
-        queue_key = "new"
+    # "approval" is counted by the selector (its condition is not a set of statuses)
+    counts = selectors.queue_counts(
+        user=request.user,
+        queues={
+            key: [int(s) for s in statuses]
+            for key, (_label, statuses) in QUEUES.items()
+            if key != "approval"
+        },
+    )
     deadline = request.GET.get("deadline", "")
     if deadline not in DEADLINE_FILTERS:
         deadline = ""
+    mine = request.GET.get("mine") == "1"
+    queue_key = request.GET.get("queue", "")
+    if queue_key not in QUEUES:
+        queue_key = "new"
+        if not deadline and "queue" not in request.GET:
+            queue_key, mine = _landing(selectors.officer_role_names(user=request.user), counts)
     procedure_code = request.GET.get("procedure", "")
     query = request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
-    mine = request.GET.get("mine") == "1"
     dossiers = selectors.queue_for_officer(
         user=request.user,
         statuses=None if deadline else [int(s) for s in QUEUES[queue_key][1]],
@@ -107,6 +142,7 @@ def queue(request):
         deadline=deadline,
         assigned_to_me=mine,
         query=query,
+        awaiting_approval=queue_key == "approval" and not deadline,
     )
     # The page's 50 ids first (the dossier table alone), then those rows with their joins:
     # sorting a whole queue of joined rows to keep 50 cost more than everything else.
@@ -117,10 +153,6 @@ def queue(request):
             dossiers.filter(pk__in=list(page.object_list))
         )
     ]
-    counts = selectors.queue_counts(
-        user=request.user,
-        queues={key: [int(s) for s in statuses] for key, (_label, statuses) in QUEUES.items()},
-    )
     procedures = selectors.queue_procedures(user=request.user)
     return render(
         request,

@@ -114,6 +114,13 @@ def officer_agencies(*, user: User) -> QuerySet[Agency]:
     return Agency.objects.filter(memberships__user=user).distinct().order_by("name")
 
 
+def officer_role_names(*, user: User) -> set[str]:
+    """The roles the officer holds in any of their agencies."""
+    if not user.is_authenticated:
+        return set()
+    return set(user.memberships.values_list("role", flat=True))
+
+
 def dossiers_for_officer(*, user: User, agency: Agency | None = None) -> QuerySet[Dossier]:
     agencies = officer_agencies(user=user)
     if agency is not None:
@@ -190,6 +197,20 @@ def with_deadline_states(dossiers: Iterable[Dossier]) -> list[tuple[Dossier, str
     return [(dossier, deadline_state(dossier, now=now, soon=soon)) for dossier in dossiers]
 
 
+def awaiting_approval_q() -> Q:
+    """The dossiers in processing at the last step of their workflow (no later step): what a
+    leader approves next (a workflow without steps: as soon as it is in processing)."""
+    from django.db.models import Exists, OuterRef
+    from django.db.models.functions import Coalesce
+
+    from procedures.models import Step
+
+    later = Step.objects.filter(
+        version=OuterRef("procedure_version"), order__gt=Coalesce(OuterRef("current_step"), 1)
+    )
+    return Q(status=Status.IN_PROCESSING) & ~Q(Exists(later))
+
+
 def queue_for_officer(
     *,
     user: User,
@@ -198,6 +219,7 @@ def queue_for_officer(
     deadline: str = "",
     assigned_to_me: bool = False,
     query: str = "",
+    awaiting_approval: bool = False,
 ) -> QuerySet[Dossier]:
     from django.db.models import Q
     from django.utils import timezone
@@ -205,6 +227,8 @@ def queue_for_officer(
     qs = dossiers_for_officer(user=user).select_related("assigned_to")
     if statuses:
         qs = qs.filter(status__in=statuses)
+    if awaiting_approval:
+        qs = qs.filter(awaiting_approval_q())
     if procedure_code:
         qs = qs.filter(procedure_version__procedure__code=procedure_code)
     if deadline in ("late", "due_soon"):
@@ -236,13 +260,19 @@ def _deadline_q(now) -> dict[str, Any]:
 
 
 def queue_counts(*, user: User, queues: dict[str, list[int]]) -> dict[str, int]:
-    """How many of the officer's dossiers each queue (name -> statuses) holds, and how many
-    are late and due soon: one count per status from the (agency, status, due date) index,
-    summed here."""
+    """How many of the officer's dossiers each queue (name -> statuses) holds, how many are
+    late and due soon, awaiting approval ("approval") and open and assigned to the user
+    ("mine"): one count per status from the (agency, status, due date) index, summed here."""
     from django.db.models import Count
     from django.utils import timezone
 
-    deadlines = _deadline_q(timezone.now())
+    from .states.business import OPEN
+
+    deadlines = {
+        **_deadline_q(timezone.now()),
+        "approval": awaiting_approval_q(),
+        "mine": Q(assigned_to=user, status__in=OPEN),
+    }
     per_status: list[dict[str, Any]] = [
         dict(row)
         for row in dossiers_for_officer(user=user)

@@ -339,18 +339,26 @@ def test_queue_counts_each_tab_and_the_late_and_due_soon_open_dossiers(
     DossierFactory(**mine, supplement_requested=True, due_at=now - dt.timedelta(days=3))
     DossierFactory(**mine, returned=True)  # finished
     DossierFactory(applicant=citizen_a, overdue=True)  # another agency's: not counted
+    # in processing at the workflow's last step (3 of 3), assigned to the officer
+    DossierFactory(**mine, in_processing=True, current_step=3, assigned_to=officer_hk)
     counts = queue_counts(
         user=officer_hk,
-        queues={key: [int(s) for s in statuses] for key, (_l, statuses) in QUEUES.items()},
+        queues={
+            key: [int(s) for s in statuses]
+            for key, (_l, statuses) in QUEUES.items()
+            if key != "approval"
+        },
     )
     assert counts == {
         "new": 1,
-        "processing": 3,
+        "processing": 4,
         "supplement": 1,
         "result": 0,
         "done": 1,
         "late": 1,  # the paused one is not late
         "due_soon": 1,
+        "approval": 1,  # the others are at the first step
+        "mine": 1,
     }
     officer_login(client, officer_hk)
     page = client.get(reverse("backoffice:queue") + "?deadline=late").content.decode()
@@ -490,3 +498,91 @@ def test_citizen_pages_keep_their_reading_column(client, citizen_a, name):
     response = client.get(reverse(name))
     assert response.status_code == 200
     assert "page-wide" not in _body_classes(response.content.decode())
+
+
+# --- Where each role lands: what awaits them -------------------------------------------------
+
+
+def _member(username: str, agency, *roles):
+    from agencies.models import Membership
+    from portal.models import User
+
+    user = User.objects.create_user(username=username, password="x", full_name=username)
+    for role in roles:
+        Membership.objects.create(user=user, agency=agency, role=role)
+    return user
+
+
+def _current_tab(html: str) -> str:
+    match = re.search(r'<a href="\?queue=(\w+)" aria-current="page"', html)
+    assert match is not None, "one tab is the current page"
+    return match.group(1)
+
+
+@pytest.fixture
+def one_of_each(citizen_a, agency_hk):
+    """A new dossier, one in processing at step 1, one at the last step (awaiting approval)."""
+    from tests.factories import DossierFactory
+
+    mine = {"applicant": citizen_a, "competent_agency": agency_hk}
+    return {
+        "new": DossierFactory(**mine),
+        "first_step": DossierFactory(**mine, in_processing=True, current_step=1),
+        "last_step": DossierFactory(**mine, in_processing=True, current_step=3),
+    }
+
+
+def test_a_leader_lands_on_what_awaits_approval(client, agency_hk, officer_login, one_of_each):
+    from agencies.models import OfficerRole
+
+    officer_login(client, _member("hk.leader", agency_hk, OfficerRole.LEADER))
+    page = client.get(reverse("backoffice:queue")).content.decode()
+    assert _current_tab(page) == "approval"
+    assert one_of_each["last_step"].code in page
+    assert one_of_each["first_step"].code not in page
+    assert one_of_each["new"].code not in page
+    # a tab chosen is kept
+    chosen = client.get(reverse("backoffice:queue") + "?queue=new").content.decode()
+    assert _current_tab(chosen) == "new"
+    assert one_of_each["new"].code in chosen
+
+
+def test_reception_lands_on_the_new_dossiers(client, agency_hk, officer_login, one_of_each):
+    from agencies.models import OfficerRole
+
+    officer_login(client, _member("hk.reception", agency_hk, OfficerRole.RECEPTION))
+    page = client.get(reverse("backoffice:queue")).content.decode()
+    assert _current_tab(page) == "new"
+    assert one_of_each["new"].code in page
+    assert one_of_each["last_step"].code not in page
+
+
+def test_a_specialist_lands_on_their_own_dossiers(client, agency_hk, officer_login, one_of_each):
+    from agencies.models import OfficerRole
+    from dossiers.models import Dossier
+
+    specialist = _member("hk.specialist", agency_hk, OfficerRole.SPECIALIST)
+    Dossier.objects.filter(pk=one_of_each["first_step"].pk).update(assigned_to=specialist)
+    officer_login(client, specialist)
+    page = client.get(reverse("backoffice:queue")).content.decode()
+    assert _current_tab(page) == "processing"
+    assert 'id="mine" name="mine" value="1" checked' in page
+    assert one_of_each["first_step"].code in page
+    assert one_of_each["last_step"].code not in page  # in processing, but not theirs
+
+
+def test_with_several_roles_the_first_queue_holding_dossiers_wins(
+    client, agency_hk, officer_hk, officer_login, citizen_a
+):
+    from tests.factories import DossierFactory
+
+    officer_login(client, officer_hk)  # reception, specialist and leader
+    new = DossierFactory(applicant=citizen_a, competent_agency=agency_hk)
+    page = client.get(reverse("backoffice:queue")).content.decode()
+    assert _current_tab(page) == "new"  # nothing awaits approval
+    assert new.code in page
+    DossierFactory(
+        applicant=citizen_a, competent_agency=agency_hk, in_processing=True, current_step=3
+    )
+    page = client.get(reverse("backoffice:queue")).content.decode()
+    assert _current_tab(page) == "approval"

@@ -386,7 +386,14 @@ ROUTES: tuple[Route, ...] = (
     # --- the back-office ---------------------------------------------------------------------
     route(
         "backoffice:queue",
-        get(u("backoffice:queue"), back_office(200, 200), secret=OPEN, may_see=GROUPS["hk"]),
+        get(
+            u("backoffice:queue", query="queue=new"),
+            back_office(200, 200),
+            secret=OPEN,
+            may_see=GROUPS["hk"],
+        ),
+        # no tab chosen: each role lands on its own (a leader's "awaiting approval" is empty)
+        get(u("backoffice:queue"), back_office(200, 200)),
     ),
     route(
         "backoffice:bulk_receive",
