@@ -10,18 +10,21 @@ from django.forms import Form
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.audit import audit_record
 from portal.downloads import document_download
+from portal.pdf import NATIONAL_MOTTO, NATIONAL_NAME
 from portal.replica import reads_may_lag
 
 from . import selectors, services
 from .documents import SLIP_KINDS, receipt_pdf, slip_pdf
 from .eforms import dossier_summary
 from .forms import (
+    ApproveForm,
     AssignForm,
     CounterIntakeForm,
     ExtendForm,
@@ -211,9 +214,10 @@ ACTIONS = [
         "payment_confirmed",
         Status.IN_PROCESSING,
     ),
+    # a link to the result's preview and the confirmation (approve), not a one-click action
     (
         "issue_result",
-        gettext_lazy("Approve and issue the electronic result"),
+        gettext_lazy("Check the result and approve it"),
         "approve",
         Status.RESULT_READY,
     ),
@@ -326,6 +330,8 @@ def act(request, code: str, action: str):
         raise Http404
     officer = request.user
     simple = {key: (label, permission, target) for key, label, permission, target in ACTIONS}
+    if action == "issue_result":  # issued only after the preview and a confirmation
+        return redirect("backoffice:approve", code=code)
     try:
         if action in simple:
             service = {
@@ -333,7 +339,6 @@ def act(request, code: str, action: str):
                 "process": services.dossier_start_processing,
                 "advance_step": services.dossier_advance_step,
                 "payment_confirmed": services.dossier_payment_confirmed,
-                "issue_result": services.dossier_issue_result,
             }[action]
             service(dossier=dossier, officer=officer, agency=agency)
             messages.success(request, _("Done: %(action)s.") % {"action": simple[action][0]})
@@ -419,6 +424,72 @@ def act(request, code: str, action: str):
     except ValueError as exc:
         messages.error(request, str(exc))
     return redirect("backoffice:detail", code=code)
+
+
+@_officer_required
+def approve(request, code: str):
+    """The result the leader is about to issue, as it will print (agency, number, holder), and
+    the explicit confirmation: a POST with ``confirm`` issues it (dossier_issue_result), any
+    other request only shows it."""
+    from .documents import result_document, result_number_expected
+
+    dossier = selectors.dossier_for_officer(user=request.user, code=code)
+    agency = dossier.competent_agency
+    if agency is None:  # the selector only returns dossiers of the officer's agencies
+        raise Http404
+    if not _allowed(dossier, request.user, agency, "approve", Status.RESULT_READY):
+        messages.error(
+            request,
+            _(
+                "The result cannot be approved: the dossier's status or your role does not allow it."
+            ),
+        )
+        return redirect("backoffice:detail", code=code)
+    form = ApproveForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            dossier = services.dossier_issue_result(
+                dossier=dossier, officer=request.user, agency=agency
+            )
+        except TransitionNotAllowed:
+            messages.error(
+                request, _("This action is not possible in the dossier's current status.")
+            )
+        except ActionNotPermitted:
+            messages.error(request, _("Your role in this agency does not allow this action."))
+        else:
+            messages.success(
+                request,
+                _("The result %(number)s was issued and sent to the applicant.")
+                % {"number": dossier.result_number},
+            )
+        return redirect("backoffice:detail", code=code)
+    audit_record(
+        actor=request.user,
+        action="dossier.view",
+        obj=dossier,
+        agency_code=agency.code,
+        reason="result approval preview",
+    )
+    document = result_document(
+        dossier,
+        signer=request.user,
+        agency=agency,
+        issued_at=timezone.now(),
+        number=result_number_expected(dossier, agency=agency),
+    )
+    return render(
+        request,
+        "backoffice/approve.html",
+        {
+            "dossier": dossier,
+            "document": document,
+            "form": form,
+            "national_name": NATIONAL_NAME,
+            "national_motto": NATIONAL_MOTTO,
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 @_officer_required

@@ -163,16 +163,36 @@ def _delivery_label(value: str) -> str:
     return cast(str, DeliveryMethod(value).label)
 
 
+def _result_register(dossier: Dossier, *, agency: Agency) -> tuple[str, dt.date, str]:
+    """The agency's register of results for the year: (counter key, counter day, number's
+    format with ``{number}`` left to fill)."""
+    year = timezone.localdate().year
+    result = dossier.procedure_version.results.order_by("id").first()
+    suffix = (result.code.removeprefix("KQ-") if result else "KQ") or "KQ"
+    return f"KQ:{agency.code}"[:24], dt.date(year, 1, 1), f"{{number:04d}}/{year}/{suffix}"
+
+
 def result_number_for(dossier: Dossier, *, agency: Agency) -> str:
     """The next number of the agency's register of results for the year, e.g. 0042/2026/GKS:
     a yearly counter per agency (the same race-free counter as dossier codes)."""
     from .codes import next_number
 
-    year = timezone.localdate().year
-    number = next_number(agency_code=f"KQ:{agency.code}"[:24], day=dt.date(year, 1, 1))
-    result = dossier.procedure_version.results.order_by("id").first()
-    suffix = (result.code.removeprefix("KQ-") if result else "KQ") or "KQ"
-    return f"{number:04d}/{year}/{suffix}"
+    key, day, pattern = _result_register(dossier, agency=agency)
+    return pattern.format(number=next_number(agency_code=key, day=day))
+
+
+def result_number_expected(dossier: Dossier, *, agency: Agency) -> str:
+    """The number :func:`result_number_for` would give now, without taking it (the approval's
+    preview: a result issued meanwhile by the agency takes it, and this one the next)."""
+    from .models import DossierCounter
+
+    key, day, pattern = _result_register(dossier, agency=agency)
+    last = (
+        DossierCounter.objects.filter(agency_code=key, day=day)
+        .values_list("last_number", flat=True)
+        .first()
+    )
+    return pattern.format(number=(last or 0) + 1)
 
 
 def _signer_title(agency: Agency) -> str:
@@ -193,16 +213,24 @@ def _result_fields(dossier: Dossier) -> list[tuple[str, str]]:
     return definition.result_fields(dossier.data or {})
 
 
-def result_pdf(dossier: Dossier, *, signer: User, agency: Agency, issued_at: dt.datetime) -> bytes:
-
+def result_document(
+    dossier: Dossier,
+    *,
+    signer: User,
+    agency: Agency,
+    issued_at: dt.datetime,
+    number: str | None = None,
+) -> ResultDocument:
+    """What the electronic result prints (the PDF of :func:`result_pdf`, the approval's
+    preview); ``number``: the dossier's result number unless given."""
     result = dossier.procedure_version.results.first()
-    document = ResultDocument(
+    return ResultDocument(
         language="vi",
         agency_name=agency.name,
         parent_agency_name=agency.parent.name if agency.parent else "",
         place=_agency_place(agency),
         dossier_code=dossier.code,
-        number=dossier.result_number,
+        number=dossier.result_number if number is None else number,
         issued_at=issued_at,
         signer_name=signer.display_name,
         signer_title=_signer_title(agency),
@@ -215,6 +243,10 @@ def result_pdf(dossier: Dossier, *, signer: User, agency: Agency, issued_at: dt.
         fields=[ResultField(label, value) for label, value in _result_fields(dossier)],
         verify_url=result_verification_url(dossier),
     )
+
+
+def result_pdf(dossier: Dossier, *, signer: User, agency: Agency, issued_at: dt.datetime) -> bytes:
+    document = result_document(dossier, signer=signer, agency=agency, issued_at=issued_at)
     return signed(
         render_result_document(document),
         agency=agency,

@@ -300,3 +300,16 @@ class CertifiedCopyForm(forms.Form):
                 ),
             )
         return data
+
+
+class ApproveForm(forms.Form):
+    """The leader's explicit confirmation after the result's preview (a second POST)."""
+
+    confirm = forms.BooleanField(
+        label=_("I have checked this result and approve it"),
+        error_messages={
+            "required": _(
+                "Tick the box to confirm you have checked the result, or go back to the dossier"
+            )
+        },
+    )

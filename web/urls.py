@@ -87,6 +87,7 @@ backoffice_patterns = (
         path("triage/", backoffice.triage, name="triage"),
         path("dossiers/<str:code>/slips/<str:kind>.pdf", backoffice.slip, name="slip"),
         path("dossiers/<str:code>/", backoffice.detail, name="detail"),
+        path("dossiers/<str:code>/approve/", backoffice.approve, name="approve"),
         path("dossiers/<str:code>/attachments/<int:pk>/", backoffice.attachment, name="attachment"),
         path("dossiers/<str:code>/<slug:action>/", backoffice.act, name="act"),
     ],

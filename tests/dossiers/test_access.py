@@ -73,9 +73,11 @@ def test_citizen_is_not_an_officer(client, dossier, citizen_a):
 
 def test_officer_actions_through_pages(client, dossier, officer_hk, officer_login):
     officer_login(client, officer_hk)
-    for action in ["receive", "process", "issue_result"]:
+    for action in ["receive", "process"]:
         response = client.post(reverse("backoffice:act", args=[dossier.code, action]))
         assert response.status_code == 302
+    response = client.post(reverse("backoffice:approve", args=[dossier.code]), {"confirm": "on"})
+    assert response.status_code == 302
     client.post(reverse("backoffice:act", args=[dossier.code, "return_result"]), {"method": "post"})
     dossier.refresh_from_db()
     assert dossier.status == 10

@@ -586,3 +586,116 @@ def test_with_several_roles_the_first_queue_holding_dossiers_wins(
     )
     page = client.get(reverse("backoffice:queue")).content.decode()
     assert _current_tab(page) == "approval"
+
+
+# --- Approval: the result's preview first, then an explicit confirmation ----------------------
+
+
+@pytest.fixture
+def in_processing(received, officer_hk, agency_hk):
+    from dossiers.services import dossier_start_processing
+
+    return dossier_start_processing(dossier=received, officer=officer_hk, agency=agency_hk)
+
+
+def test_the_approval_shows_the_result_first_and_issues_nothing(
+    client, in_processing, officer_hk, officer_login, agency_hk
+):
+    officer_login(client, officer_hk)
+    detail = client.get(reverse("backoffice:detail", args=[in_processing.code])).content.decode()
+    approve_url = reverse("backoffice:approve", args=[in_processing.code])
+    assert f'href="{approve_url}"' in detail  # a link to the preview, no one-click form
+    assert reverse("backoffice:act", args=[in_processing.code, "issue_result"]) not in detail
+    response = client.get(approve_url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    for shown in (agency_hk.name.upper(), in_processing.code, "0001/", "/GKS"):
+        assert shown in page, shown
+    assert in_processing.subject_name in page  # the holder
+    assert 'name="confirm"' in page
+    in_processing.refresh_from_db()
+    assert in_processing.status == Status.IN_PROCESSING
+    assert not in_processing.result_file
+    assert in_processing.result_number == ""
+
+
+def test_approving_without_the_confirmation_issues_nothing(
+    client, in_processing, officer_hk, officer_login
+):
+    officer_login(client, officer_hk)
+    url = reverse("backoffice:approve", args=[in_processing.code])
+    response = client.post(url, {})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "error-summary" in page
+    assert "Đánh dấu vào ô" in page  # names the fix, in the officer's language
+    # the old one-click action only leads to the preview
+    old = client.post(reverse("backoffice:act", args=[in_processing.code, "issue_result"]))
+    assert old.status_code == 302
+    assert old["Location"] == url
+    in_processing.refresh_from_db()
+    assert in_processing.status == Status.IN_PROCESSING
+    assert not in_processing.result_file
+
+
+def test_approving_with_the_confirmation_issues_the_result(
+    client, in_processing, officer_hk, officer_login
+):
+    officer_login(client, officer_hk)
+    expected = client.get(reverse("backoffice:approve", args=[in_processing.code]))
+    number = re.search(r"\d{4}/\d{4}/GKS", expected.content.decode()).group(0)
+    response = client.post(
+        reverse("backoffice:approve", args=[in_processing.code]), {"confirm": "on"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("backoffice:detail", args=[in_processing.code])
+    in_processing.refresh_from_db()
+    assert in_processing.status == Status.RESULT_READY
+    assert in_processing.result_file
+    assert in_processing.result_number == number  # the number the preview announced
+    assert in_processing.events.filter(action="result_issued").count() == 1
+
+
+def test_the_approval_needs_the_csrf_token(in_processing, officer_hk, officer_login):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    officer_login(client, officer_hk)
+    response = client.post(
+        reverse("backoffice:approve", args=[in_processing.code]), {"confirm": "on"}
+    )
+    assert response.status_code == 403
+    in_processing.refresh_from_db()
+    assert in_processing.status == Status.IN_PROCESSING
+
+
+def test_another_agencys_dossier_cannot_be_approved(
+    client, in_processing, officer_bd, officer_login
+):
+    officer_login(client, officer_bd)
+    url = reverse("backoffice:approve", args=[in_processing.code])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"confirm": "on"}).status_code == 404
+    in_processing.refresh_from_db()
+    assert in_processing.status == Status.IN_PROCESSING
+
+
+def test_only_a_leader_reaches_the_approval(client, in_processing, agency_hk, officer_login):
+    from agencies.models import OfficerRole
+
+    specialist = _member("hk.only-specialist", agency_hk, OfficerRole.SPECIALIST)
+    officer_login(client, specialist)
+    url = reverse("backoffice:approve", args=[in_processing.code])
+    detail = reverse("backoffice:detail", args=[in_processing.code])
+    assert client.get(url)["Location"] == detail
+    assert client.post(url, {"confirm": "on"})["Location"] == detail
+    in_processing.refresh_from_db()
+    assert in_processing.status == Status.IN_PROCESSING
+
+
+def test_a_dossier_not_in_processing_has_no_approval(client, received, officer_hk, officer_login):
+    officer_login(client, officer_hk)
+    response = client.post(reverse("backoffice:approve", args=[received.code]), {"confirm": "on"})
+    assert response["Location"] == reverse("backoffice:detail", args=[received.code])
+    received.refresh_from_db()
+    assert received.status == Status.RECEIVED

@@ -164,13 +164,26 @@ def test_reception_supplement_resubmission_transfer_approval_return(setup, clock
         other.get_by_role(
             "button", name=re.compile("Chuyển sang bước xử lý tiếp theo|Send to the next step")
         ).click()
-    other.get_by_role("button", name=re.compile("Phê duyệt|Approve")).click()
+    # Approval: the result's preview first; without the tick nothing is issued.
+    other.get_by_role(
+        "link", name=re.compile("Kiểm tra kết quả và phê duyệt|Check the result and approve")
+    ).click()
+    issue = other.get_by_role(
+        "button", name=re.compile("Phê duyệt và cấp kết quả|Approve and issue")
+    )
+    issue.click()
+    assert other.locator(".error-summary").is_visible()
+    assert Dossier.objects.get(pk=dossier.pk).status == Status.IN_PROCESSING
+    other.get_by_label(re.compile("Tôi đã kiểm tra kết quả|I have checked this result")).check()
+    shot(other, "23-approval-preview")
+    issue.click()
+    assert Dossier.objects.get(pk=dossier.pk).status == Status.RESULT_READY
     open_action(other, "Trả kết quả|Return the result")
     other.get_by_label(re.compile("Trực tiếp tại cơ quan|In person")).check()
     other.locator("details[open]").get_by_role(
         "button", name=re.compile("Xác nhận|Confirm")
     ).click()
-    shot(other, "23-returned")
+    shot(other, "23b-returned")
     dossier.refresh_from_db()
     assert dossier.status == Status.RETURNED
     assert dossier.current_step == 3

@@ -459,6 +459,21 @@ ROUTES: tuple[Route, ...] = (
         get(u("backoffice:detail", OTHER), back_office(404, 200), note="Ba Dinh's dossier"),
     ),
     route(
+        "backoffice:approve",
+        # the open dossier is not in processing: no approval, back to the dossier, nothing issued
+        get(u("backoffice:approve", OPEN), back_office(Redirect(u("backoffice:detail", OPEN)))),
+        post(
+            u("backoffice:approve", OPEN),
+            back_office(Redirect(u("backoffice:detail", OPEN))),
+            data={"confirm": "on"},
+        ),
+        get(
+            u("backoffice:approve", OTHER),
+            back_office(404, Redirect(u("backoffice:detail", OTHER))),
+            note="Ba Dinh's dossier",
+        ),
+    ),
+    route(
         "backoffice:attachment",
         get(u("backoffice:attachment", OPEN, lambda w: w.attachment.pk), back_office(200)),
         get(
