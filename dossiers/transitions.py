@@ -180,6 +180,12 @@ def change(
             check(getattr(dossier, name), target)
     source = dossier.status
     to_save = [f for f in fields if f not in STATE_FIELDS]
+    if status is not None and Status(status) in business.FINAL:
+        # finished: no current workflow step, no step deadline left to show or to chase
+        if dossier.current_step is not None or dossier.step_due_at is not None:
+            dossier.current_step = None
+            dossier.step_due_at = None
+            to_save += ["current_step", "step_due_at"]
     for machine, target in targets.items():
         if target is not None:
             name, _check = MACHINES[machine]

@@ -165,6 +165,44 @@ def test_workflow_steps_carry_their_own_deadlines(received, officer_hk, agency_h
         dossier_advance_step(dossier=dossier, officer=officer_hk, agency=agency_hk)
 
 
+def test_the_current_step_is_cleared_when_the_dossier_is_finished(
+    received, officer_hk, agency_hk, client, officer_login
+):
+    from django.urls import reverse
+
+    from dossiers.services import dossier_issue_result, dossier_return_result
+
+    dossier = dossier_start_processing(dossier=received, officer=officer_hk, agency=agency_hk)
+    while dossier.current_step < dossier.procedure_version.steps.count():
+        dossier = dossier_advance_step(dossier=dossier, officer=officer_hk, agency=agency_hk)
+    dossier = dossier_issue_result(dossier=dossier, officer=officer_hk, agency=agency_hk)
+    assert dossier.current_step == 3  # the result is ready, not yet handed over
+    dossier = dossier_return_result(
+        dossier=dossier, officer=officer_hk, agency=agency_hk, method="online"
+    )
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RETURNED
+    assert dossier.current_step is None
+    assert dossier.step_due_at is None
+    officer_login(client, officer_hk)
+    page = client.get(reverse("backoffice:detail", args=[dossier.code])).content.decode()
+    assert "Bước xử lý hiện tại" not in page
+
+
+@pytest.mark.parametrize("end", ["stop", "withdraw"])
+def test_a_dossier_ended_early_has_no_current_step(received, officer_hk, agency_hk, citizen_a, end):
+    assert received.current_step == 1
+    if end == "stop":
+        dossier = dossier_stop(
+            dossier=received, officer=officer_hk, agency=agency_hk, reason="Không đủ điều kiện"
+        )
+    else:
+        dossier = dossier_withdraw(dossier=received, applicant=citizen_a, reason="Nộp nhầm")
+    dossier.refresh_from_db()
+    assert dossier.current_step is None
+    assert dossier.step_due_at is None
+
+
 def test_payment_of_obligations_round_trip(received, officer_hk, agency_hk):
     dossier = dossier_start_processing(dossier=received, officer=officer_hk, agency=agency_hk)
     dossier = dossier_request_payment(

@@ -186,7 +186,7 @@ def test_reception_supplement_resubmission_transfer_approval_return(setup, clock
     shot(other, "23b-returned")
     dossier.refresh_from_db()
     assert dossier.status == Status.RETURNED
-    assert dossier.current_step == 3
+    assert dossier.current_step is None  # finished: no step, no step deadline
 
     # The mother sees every step, the supplement round included.
     phone.goto(f"{base}/dossiers/{dossier.code}/")
