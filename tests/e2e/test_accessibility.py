@@ -414,7 +414,10 @@ def test_citizen_dossier_pages_and_back_office_queue(
     due-soon dossier (the deadline colours), and a dossier in the back-office."""
     base, page = site["url"], browser_page
     audit = Audit(viewport=viewport, shot=shot)
-    late, soon, later = (submit(citizen_a) for _ in range(3))
+    late, soon, later, approval = (submit(citizen_a) for _ in range(4))
+    Dossier.objects.filter(pk=approval.pk).update(  # at the last step: awaiting approval
+        status=Status.IN_PROCESSING, received_at=timezone.now(), current_step=3
+    )
     now = timezone.now()
     for dossier, due in ((late, now - timedelta(days=2)), (soon, now + timedelta(hours=2))):
         Dossier.objects.filter(pk=dossier.pk).update(status=Status.RECEIVED, due_at=due)
@@ -473,5 +476,18 @@ def test_citizen_dossier_pages_and_back_office_queue(
     audit.check(officer, "backoffice-queue-late")
     officer.goto(f"{base}/backoffice/dossiers/{late.code}/")
     audit.check(officer, "backoffice-dossier")
+    # the landing (a leader among the roles: what awaits approval), the result's preview and
+    # its error state (the confirmation not ticked)
+    officer.goto(f"{base}/backoffice/")
+    assert officer.locator("a[aria-current=page]").get_attribute("href") == "?queue=approval"
+    audit.check(officer, "backoffice-landing")
+    officer.goto(f"{base}/backoffice/dossiers/{approval.code}/approve/")
+    audit.check(officer, "backoffice-approval-preview", focus=True)
+    officer.get_by_role(
+        "button", name=re.compile("Phê duyệt và cấp kết quả|Approve and issue")
+    ).click()
+    assert officer.locator(".error-summary").is_visible()
+    audit.check(officer, "backoffice-approval-error")
+    assert Dossier.objects.get(pk=approval.pk).status == Status.IN_PROCESSING
     officer.context.close()
     audit.assert_clean()
