@@ -134,13 +134,18 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     officer.get_by_role("button", name=re.compile("^(Tiếp tục|Continue)$")).click()
     officer.get_by_role("link", name=code).click()
     shot(officer, "07-backoffice-detail")
-    for action in (
-        "Tiếp nhận hồ sơ|Receive the dossier",
-        "Bắt đầu xử lý|Start processing",
-        "Phê duyệt|Approve",
-    ):
+    for action in ("Tiếp nhận hồ sơ|Receive the dossier", "Bắt đầu xử lý|Start processing"):
         officer.get_by_role("button", name=re.compile(action)).click()
         assert officer.locator(".notice-success").is_visible()
+    # Approval: the result's preview, then the explicit confirmation.
+    officer.get_by_role(
+        "link", name=re.compile("Kiểm tra kết quả và phê duyệt|Check the result and approve")
+    ).click()
+    officer.get_by_label(re.compile("Tôi đã kiểm tra kết quả|I have checked this result")).check()
+    officer.get_by_role(
+        "button", name=re.compile("Phê duyệt và cấp kết quả|Approve and issue")
+    ).click()
+    assert officer.locator(".notice-success").is_visible()
     # Return the result: online, as she asked (the method is chosen when handing it over).
     officer.locator("summary", has_text=re.compile("Trả kết quả|Return the result")).click()
     officer.get_by_label(re.compile("Trực tuyến|Online")).check()
