@@ -377,7 +377,7 @@ class SyncedStep:
     external_id: str
     at: dt.datetime
     status: int
-    from_status: int
+    from_status: int | None
     note: str = ""
     role: str = ""
     agency_id: int | None = None
@@ -397,7 +397,7 @@ class SyncedDossier:
     sync_status: str
     dossier: Dossier | None = None
     steps: list[SyncedStep] = field(default_factory=list)
-    relink: dict[int, int] = field(default_factory=dict)
+    relink: dict[int, int | None] = field(default_factory=dict)
 
 
 def lock_codes(codes: Iterable[str]) -> dict[str, Dossier]:

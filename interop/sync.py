@@ -743,9 +743,9 @@ def _plan(
     # the timeline entries: status before each new step; the known ones after a late step
     previous: int | None = initial
     new_entries: list[transitions.SyncedStep] = []
-    relink: dict[int, int] = {}
+    relink: dict[int, int | None] = {}
     for _at, _id, status, entry in chain:
-        status_before = previous if previous is not None else status
+        status_before = previous  # None: the first status of the chain (no status before it)
         if isinstance(entry, Step):
             new_entries.append(
                 transitions.SyncedStep(

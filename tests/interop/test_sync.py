@@ -114,7 +114,7 @@ def test_a_dossier_received_and_processed_outside_is_created_with_its_steps(clie
     assert dossier.applicant_personal_id == "001190012345"
     assert dossier.received_at == received
     events = list(dossier.events.order_by("at"))
-    assert [(e.from_status, e.to_status) for e in events] == [(2, 2), (2, 4)]
+    assert [(e.from_status, e.to_status) for e in events] == [(None, 2), (2, 4)]
     assert all(e.arrived_at is not None for e in events)
     # the steps were two hours old: not synchronised in real time
     assert dossier.sync_status == SyncStatus.LATE
@@ -189,7 +189,7 @@ def test_a_late_step_is_placed_by_its_own_time(client, system):
     assert dossier.processed_at == received + dt.timedelta(minutes=6)
     events = list(dossier.events.order_by("at", "id"))
     assert [e.external_id for e in events] == ["s1", "s1b", "s2", "s3"]
-    assert [(e.from_status, e.to_status) for e in events] == [(2, 2), (2, 2), (2, 4), (4, 9)]
+    assert [(e.from_status, e.to_status) for e in events] == [(None, 2), (2, 2), (2, 4), (4, 9)]
 
 
 def test_a_forbidden_transition_is_refused_and_nothing_of_the_record_is_written(client, system):
