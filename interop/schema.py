@@ -18,3 +18,22 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
                 '"dossiers:result".'
             ),
         }
+
+
+class SignedSystemAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "interop.sync_api.SignedSystemAuthentication"
+    name = "dataExchangeSignature"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Signature",
+            "description": (
+                "A connected system's request, signed as on the national data exchange "
+                "platform: X-Client-Id (the system's code), X-Timestamp (unix seconds, within "
+                "300 s), X-Nonce (used once) and X-Signature, the lowercase hex HMAC-SHA256 with "
+                "the system's secret of METHOD, PATH (with ?query), TIMESTAMP, NONCE and the "
+                "SHA-256 hex of the body, joined by newlines (docs/synchronisation.md)."
+            ),
+        }
