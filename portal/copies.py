@@ -28,12 +28,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
-from .documents import verification_qr
+from .documents import verification_block
 from .pdf import (
     FONT,
-    GRID_COLOUR,
     Letterhead,
     build_pdf,
     frame_width,
@@ -193,31 +192,7 @@ def _certification_page(doc: CertifiedCopyDocument, pages: int) -> bytes:
         story.append(Spacer(1, 6 * mm))
         story.append(Paragraph(markup(STATEMENT.format(pages=pages)), st.section))
         story.append(signature_block(doc, width))
-        qr_size = 30 * mm
-        verify = Table(
-            [
-                [
-                    verification_qr(doc.verify_url, qr_size),
-                    Paragraph(
-                        markup(
-                            _("Scan to verify this document at %(url)s") % {"url": doc.verify_url}
-                        ),
-                        st.small,
-                    ),
-                ]
-            ],
-            colWidths=[qr_size + 4 * mm, width - qr_size - 4 * mm],
-        )
-        verify.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                    ("LEFTPADDING", (0, 0), (0, 0), 0),
-                    ("BOX", (0, 0), (-1, -1), 0.5, GRID_COLOUR),
-                ]
-            )
-        )
-        story.append(KeepTogether([Spacer(1, 8), verify]))
+        story.append(verification_block(doc.verify_url, width, st.small))
         return build_pdf(doc, story, title=TITLE, subject=f"{TITLE} {doc.number}")
 
 

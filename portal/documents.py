@@ -392,6 +392,32 @@ def verification_qr(url: str, size: float) -> _QrForm:
 _qr = verification_qr
 
 
+def verification_block(url: str, width: float, style: ParagraphStyle) -> KeepTogether:
+    """The boxed QR code and the sentence that sends the reader to the verification page."""
+    qr_size = 30 * mm
+    verify = Table(
+        [
+            [
+                verification_qr(url, qr_size),
+                Paragraph(
+                    markup(_("Scan to verify this document at %(url)s") % {"url": url}), style
+                ),
+            ]
+        ],
+        colWidths=[qr_size + 4 * mm, width - qr_size - 4 * mm],
+    )
+    verify.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (0, 0), 0),
+                ("BOX", (0, 0), (-1, -1), 0.5, GRID_COLOUR),
+            ]
+        )
+    )
+    return KeepTogether([Spacer(1, 8), verify])
+
+
 def render_result_document(doc: ResultDocument) -> bytes:
     """The electronic result with its labelled fields, signer and verification QR code."""
     register_fonts()
@@ -407,31 +433,7 @@ def render_result_document(doc: ResultDocument) -> bytes:
         story.append(key_value_table(rows, width))
         story.append(signature_block(doc, width))
 
-        qr_size = 30 * mm
-        verify = Table(
-            [
-                [
-                    _qr(doc.verify_url, qr_size),
-                    Paragraph(
-                        markup(
-                            _("Scan to verify this document at %(url)s") % {"url": doc.verify_url}
-                        ),
-                        st.small,
-                    ),
-                ]
-            ],
-            colWidths=[qr_size + 4 * mm, width - qr_size - 4 * mm],
-        )
-        verify.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                    ("LEFTPADDING", (0, 0), (0, 0), 0),
-                    ("BOX", (0, 0), (-1, -1), 0.5, GRID_COLOUR),
-                ]
-            )
-        )
-        story.append(KeepTogether([Spacer(1, 8), verify]))
+        story.append(verification_block(doc.verify_url, width, st.small))
         return build_pdf(
             doc, story, title=doc.title, subject=pdf_subject(doc.title, doc.dossier_code)
         )
