@@ -80,6 +80,36 @@ COMMUNES = [
 _T0 = time.monotonic()
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(pid: int) -> float:
+    """User + system CPU seconds of a local PostgreSQL backend."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def backend_pid(connection: Any) -> int:
+    """The PostgreSQL backend of a Django connection (this thread's)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def database_buffers(connection: Any) -> int:
+    """Buffer accesses of the connection's database so far (blks_hit + blks_read), flushed:
+    a query whose work grows with the volume shows here even when the clock is noisy."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+    time.sleep(0.3)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT blks_hit + blks_read FROM pg_stat_database WHERE datname = current_database()"
+        )
+        return int(cursor.fetchone()[0])
+
+
 def say(message: str) -> None:
     """Progress goes to stderr; results go to stdout."""
     print(f"[{time.monotonic() - _T0:7.1f}s] {message}", file=sys.stderr, flush=True)

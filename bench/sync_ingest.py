@@ -28,14 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import Harness, say
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def backend_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+from bench.harness import Harness, backend_cpu, database_buffers, say
+from bench.harness import backend_pid as harness_backend_pid
 
 
 def main() -> int:
@@ -136,21 +130,10 @@ def main() -> int:
         assert result["refused"] == 0, result["results"][:3]
 
     def backend_pid() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            return int(cursor.fetchone()[0])
+        return harness_backend_pid(connection)
 
     def buffers() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_force_next_flush()")
-        time.sleep(0.3)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT blks_hit + blks_read FROM pg_stat_database "
-                "WHERE datname = current_database()"
-            )
-            return int(cursor.fetchone()[0])
+        return database_buffers(connection)
 
     def measure(label: str) -> dict[str, float]:
         bodies = [batch() for _ in range(args.batches * args.clients)]
@@ -210,7 +193,6 @@ def main() -> int:
                 # Indexes are dropped while the rows are copied and built again afterwards (a
                 # sorted build, minutes instead of the hours of 10 million random inserts into
                 # the unique indexes of codes and tokens); the measured batches run with them all.
-                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
                 saved = []
                 for table in ("dossiers_dossier", "dossiers_dossierevent"):
                     cursor.execute(
@@ -259,8 +241,11 @@ def main() -> int:
                     {"template": template.pk},
                 )
                 say(f"copied in {time.monotonic() - started:.0f} s; building the indexes again")
-                for statement in saved:
-                    cursor.execute(statement)
+        # in a transaction of its own: the copy's deferred foreign-key checks run at its commit
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            for statement in saved:
+                cursor.execute(statement)
         with connection.cursor() as cursor:  # VACUUM runs outside a transaction
             cursor.execute("VACUUM ANALYZE dossiers_dossier")
             cursor.execute("VACUUM ANALYZE dossiers_dossierevent")

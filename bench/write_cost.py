@@ -34,16 +34,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import Harness, say
+from bench.harness import Harness, backend_cpu, database_buffers, say
+from bench.harness import backend_pid as harness_backend_pid
 
-TICKS = os.sysconf("SC_CLK_TCK")
 STEPS = ("submit", "outbox: routing and notifications", "rollups drain", "receive")
-
-
-def backend_cpu(pid: int) -> float:
-    """User + system CPU seconds of a local PostgreSQL backend."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def main() -> int:
@@ -86,20 +80,10 @@ def main() -> int:
             outbox.outbox_run(message_id=message_id)
 
     def buffers() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_force_next_flush()")
-        time.sleep(0.3)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT blks_hit + blks_read FROM pg_stat_database WHERE datname = current_database()"
-            )
-            return int(cursor.fetchone()[0])
+        return database_buffers(connection)
 
     def backend_pid() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            return int(cursor.fetchone()[0])
+        return harness_backend_pid(connection)
 
     counter = iter(range(10**9))
 
