@@ -167,11 +167,17 @@ def test_an_upload_goes_through_the_bucket_and_downloads_only_through_the_checke
         dossier = _finish(client, url, "Giấy chứng sinh.pdf")
     attachment = dossier.attachments.get()
     assert ATTACHMENT_FILE.fullmatch(attachment.file.name)
-    assert bucket.keys() == [attachment.file.name]  # the draft's object is gone
+    # the draft's object is gone; beside the attachment, the signed receipt the submission's
+    # e-mail carried is kept, once, for the downloads (portal.signed_documents)
+    (receipt,) = [key for key in bucket.keys() if key != attachment.file.name]
+    assert receipt.startswith(f"documents/{dossier.code}/")
+    assert bucket.read(receipt).startswith(b"%PDF")
+    assert sorted(bucket.keys()) == sorted([attachment.file.name, receipt])
     assert bucket.read(attachment.file.name) == content
-    grants = bucket.grants(attachment.file.name)
-    assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]
-    assert all("URI" not in grant["Grantee"] for grant in grants)  # no AllUsers, no group
+    for key in (attachment.file.name, receipt):
+        grants = bucket.grants(key)
+        assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]
+        assert all("URI" not in grant["Grantee"] for grant in grants)  # no AllUsers, no group
     assert _local_files(settings) == []  # nothing on this node's disk
 
     download = reverse("backoffice:attachment", args=[dossier.code, attachment.pk])
