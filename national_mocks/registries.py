@@ -27,6 +27,7 @@ from functools import cache
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -217,6 +218,19 @@ class DocumentStore:
         with self._lock:
             return list(self._documents.get(owner, {}).values())
 
+    def revoke(
+        self, client_id: str, owner: str, document_id: str, revocation: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Flag a stored document as revoked by its issuer; None when this client did not
+        store it. Revoking again keeps the first revocation (idempotent)."""
+        with self._lock:
+            document = self._documents.get(owner, {}).get(document_id)
+            if document is None or document.get("_client_id") != client_id:
+                return None
+            if not document.get("revoked"):
+                document.update(revoked=True, **revocation)
+            return document
+
 
 STORE = DocumentStore()
 
@@ -241,8 +255,17 @@ def owner_documents(owner: str) -> list[dict[str, Any]]:
     return _seeded_documents(owner) + STORE.list(owner)
 
 
+#: what every document says of its revocation, seeded or stored (the issuer may revoke it)
+NOT_REVOKED = {
+    "revoked": False,
+    "revoked_at": None,
+    "revocation_reason": "",
+    "replaced_by_dossier_code": "",
+}
+
+
 def _public(owner: str, document: dict[str, Any], with_url: bool = False) -> dict[str, Any]:
-    data = {k: v for k, v in document.items() if not k.startswith("_")}
+    data = {**NOT_REVOKED, **{k: v for k, v in document.items() if not k.startswith("_")}}
     if with_url:
         data["download_url"] = (
             f"{CONFIG.base_url}/documents/v1/owners/{owner}/documents/"
@@ -315,6 +338,7 @@ def _store(request: HttpRequest, owner: str) -> JsonResponse:
         "sha256": digest,
         "verified": verified,
         "_content": content,
+        "_client_id": client_id,
     }
     try:
         outcome = STORE.add(client_id, owner, key, fingerprint, document)
@@ -341,6 +365,40 @@ def _find_document(owner: str, document_id: str) -> dict[str, Any] | None:
 def document(request: HttpRequest, owner: str, document_id: str) -> JsonResponse:
     found = _find_document(owner, document_id)
     return _json(_public(owner, found, with_url=True)) if found else _not_found()
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+@national_service("edocuments")
+@require_signature
+def document_revocation(request: HttpRequest, owner: str, document_id: str) -> JsonResponse:
+    """The issuer withdraws a document it stored (a revoked or replaced result): the store
+    keeps it, flagged `revoked`, with the reason and the replacing dossier's code."""
+    found = _find_document(owner, document_id)
+    if found is None:
+        return _not_found()
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return _bad_request("not_json")
+    if not isinstance(body, dict):
+        return _bad_request("not_an_object")
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
+        return _bad_request("reason")
+    replaced_by = body.get("replaced_by_dossier_code", "")
+    if not isinstance(replaced_by, str) or len(replaced_by) > 40:
+        return _bad_request("replaced_by_dossier_code")
+    revocation = {
+        "revoked_at": timezone.now().isoformat(),
+        "revocation_reason": reason.strip(),
+        "replaced_by_dossier_code": replaced_by.strip(),
+    }
+    client_id = request.national_client_id  # type: ignore[attr-defined]
+    revoked = STORE.revoke(client_id, owner, document_id, revocation)
+    if revoked is None:
+        return _json({"error": "not_the_issuer"}, status=403)
+    return _json(_public(owner, revoked))
 
 
 @require_GET

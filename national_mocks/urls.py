@@ -40,6 +40,11 @@ urlpatterns = [
         name="document",
     ),
     path(
+        "documents/v1/owners/<str:owner>/documents/<str:document_id>/revocation",
+        registries.document_revocation,
+        name="document-revocation",
+    ),
+    path(
         "documents/v1/owners/<str:owner>/documents/<str:document_id>/content",
         registries.document_content,
         name="document-content",

@@ -207,6 +207,24 @@ class NationalDataClient:
             raise SourceUnavailable("edocuments: the answer has no document id")
         return document_id
 
+    def revoke_document(
+        self, owner: str, document_id: str, *, reason: str, replaced_by_dossier_code: str = ""
+    ) -> dict[str, Any]:
+        """Mark a document the portal stored as revoked by its issuer (the store keeps it,
+        flagged, so it is no longer offered for reuse). Idempotent; only the client that
+        stored a document may revoke it (403 otherwise)."""
+        body = json.dumps(
+            {"reason": reason, "replaced_by_dossier_code": replaced_by_dossier_code},
+            ensure_ascii=False,
+        ).encode()
+        response = self._send(
+            "POST",
+            _document_path(owner, document_id) + "/revocation",
+            service="edocuments",
+            body=body,
+        )
+        return _json_object(response, "edocuments")
+
     # --- transport ------------------------------------------------------------------------------
 
     def _get_json(self, path: str, service: str = SERVICE) -> dict[str, Any]:

@@ -33,6 +33,7 @@ LICENCE_FIELDS = {"number", "classes", "issued_on", "expires_on", "issuing_autho
 DOCUMENT_FIELDS = {
     "document_id", "result_code", "title", "issuing_agency", "issued_date", "dossier_code",
     "content_type", "size", "sha256", "verified",
+    "revoked", "revoked_at", "revocation_reason", "replaced_by_dossier_code",
 }  # fmt: skip
 
 
@@ -405,3 +406,31 @@ def test_post_needs_a_signature_and_a_known_owner(national_services):
     )
     assert response.status_code == 401
     assert _post(national_services, UNKNOWN).status_code == 404
+
+
+def test_the_issuer_revokes_a_stored_document_once(national_services):
+    import json
+
+    stored = _post(national_services, LAN)
+    document_id = stored.json()["document_id"]
+    path = f"/documents/v1/owners/{LAN}/documents/{document_id}/revocation"
+    body = {"reason": "Cấp sai ngày sinh", "replaced_by_dossier_code": "H01.260312-0002"}
+    revoked = signed(national_services, "POST", path, json.dumps(body).encode())
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked"] is True
+    assert revoked.json()["revocation_reason"] == "Cấp sai ngày sinh"
+    assert revoked.json()["replaced_by_dossier_code"] == "H01.260312-0002"
+    again = signed(national_services, "POST", path, json.dumps({"reason": "other"}).encode())
+    assert again.json()["revoked_at"] == revoked.json()["revoked_at"]  # the first one stays
+    assert again.json()["revocation_reason"] == "Cấp sai ngày sinh"
+    listed = get(national_services, f"/documents/v1/owners/{LAN}/documents").json()
+    assert [d["revoked"] for d in listed["documents"] if d["document_id"] == document_id] == [True]
+    blank = signed(national_services, "POST", path, json.dumps({"reason": " "}).encode())
+    assert blank.status_code == 400
+    assert blank.json()["reason"] == "reason"
+    # a document the client did not store (a seeded one) is not its to revoke
+    seeded = next(d for d in listed["documents"] if d["document_id"] != document_id)
+    seeded_path = f"/documents/v1/owners/{LAN}/documents/{seeded['document_id']}/revocation"
+    refused = signed(national_services, "POST", seeded_path, json.dumps(body).encode())
+    assert refused.status_code == 403
+    assert refused.json() == {"error": "not_the_issuer"}
