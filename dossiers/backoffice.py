@@ -31,6 +31,7 @@ from .forms import (
     PaymentRequestForm,
     ReasonForm,
     ReturnForm,
+    RevokeResultForm,
     SupplementForm,
     TransferForm,
 )
@@ -293,6 +294,7 @@ def detail(request, code: str):
             "extensions": dossier.extensions.all(),
             "slips": slips,
             "steps": dossier.procedure_version.steps.all(),
+            "may_revoke": bool(dossier.result_file) and may("revoke_result"),
         },
     )
 
@@ -488,6 +490,60 @@ def approve(request, code: str):
             "national_name": NATIONAL_NAME,
             "national_motto": NATIONAL_MOTTO,
         },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@_officer_required
+def revoke_result(request, code: str):
+    """A leader withdraws an issued result (issued in error, or replaced by a corrected
+    record): the result and what will be said publicly, then the reason, the optional
+    replacement and a confirmation. A refusal keeps what the leader typed (400)."""
+    dossier = selectors.dossier_for_officer(user=request.user, code=code)
+    agency = dossier.competent_agency
+    if agency is None:  # the selector only returns dossiers of the officer's agencies
+        raise Http404
+    if (
+        not officer_may(request.user, agency, "revoke_result")
+        or not dossier.result_file
+        or dossier.result_revoked_at is not None
+    ):
+        messages.error(
+            request,
+            _(
+                "The result cannot be revoked: there is none, it was revoked already, or your role does not allow it."
+            ),
+        )
+        return redirect("backoffice:detail", code=code)
+    form = RevokeResultForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            dossier = services.dossier_revoke_result(
+                dossier=dossier,
+                officer=request.user,
+                agency=agency,
+                reason=form.cleaned_data["reason"],
+                replacement_code=form.cleaned_data["replacement_code"],
+            )
+        except services.RevocationRefused as exc:
+            form.add_error(exc.field or None, str(exc))
+        except ActionNotPermitted:
+            messages.error(request, _("Your role in this agency does not allow this action."))
+            return redirect("backoffice:detail", code=code)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The result %(number)s was revoked. Its verification page says so; the "
+                    "applicant is told."
+                )
+                % {"number": dossier.result_number},
+            )
+            return redirect("backoffice:detail", code=code)
+    return render(
+        request,
+        "backoffice/revoke_result.html",
+        {"dossier": dossier, "form": form},
         status=400 if form.is_bound else 200,
     )
 

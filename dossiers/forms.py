@@ -302,6 +302,40 @@ class CertifiedCopyForm(forms.Form):
         return data
 
 
+class RevokeResultForm(forms.Form):
+    """A leader withdraws an issued result: why, what replaces it (optional), confirmed."""
+
+    reason = forms.CharField(
+        label=_("Why the result is revoked"),
+        help_text=_(
+            "Shown on the public verification page and to the applicant, e.g. “Issued with a "
+            "wrong date of birth; corrected by the civil-status correction of 12/03/2026”."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        error_messages={
+            "required": _("Enter the reason the result is revoked"),
+            "max_length": _("The reason must be 500 characters or fewer"),
+        },
+    )
+    replacement_code = forms.CharField(
+        label=_("Code of the dossier whose result replaces it (optional)"),
+        help_text=_(
+            "For a corrected record: the dossier of the correction, whose result your agency "
+            "has issued. Leave empty if nothing replaces it."
+        ),
+        required=False,
+        max_length=40,
+        error_messages={"max_length": _("A dossier code has 40 characters or fewer")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm the result is no longer valid"),
+        error_messages={
+            "required": _("Tick the box to confirm the revocation, or go back to the dossier")
+        },
+    )
+
+
 class ApproveForm(forms.Form):
     """The leader's explicit confirmation after the result's preview (a second POST)."""
 

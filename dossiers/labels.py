@@ -10,6 +10,7 @@ ACTION_LABELS = {
     "refused": _("Refused at reception"),
     "processing": _("In processing"),
     "result_issued": _("Result issued"),
+    "result_revoked": _("Result revoked by the issuing agency"),
     "returned": _("Result returned"),
     "supplement_requested": _("Supplement requested; the processing time is paused"),
     "resubmitted": _("Supplement received; the processing time resumes"),

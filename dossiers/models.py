@@ -123,6 +123,20 @@ class Dossier(models.Model):
     #: the result carries a valid signature of the issuing agency (PAdES, portal.pdfsign): the
     #: results the portal renders are signed; a PDF from an agency's own system is checked
     result_signed = models.BooleanField(default=False)
+    #: the issuing agency withdrew the result (issued in error, or replaced by a corrected
+    #: record): the verification page says so and names the replacement; the file stays
+    result_revoked_at = models.DateTimeField(null=True, blank=True)
+    result_revocation_reason = models.CharField(max_length=500, blank=True)
+    #: the dossier whose result replaces this one (a corrected civil-status record, say);
+    #: looked up from the revoked side only, so no index on a table of millions
+    result_replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -16,6 +16,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "request_payment": frozenset({R.SPECIALIST}),
     "payment_confirmed": frozenset({R.RECEPTION, R.SPECIALIST}),
     "approve": frozenset({R.LEADER}),
+    # whoever may approve a result may withdraw it (issued in error, or replaced)
+    "revoke_result": frozenset({R.LEADER}),
     "return_result": frozenset({R.RECEPTION}),
     "extend": frozenset({R.LEADER}),
     "stop": frozenset({R.LEADER}),

@@ -384,7 +384,7 @@ def dossier_for_verification(*, token: Any) -> Dossier | None:
     is none, or no result yet)."""
     dossier = (
         Dossier.objects.select_related(
-            "applicant", "procedure_version__procedure", "competent_agency"
+            "applicant", "procedure_version__procedure", "competent_agency", "result_replaced_by"
         )
         .filter(verification_token=token)
         .first()

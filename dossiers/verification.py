@@ -48,6 +48,16 @@ class Check:
         return self.verdict.status
 
     @property
+    def result_revoked(self) -> bool:
+        """The document is a result its agency has since revoked (or replaced): genuine,
+        no longer valid."""
+        return (
+            self.kind == "KQ"
+            and self.dossier is not None
+            and self.dossier.result_revoked_at is not None
+        )
+
+    @property
     def document_label(self) -> str:
         if self.kind == COPY:
             return f"{COPY_LABEL}: {self.title}" if self.title else COPY_LABEL
@@ -169,7 +179,7 @@ def check_upload(content: bytes) -> Check:
         return Check(verdict=verdict, kind=kind, number=number)
     dossier = (
         Dossier.objects.select_related(
-            "applicant", "competent_agency", "procedure_version__procedure"
+            "applicant", "competent_agency", "procedure_version__procedure", "result_replaced_by"
         )
         .filter(code=code)
         .first()

@@ -541,10 +541,11 @@ class EFormWizard(WizardView):
             )
         try:
             attachments += self._reused_attachments(submission.reused, case)
-        except StoreUnavailable:
+        except StoreUnavailable as exc:
             messages.error(
                 self.request,
-                _(
+                exc.message
+                or _(
                     "Your e-document store is not answering right now, so the documents you "
                     "chose from it cannot be attached. Upload the files instead, or try again "
                     "in a few minutes."
@@ -588,6 +589,15 @@ class EFormWizard(WizardView):
             with NationalDataClient() as client:
                 for component_code, document_id in reused.items():
                     meta = client.get_document(owner, document_id)
+                    if meta.get("revoked"):
+                        raise StoreUnavailable(
+                            _(
+                                "“%(title)s” in your e-document store was revoked by the agency "
+                                "that issued it, so it cannot be attached. Upload a valid "
+                                "document instead."
+                            )
+                            % {"title": meta.get("title", "")}
+                        )
                     content = client.get_document_content(owner, document_id)
                     extension = {"image/jpeg": "jpg", "image/png": "png"}.get(
                         meta.get("content_type", ""), "pdf"
@@ -612,7 +622,12 @@ class EFormWizard(WizardView):
 
 
 class StoreUnavailable(Exception):
-    """The e-document store did not give a chosen document at submission time."""
+    """The e-document store did not give a chosen document at submission time (`message`:
+    why, for the person, when it is not the store being down)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def draft_start(*, user, version: ProcedureVersion) -> FormDraft:

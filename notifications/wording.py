@@ -32,6 +32,7 @@ ACTION_KINDS = {
     "payment_confirmed": "payment_confirmed",
     "extended": "extended",
     "fee_paid": "fee_paid",
+    "result_revoked": "result_revoked",
 }
 #: entries the applicant is not told about (see the package docstring)
 INTERNAL_ACTIONS = frozenset(
@@ -65,6 +66,7 @@ TITLES = {
     "stopped": _("Processing of your dossier stopped"),
     "transferred": _("Dossier transferred to another agency"),
     "fee_paid": _("Payment for your dossier received"),
+    "result_revoked": _("The result of your dossier was revoked"),
 }
 #: kinds whose e-mail carries the receipt (slip 01)
 RECEIPT_KINDS = frozenset({"submitted", "received"})
@@ -142,11 +144,19 @@ def _context(event: DossierEvent, kind: str) -> dict[str, Any]:
         "DELIVERY_IN_PERSON": DeliveryMethod.IN_PERSON,
         "DELIVERY_POST": DeliveryMethod.POST,
         "result_number": dossier.result_number,
+        "revocation_reason": dossier.result_revocation_reason,
+        "replacement_number": _replacement_number(dossier) if kind == "result_revoked" else "",
         "url": settings.PORTAL_BASE_URL.rstrip("/")
         + reverse("dossiers:mine_detail", kwargs={"code": dossier.code}),
         "attach_receipt": kind in RECEIPT_KINDS,
         **(_paid(dossier) if kind == "fee_paid" else {}),
     }
+
+
+def _replacement_number(dossier: Any) -> str:
+    """The number of the result that replaces a revoked one ("" when none does)."""
+    replacement = dossier.result_replaced_by
+    return replacement.result_number if replacement is not None else ""
 
 
 def _paid(dossier: Any) -> dict[str, str]:

@@ -177,6 +177,8 @@ class DocumentsForm(forms.Form):
                 for doc in store or []
                 if component.replaceable_by_result_code
                 and doc.get("result_code") == component.replaceable_by_result_code
+                # a result its issuer revoked (issued in error, or replaced) is not reused
+                and not doc.get("revoked")
             ]
             if matches:
                 self.reuse_options[name] = matches

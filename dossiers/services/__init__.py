@@ -27,6 +27,7 @@ from .drafts import (
     draft_discard,
 )
 from .processing import (
+    RevocationRefused,
     dossier_advance_step,
     dossier_assign,
     dossier_extend,
@@ -36,6 +37,7 @@ from .processing import (
     dossier_refuse,
     dossier_request_payment,
     dossier_return_result,
+    dossier_revoke_result,
     dossier_start_processing,
     dossier_stop,
 )
@@ -61,6 +63,7 @@ __all__ = [
     "Holder",
     "MissingItem",
     "NewAttachment",
+    "RevocationRefused",
     "certified_copy_issue",
     "certifying_agencies",
     "dossier_advance_step",
@@ -76,6 +79,7 @@ __all__ = [
     "dossier_request_supplement",
     "dossier_resubmit",
     "dossier_return_result",
+    "dossier_revoke_result",
     "dossier_route",
     "dossier_start_processing",
     "dossier_stop",

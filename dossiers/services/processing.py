@@ -166,6 +166,123 @@ def dossier_issue_result(
     return dossier
 
 
+class RevocationRefused(ValueError):
+    """A revocation the rules refuse; the message is for the officer, in their language, and
+    `field` the form field it is about ("reason", "replacement_code", or "" for the whole)."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+#: the longest reason kept (Dossier.result_revocation_reason)
+REVOCATION_REASON_MAX = 500
+
+
+def dossier_revoke_result(
+    *,
+    dossier: Dossier,
+    officer: User,
+    agency: Agency,
+    reason: str,
+    replacement_code: str = "",
+) -> Dossier:
+    """Withdraw an issued result: issued in error, or replaced by a corrected record (the
+    result of another dossier of the same agency, e.g. a civil-status correction). The file
+    stays as it was signed; the public verification page says the result was revoked, when,
+    why, and links the replacement. The applicant is told (timeline entry and notification)
+    and the copy in their e-document store is marked revoked (outbox), so it is not reused."""
+    require(officer, agency, "revoke_result")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise RevocationRefused(_("Enter the reason the result is revoked."), field="reason")
+    if len(reason) > REVOCATION_REASON_MAX:
+        raise RevocationRefused(
+            _("The reason must be %(max)d characters or fewer.") % {"max": REVOCATION_REASON_MAX},
+            field="reason",
+        )
+    replacement_code = replacement_code.strip().upper()
+    with transaction.atomic(durable=True):
+        dossier = _lock(dossier)
+        if not dossier.result_file or not dossier.result_number:
+            raise RevocationRefused(_("This dossier has no issued result to revoke."))
+        if dossier.result_revoked_at is not None:
+            raise RevocationRefused(_("This result was already revoked."))
+        if dossier.competent_agency_id != agency.pk:
+            raise RevocationRefused(_("Only the agency that issued the result can revoke it."))
+        replacement = None
+        if replacement_code:
+            replacement = _replacement(dossier, replacement_code, agency=agency)
+        dossier.result_revoked_at = timezone.now()
+        dossier.result_revocation_reason = reason
+        dossier.result_replaced_by = replacement
+        if replacement is not None:
+            note = _("Result %(number)s revoked and replaced by result %(new)s: %(reason)s") % {
+                "number": dossier.result_number,
+                "new": replacement.result_number,
+                "reason": reason,
+            }
+        else:
+            note = _("Result %(number)s revoked: %(reason)s") % {
+                "number": dossier.result_number,
+                "reason": reason,
+            }
+        transitions.change(
+            dossier,
+            action="result_revoked",
+            fields=("result_revoked_at", "result_revocation_reason", "result_replaced_by"),
+            actor=officer,
+            role=officer_role(officer, agency),
+            agency=agency,
+            note=note,
+            audit_reason=reason,
+            audit_details={
+                "result_number": dossier.result_number,
+                "sha256": dossier.result_sha256,
+                "replaced_by": replacement.code if replacement else "",
+            },
+            effects=[
+                transitions.Effect(
+                    "edocuments.revoke_result",
+                    {"dossier_id": dossier.pk},
+                )
+            ]
+            if dossier.applicant_personal_id
+            else [],
+        )
+    return dossier
+
+
+def _replacement(dossier: Dossier, code: str, *, agency: Agency) -> Dossier:
+    """The dossier whose result replaces `dossier`'s: issued by the same agency, not revoked."""
+    if code == dossier.code:
+        raise RevocationRefused(
+            _("A result cannot replace itself: enter another dossier's code."),
+            field="replacement_code",
+        )
+    # another agency's dossier is answered like a missing one: its existence is not told
+    replacement = Dossier.objects.filter(code=code, competent_agency=agency).first()
+    if replacement is None:
+        raise RevocationRefused(
+            _("Your agency has no dossier with the code %(code)s: check the replacement's code.")
+            % {"code": code},
+            field="replacement_code",
+        )
+    if not replacement.result_file or not replacement.result_number:
+        raise RevocationRefused(
+            _("Dossier %(code)s has no issued result yet: issue it first, then revoke this one.")
+            % {"code": code},
+            field="replacement_code",
+        )
+    if replacement.result_revoked_at is not None:
+        raise RevocationRefused(
+            _("The result of dossier %(code)s was revoked too: it cannot replace another.")
+            % {"code": code},
+            field="replacement_code",
+        )
+    return replacement
+
+
 def dossier_return_result(
     *, dossier: Dossier, officer: User, agency: Agency, method: str | None = None
 ) -> Dossier:

@@ -265,6 +265,44 @@ def _store_result_handler(payload: dict[str, Any]) -> None:
     )
 
 
+class NotStoredYet(LookupError):
+    """The result's copy is not in the store yet (its own outbox message has not run): the
+    outbox retries the revocation later."""
+
+
+@outbox_handler("edocuments.revoke_result")
+def _revoke_result_handler(payload: dict[str, Any]) -> None:
+    """Flag the copy of a revoked result in the applicant's e-document store, so it is no
+    longer offered for reuse in a later dossier (idempotent: the store keeps the first)."""
+    from prefill.national_client import NationalDataClient
+
+    dossier = Dossier.objects.select_related("result_replaced_by").get(pk=payload["dossier_id"])
+    if dossier.result_revoked_at is None or not dossier.applicant_personal_id:
+        return
+    with NationalDataClient() as client:
+        stored = [
+            document
+            for document in client.list_documents(dossier.applicant_personal_id)
+            if document.get("dossier_code") == dossier.code
+        ]
+        if not stored:
+            raise NotStoredYet(dossier.code)
+        replacement = dossier.result_replaced_by
+        for document in stored:
+            client.revoke_document(
+                dossier.applicant_personal_id,
+                document["document_id"],
+                reason=dossier.result_revocation_reason,
+                replaced_by_dossier_code=replacement.code if replacement else "",
+            )
+    audit_record(
+        actor=None,
+        action="edocuments.revoke_result",
+        obj=dossier,
+        details={"documents": [document["document_id"] for document in stored]},
+    )
+
+
 def dossier_counter_intake(
     *,
     officer: User,
