@@ -340,8 +340,8 @@ class Harness:
 
     # --- Redis, worker, beat --------------------------------------------------------------
 
-    def _child_env(self) -> dict[str, str]:
-        return {**os.environ, **self.env, "LOG_LEVEL": "INFO"}
+    def _child_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {**os.environ, **self.env, "LOG_LEVEL": "INFO", **(extra or {})}
 
     def redis_ping(self) -> bool:
         import redis
@@ -397,8 +397,16 @@ class Harness:
         time.sleep(down_seconds)
         self.start_redis()
 
-    def start_worker(self, *, pool: str = "prefork") -> subprocess.Popen[bytes]:
-        from portal.outbox import QUEUES  # every queue: one worker does all the work here
+    def start_worker(
+        self,
+        *,
+        pool: str = "prefork",
+        concurrency: int | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> subprocess.Popen[bytes]:
+        """A worker on every queue (one worker does all the work here); `extra_env` gives it
+        settings of its own (bench/multinode_fault.py: a scratch directory per process)."""
+        from portal.outbox import QUEUES
 
         index = len(self.worker_logs) + 1
         log_path = self.tmp / f"worker-{index}.log"
@@ -414,7 +422,7 @@ class Harness:
                     "portal",
                     "worker",
                     "--concurrency",
-                    str(self.concurrency),
+                    str(concurrency or self.concurrency),
                     "--pool",
                     pool,
                     "-Q",
@@ -428,7 +436,7 @@ class Harness:
                     "--without-heartbeat",
                 ],
                 cwd=REPO_DIR,
-                env=self._child_env(),
+                env=self._child_env(extra_env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: SIGKILL reaches the children
@@ -457,7 +465,7 @@ class Harness:
         while self.group_pids(self.worker.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
 
-    def start_beat(self) -> None:
+    def start_beat(self, extra_env: dict[str, str] | None = None) -> None:
         log = (self.tmp / "beat.log").open("wb")
         self.beat = subprocess.Popen(
             [
@@ -473,7 +481,7 @@ class Harness:
                 str(self.tmp / "celerybeat-schedule"),
             ],
             cwd=REPO_DIR,
-            env=self._child_env(),
+            env=self._child_env(extra_env),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
