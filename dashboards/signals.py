@@ -14,10 +14,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from dossiers.models import Attachment, CertifiedCopy, Dossier, FormDraft
 from dossiers.transitions import dossiers_synchronised
 from feedback.models import Complaint, Rating
+from portal.bulk import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,14 @@ def _dossiers_synchronised(sender: Any, dossier_ids: list[int], **kwargs: Any) -
         return
     from .models import RollupPending
 
-    RollupPending.objects.bulk_create([RollupPending(dossier_id=pk) for pk in dossier_ids])
+    # plain values (portal.bulk), not an instance a dossier: hundreds of marks a batch
+    insert_rows(
+        RollupPending,
+        [{"dossier_id": pk} for pk in dossier_ids],
+        now=timezone.now(),
+        page_size=1000,
+        returning=False,
+    )
 
 
 @receiver(post_save, sender=Rating, dispatch_uid="dashboards-rating")

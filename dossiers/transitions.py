@@ -478,7 +478,7 @@ def write_synchronised(items: list[SyncedDossier], *, arrived_at: dt.datetime) -
                 }
             )
         relinked.extend({"id": pk, "from_status": s} for pk, s in item.relink.items())
-    insert_rows(DossierEvent, events, now=arrived_at, page_size=1000)
+    insert_rows(DossierEvent, events, now=arrived_at, page_size=1000, returning=False)
     update_rows(DossierEvent, relinked, ["from_status"], now=arrived_at)
     dossiers_synchronised.send(sender=Dossier, dossier_ids=ids)
     return ids
