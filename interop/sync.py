@@ -18,6 +18,7 @@ The checking half (`check_records`) writes nothing, so the conformance command u
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -152,7 +153,8 @@ def parse_time(value: Any) -> dt.datetime | None:
 
 
 class _Reader:
-    """Collects the problems of one record while reading its fields."""
+    """Collects the problems of one record while reading its fields. A field's path (for
+    its error) is `<parent>.<name>`, built only when it fails: 20-odd fields a record."""
 
     def __init__(self, record: Any, path: str) -> None:
         self.problems: list[Problem] = []
@@ -163,79 +165,97 @@ class _Reader:
         self.problems.append(Problem(name, rule, message))
 
     def text(
-        self, source: Mapping[str, Any], name: str, path: str, *, required: bool, max_length: int
+        self, source: Mapping[str, Any], name: str, parent: str, *, required: bool, max_length: int
     ) -> str | None:
         value = source.get(name)
+        if value.__class__ is str and "\x00" not in value and len(value) <= max_length:
+            stripped = value.strip()
+            if stripped:  # the usual case, in one test
+                return stripped
         if isinstance(value, str) and not value.strip():
             value = None  # blanks are no text: a required name of spaces is missing
         if value is None:
             if required:
-                self.fail(path, "required", _("This field is required."))
+                self.fail(f"{parent}.{name}", "required", _("This field is required."))
             return None
         if not isinstance(value, str):
-            self.fail(path, "type", _("Give a text."))
+            self.fail(f"{parent}.{name}", "type", _("Give a text."))
             return None
         if "\x00" in value:
-            self.fail(path, "format", _("A text may not contain the NUL character."))
+            self.fail(f"{parent}.{name}", "format", _("A text may not contain the NUL character."))
             return None
         if len(value) > max_length:
-            self.fail(path, "max_length", _("At most %(n)s characters.") % {"n": max_length})
+            self.fail(
+                f"{parent}.{name}", "max_length", _("At most %(n)s characters.") % {"n": max_length}
+            )
             return None
         return value.strip()
 
-    def time(self, source: Mapping[str, Any], name: str, path: str, *, required: bool):
+    def time(self, source: Mapping[str, Any], name: str, parent: str, *, required: bool):
         value = source.get(name)
         if value is None or value == "":
             if required:
-                self.fail(path, "required", _("This field is required."))
+                self.fail(f"{parent}.{name}", "required", _("This field is required."))
             return None
         parsed = parse_time(value)
         if parsed is None:
-            self.fail(path, "format", _("Give a time as yyyyMMddHHmmss (Vietnam's time)."))
+            self.fail(
+                f"{parent}.{name}", "format", _("Give a time as yyyyMMddHHmmss (Vietnam's time).")
+            )
         return parsed
 
-    def status(self, source: Mapping[str, Any], name: str, path: str, *, required: bool):
+    def status(self, source: Mapping[str, Any], name: str, parent: str, *, required: bool):
         value = source.get(name)
         if value is None:
             if required:
-                self.fail(path, "required", _("This field is required."))
+                self.fail(f"{parent}.{name}", "required", _("This field is required."))
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value not in STATUS_CODES:
-            self.fail(path, "status_unknown", _("Give a status code from 1 to 10."))
+            self.fail(f"{parent}.{name}", "status_unknown", _("Give a status code from 1 to 10."))
             return None
         return value
 
-    def flag(self, source: Mapping[str, Any], name: str, path: str) -> bool:
+    def flag(self, source: Mapping[str, Any], name: str, parent: str) -> bool:
         value = source.get(name, False)
         if not isinstance(value, bool):
-            self.fail(path, "type", _("Give true or false."))
+            self.fail(f"{parent}.{name}", "type", _("Give true or false."))
             return False
         return value
 
 
-def parse_record(index: int, raw: Any, *, now: dt.datetime) -> tuple[Record | None, list[Problem]]:
+def parse_record(
+    index: int,
+    raw: Any,
+    *,
+    now: dt.datetime,
+    storable: bool = False,
+    latest: dt.datetime | None = None,
+) -> tuple[Record | None, list[Problem]]:
     """Check the fields of one record on their own (types, formats, lengths, dates in the
-    future); the checks against the database come after, in `check_records`."""
+    future); the checks against the database come after, in `check_records`. `storable`:
+    the record comes from a JSON text that `loads_batch` found free of values no database
+    stores (then the record is not walked for them again)."""
     base = f"records[{index}]"
     r = _Reader(raw, base)
     if not isinstance(raw, Mapping):
         r.fail(base, "type", _("Each record is a JSON object."))
         return None, r.problems
-    unstorable = _unstorable(raw, base)
+    unstorable = [] if storable else _unstorable(raw, base)
     if unstorable:  # kept as it came (data.sync) or in columns: refused before anything else
         return None, unstorable
-    code = r.text(raw, "code", f"{base}.code", required=True, max_length=40)
+    code = r.text(raw, "code", base, required=True, max_length=40)
     if code is not None and not CODE.match(code):
         r.fail(f"{base}.code", "format", _("A dossier code is letters, digits, '.', '-', '_'."))
         code = None
-    latest = now + dt.timedelta(seconds=future_skew_seconds())
-    received_at = r.time(raw, "received_at", f"{base}.received_at", required=False)
-    due_at = r.time(raw, "due_at", f"{base}.due_at", required=False)
+    if latest is None:
+        latest = now + dt.timedelta(seconds=future_skew_seconds())
+    received_at = r.time(raw, "received_at", base, required=False)
+    due_at = r.time(raw, "due_at", base, required=False)
     if received_at is not None and received_at > latest:
         r.fail(f"{base}.received_at", "date_in_future", _("This time is in the future."))
     if received_at is not None and due_at is not None and due_at < received_at:
         r.fail(f"{base}.due_at", "date_before_reception", _("This is before the reception."))
-    status = r.status(raw, "status", f"{base}.status", required=False)
+    status = r.status(raw, "status", base, required=False)
     channel = raw.get("channel")
     if channel is not None and (
         isinstance(channel, bool) or not isinstance(channel, int) or channel not in CHANNELS
@@ -243,9 +263,9 @@ def parse_record(index: int, raw: Any, *, now: dt.datetime) -> tuple[Record | No
         r.fail(f"{base}.channel", "format", _("Give 1 (in person), 2 (online) or 3 (post)."))
         channel = None
     for name in ("procedure_code", "agency_code", "subject_name"):
-        r.text(raw, name, f"{base}.{name}", required=False, max_length=200)
+        r.text(raw, name, base, required=False, max_length=200)
     for name in ("paid_online", "identity_verified"):
-        r.flag(raw, name, f"{base}.{name}")
+        r.flag(raw, name, base)
     applicant = raw.get("applicant")
     if applicant is not None:
         _check_applicant(r, applicant, f"{base}.applicant")
@@ -258,9 +278,9 @@ def parse_record(index: int, raw: Any, *, now: dt.datetime) -> tuple[Record | No
         if not isinstance(document, Mapping):
             r.fail(path, "type", _("Each document is a JSON object."))
             continue
-        r.text(document, "name", f"{path}.name", required=True, max_length=255)
+        r.text(document, "name", path, required=True, max_length=255)
         for name in ("digitised", "reused", "from_national_database"):
-            r.flag(document, name, f"{path}.{name}")
+            r.flag(document, name, path)
     for i, fee in enumerate(raw.get("fees") or []):
         path = f"{base}.fees[{i}]"
         if not isinstance(fee, Mapping):
@@ -283,6 +303,35 @@ def parse_record(index: int, raw: Any, *, now: dt.datetime) -> tuple[Record | No
         channel=channel,
     )
     return record, []
+
+
+#: escapes in a JSON text that may read as a value no database stores: NUL, and half of a
+#: UTF-16 pair (whole pairs match too: their records are then walked, and pass)
+_UNSTORABLE_ESCAPE = re.compile(r"\\u0000|\\u[dD][89a-fA-F]")
+
+
+def loads_batch(text: str) -> tuple[Any, bool]:
+    """Read a batch's JSON text (ValueError or RecursionError if it is not JSON): the value,
+    and whether the text is free of what `_unstorable` looks for, seen once in the whole
+    text instead of walking every record. The raw text cannot hold NUL (JSON forbids control
+    characters in strings) nor half a pair (UTF-8 cannot encode one): only escapes can, and
+    numbers that are not finite (`NaN`, `Infinity`, `1e999`), which the reader reports."""
+    finite = True
+
+    def constant(name: str) -> float:
+        nonlocal finite
+        finite = False
+        return float(name)
+
+    def number(literal: str) -> float:
+        nonlocal finite
+        value = float(literal)
+        if not math.isfinite(value):
+            finite = False
+        return value
+
+    value = json.loads(text, parse_constant=constant, parse_float=number)
+    return value, finite and _UNSTORABLE_ESCAPE.search(text) is None
 
 
 def _unstorable(raw: Any, base: str) -> list[Problem]:
@@ -328,10 +377,8 @@ def _check_applicant(r: _Reader, applicant: Any, path: str) -> None:
     kind = applicant.get("type", "citizen")
     if kind not in APPLICANT_TYPES:
         r.fail(f"{path}.type", "format", _("Give 'citizen' or 'organisation'."))
-    r.text(applicant, "name", f"{path}.name", required=True, max_length=200)
-    personal_id = r.text(
-        applicant, "personal_id", f"{path}.personal_id", required=False, max_length=12
-    )
+    r.text(applicant, "name", path, required=True, max_length=200)
+    personal_id = r.text(applicant, "personal_id", path, required=False, max_length=12)
     if personal_id is not None and parse_personal_id(personal_id) is None:
         r.fail(
             f"{path}.personal_id",
@@ -340,9 +387,9 @@ def _check_applicant(r: _Reader, applicant: Any, path: str) -> None:
         )
     if kind == "citizen" and personal_id is None:
         r.fail(f"{path}.personal_id", "required", _("A citizen's dossier needs their number."))
-    r.text(applicant, "tax_code", f"{path}.tax_code", required=False, max_length=14)
-    r.text(applicant, "phone", f"{path}.phone", required=False, max_length=20)
-    r.text(applicant, "email", f"{path}.email", required=False, max_length=254)
+    r.text(applicant, "tax_code", path, required=False, max_length=14)
+    r.text(applicant, "phone", path, required=False, max_length=20)
+    r.text(applicant, "email", path, required=False, max_length=254)
 
 
 def _parse_steps(
@@ -363,7 +410,7 @@ def _parse_steps(
         if not isinstance(raw, Mapping):
             r.fail(path, "type", _("Each step is a JSON object."))
             continue
-        step_id = r.text(raw, "id", f"{path}.id", required=True, max_length=64)
+        step_id = r.text(raw, "id", path, required=True, max_length=64)
         if step_id is not None and not STEP_ID.match(step_id):
             r.fail(
                 f"{path}.id", "format", _("A step id is letters, digits, '.', '-', '_', ':', '/'.")
@@ -371,14 +418,12 @@ def _parse_steps(
             step_id = None
         if step_id is not None and step_id in seen:
             r.fail(f"{path}.id", "duplicate", _("Two steps of this record have this id."))
-        at = r.time(raw, "at", f"{path}.at", required=True)
-        status = r.status(raw, "status", f"{path}.status", required=True)
-        note = r.text(raw, "note", f"{path}.note", required=False, max_length=2000)
-        role = r.text(raw, "role", f"{path}.role", required=False, max_length=32)
-        agency_code = r.text(
-            raw, "agency_code", f"{path}.agency_code", required=False, max_length=24
-        )
-        due_at = r.time(raw, "due_at", f"{path}.due_at", required=False)
+        at = r.time(raw, "at", path, required=True)
+        status = r.status(raw, "status", path, required=True)
+        note = r.text(raw, "note", path, required=False, max_length=2000)
+        role = r.text(raw, "role", path, required=False, max_length=32)
+        agency_code = r.text(raw, "agency_code", path, required=False, max_length=24)
+        due_at = r.time(raw, "due_at", path, required=False)
         if at is not None and at > latest:
             r.fail(f"{path}.at", "date_in_future", _("This time is in the future."))
         if at is not None and received_at is not None and at < received_at:
@@ -445,13 +490,16 @@ def check_records(
     system: ConnectedSystem,
     now: dt.datetime,
     lock: bool = False,
+    storable: bool = False,
 ) -> Plan:
     """Check every record (nothing is written). With `lock`, the existing dossiers are locked
-    (inside the caller's transaction), for `ingest` to write what passed."""
+    (inside the caller's transaction), for `ingest` to write what passed. `storable`: the
+    records come from a text `loads_batch` found free of unstorable values."""
     outcomes: list[Outcome] = []
     records: list[Record] = []
+    latest = now + dt.timedelta(seconds=future_skew_seconds())
     for index, raw in enumerate(raw_records):
-        record, problems = parse_record(index, raw, now=now)
+        record, problems = parse_record(index, raw, now=now, storable=storable, latest=latest)
         code = raw.get("code") if isinstance(raw, Mapping) else None
         outcome = Outcome(
             index=index,
@@ -477,6 +525,7 @@ def check_records(
     accepted: list[Outcome] = []
     seen_codes: set[str] = set()
     realtime = realtime_seconds()
+    zone = timezone.get_current_timezone()  # once, not once a record (a context variable)
     for record in records:
         outcome = outcomes[record.index]
         if record.code in seen_codes:
@@ -499,6 +548,7 @@ def check_records(
             known=known_steps.get(dossier.pk, []) if dossier is not None else [],
             now=now,
             realtime=realtime,
+            zone=zone,
         )
         if problems:
             outcome.errors = problems
@@ -551,6 +601,7 @@ def _plan(
     known: list[KnownStep],
     now: dt.datetime,
     realtime: int,
+    zone: dt.tzinfo,
 ) -> tuple[transitions.SyncedDossier | None, list[Problem]]:
     base = f"records[{record.index}]"
     raw = record.raw
@@ -625,7 +676,7 @@ def _plan(
     if procedure_code:
         options = versions.get(str(procedure_code).strip())
         version = (
-            _version_on(options, timezone.localdate(received_at))
+            _version_on(options, timezone.localdate(received_at, zone))
             if options and received_at
             else None
         )
@@ -936,17 +987,23 @@ def ingest(
     system: ConnectedSystem,
     now: dt.datetime | None = None,
     ip_address: str | None = None,
+    storable: bool = False,
 ) -> list[Outcome]:
     """Check and write a batch: the accepted records in one transaction, each refused record
     audited with its errors. Two batches with a new code in common, at the same moment:
-    the second one's insert fails, and it is checked again once (the code now exists)."""
+    the second one's insert fails, and it is checked again once (the code now exists).
+    `storable`: as for `check_records`."""
     if len(raw_records) > MAX_RECORDS:
         raise BatchTooLarge(MAX_RECORDS)
     for attempt in (1, 2):
         try:
             with transaction.atomic():
                 plan = check_records(
-                    raw_records, system=system, now=now or timezone.now(), lock=True
+                    raw_records,
+                    system=system,
+                    now=now or timezone.now(),
+                    lock=True,
+                    storable=storable,
                 )
                 if plan.items:
                     transitions.write_synchronised(plan.items, arrived_at=now or timezone.now())

@@ -6,7 +6,6 @@ refused; `GET /api/interop/sync/records/{code}` looks one dossier up (the nation
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django.conf import settings
@@ -185,7 +184,7 @@ class SyncRecordsView(SignedView):
         except UnicodeDecodeError:
             return _refuse(request, 400, "encoding", _("The body must be UTF-8 JSON."), system.code)
         try:
-            body = json.loads(text)
+            body, storable = sync.loads_batch(text)
         except (ValueError, RecursionError):
             return _refuse(request, 400, "json", _("The body is not JSON."), system.code)
         records = body.get("records") if isinstance(body, dict) else None
@@ -206,7 +205,11 @@ class SyncRecordsView(SignedView):
                 system.code,
             )
         outcomes = sync.ingest(
-            records, system=system, now=timezone.now(), ip_address=client_ip(request)
+            records,
+            system=system,
+            now=timezone.now(),
+            ip_address=client_ip(request),
+            storable=storable,
         )
         accepted = sum(1 for o in outcomes if o.accepted)
         return Response(

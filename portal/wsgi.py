@@ -7,6 +7,7 @@ For more information on this file, see
 https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
 """
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -19,3 +20,12 @@ application = get_wsgi_application()
 from portal.checks import refuse_unsafe_configuration  # noqa: E402
 
 refuse_unsafe_configuration()
+
+# The loaded application (modules, URL patterns and their views, settings) moved out of the
+# collector's sight: a full collection, which a request making many objects triggers (the
+# ingest of connected systems: ~100,000 a batch), then walks the request's objects only, not
+# the whole program's (docs/benchmarks.md, 20).
+from django.urls import get_resolver  # noqa: E402
+
+get_resolver().url_patterns  # noqa: B018  (imports every view now, before the freeze)
+gc.freeze()
