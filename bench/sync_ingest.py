@@ -12,11 +12,24 @@ the audit row, the dashboards' marks), one after the other. Measured per record:
 First on an empty table, then after growing the synchronised dossiers (and three steps each)
 to `--large` with SQL (`INSERT ... SELECT ... generate_series`). Database
 `portal_bench_sync`, recreated. Not part of the test suite; see docs/benchmarks.md.
+
+With `--http`, as production runs it: gunicorn (`--workers` sync workers, the production
+settings, the cache in Redis `--cache`) and 1, 2... client *processes* (`--processes 1,2`)
+sending the batches over HTTP, each one after the other. `--trees` names other source trees
+(e.g. a `git worktree` of the commit before) served by a gunicorn of their own on the same
+database, measured in the same run, alternately (`--rounds`): before and after side by side
+on a shared, noisy machine. Measured: records/s, and CPU per record of the gunicorn workers
+and of the PostgreSQL backends (persistent connections; the server's background processes
+are not counted), less sensitive to the noise than records/s.
+
+    uv run python bench/sync_ingest.py --http --trees /tmp/before --processes 1,2 \
+        --batches 8 --large 3000000
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -43,6 +56,17 @@ def main() -> int:
         type=int,
         default=1,
         help="systems sending at once (threads of this process, each its own connection)",
+    )
+    parser.add_argument("--http", action="store_true", help="through gunicorn, client processes")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (--http)")
+    parser.add_argument("--processes", default="1,2", help="client processes to measure (--http)")
+    parser.add_argument(
+        "--trees", nargs="*", default=[], help="other source trees, measured alongside (--http)"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="alternations of the trees (--http)")
+    parser.add_argument("--port", type=int, default=8871, help="first gunicorn port (--http)")
+    parser.add_argument(
+        "--cache", default="rediscache://127.0.0.1:6379/8", help="CACHE_URL of gunicorn (--http)"
     )
     args = parser.parse_args()
 
@@ -251,6 +275,9 @@ def main() -> int:
             cursor.execute("VACUUM ANALYZE dossiers_dossierevent")
         return time.monotonic() - started
 
+    if args.http:
+        return http_bench(args, harness, batch, grow_to, system.code, system.secret, url)
+
     # warm-up: imports, the first connection, the caches
     send(batch())
     runs = {}
@@ -276,6 +303,233 @@ def main() -> int:
         print(
             f"| {n:,} | {r['records_per_s']:,.0f} | {r['cpu_ms']:.2f} | {r['pg_cpu_ms']:.2f} "
             f"| {r['buffers']:.0f} | {r['queries_per_batch']} |"
+        )
+    harness.close()
+    return 0
+
+
+# --- through gunicorn, from client processes (--http) ---------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        return backend_cpu(pid)  # /proc/<pid>/stat: user + system
+    except OSError:
+        return 0.0
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(entry.name))
+    return found
+
+
+def _backends(database: str) -> list[int]:
+    """The PostgreSQL backends connected to `database` (their title names it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except (OSError, UnicodeDecodeError):
+                continue
+            if title.startswith("postgres: ") and f" {database} " in title:
+                found.append(int(entry.name))
+    return found
+
+
+def _client(port: int, bodies: list[bytes], code: str, secret: str, path: str, go, out) -> None:
+    """One connected system: its batches one after the other, each signed when it is sent."""
+    import http.client
+
+    import request_signing as signing
+
+    go.wait()
+    started = time.monotonic()
+    for body in bodies:
+        headers = signing.sign_headers(
+            client_id=code, secret=secret, method="POST", path=path, body=body
+        )
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        connection.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                **headers,
+                "Content-Type": "application/json",
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-For": "127.0.0.1",
+            },
+        )
+        response = connection.getresponse()
+        answer = response.read()
+        connection.close()
+        if response.status != 200 or json.loads(answer)["refused"]:
+            out.put(("error", f"{response.status} {answer[:300]!r}"))
+            return
+    out.put(("done", time.monotonic() - started, time.process_time()))
+
+
+def _start_gunicorn(tree: Path, port: int, workers: int, env: dict[str, str]):
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            "--timeout=120",
+            "--forwarded-allow-ips=127.0.0.1",
+            "--log-level=warning",
+        ],
+        cwd=tree,
+        env={**env, "PYTHONPATH": str(tree)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    import http.client
+
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/api/interop/sync/records/X")
+            connection.getresponse().read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn of {tree} did not start") from None
+            time.sleep(0.3)
+    return process
+
+
+def http_bench(args, harness, batch, grow_to, code: str, secret: str, path: str) -> int:
+    import multiprocessing
+    import secrets as tokens
+    import signal
+
+    from django.db import connection
+
+    from dossiers.models import Dossier
+
+    processes = [int(n) for n in args.processes.split(",")]
+    trees = [Path(__file__).resolve().parents[1], *(Path(t).resolve() for t in args.trees)]
+    names = ["this tree"] + [str(t) for t in args.trees]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "DATABASE_URL": harness.database_url,
+        "DATABASE_CONN_MAX_AGE": "600",
+        "CACHE_URL": args.cache,
+        "SECRET_KEY": tokens.token_urlsafe(64),
+        "OIDC_RP_CLIENT_SECRET": tokens.token_urlsafe(32),
+        "PREFILL_CLIENT_SECRET": tokens.token_urlsafe(32),
+        "PAYMENT_SECRET": tokens.token_urlsafe(32),
+        "S3_BUCKET": "portal-bench",
+        "S3_ENDPOINT_URL": "http://127.0.0.1:9",
+        "S3_ACCESS_KEY_ID": "bench",
+        "S3_SECRET_ACCESS_KEY": tokens.token_urlsafe(32),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+    servers = []
+    try:
+        for i, tree in enumerate(trees):
+            servers.append(_start_gunicorn(tree, args.port + i, args.workers, env))
+            say(f"gunicorn of {names[i]} on port {args.port + i}")
+        context = multiprocessing.get_context("fork")
+        connection.close()  # the children are forked: no shared connection
+
+        def measure(i: int, clients: int) -> dict[str, float]:
+            bodies = [batch() for _ in range(args.batches * clients)]
+            go = context.Barrier(clients + 1)
+            out = context.Queue()
+            children = [
+                context.Process(
+                    target=_client,
+                    args=(args.port + i, bodies[c::clients], code, secret, path, go, out),
+                )
+                for c in range(clients)
+            ]
+            for child in children:
+                child.start()
+            workers = _children(servers[i].pid)
+            backends = _backends(harness.db_name)
+            before = {pid: _cpu_seconds(pid) for pid in workers + backends}
+            go.wait()
+            started = time.monotonic()
+            answers = [out.get(timeout=1800) for _ in children]
+            wall = time.monotonic() - started
+            for child in children:
+                child.join()
+            errors = [a[1] for a in answers if a[0] == "error"]
+            if errors:
+                raise SystemExit(f"{names[i]}: {errors[0]}")
+            backends = _backends(harness.db_name)
+            spent = {pid: _cpu_seconds(pid) - before.get(pid, 0.0) for pid in workers + backends}
+            records = len(bodies) * args.size
+            result = {
+                "records_per_s": records / wall,
+                "web_ms": sum(spent[p] for p in workers) * 1000 / records,
+                "pg_ms": sum(spent[p] for p in backends) * 1000 / records,
+                "client_ms": sum(a[2] for a in answers) * 1000 / records,
+            }
+            say(f"{names[i]}, {clients} client(s): {result}")
+            return result
+
+        def phase(label: str) -> list[tuple[str, int, int, dict[str, float]]]:
+            stored = Dossier.objects.count()
+            connection.close()
+            for i in range(len(trees)):  # warm-up: each worker's imports and connection
+                measure(i, args.workers)
+            found: dict[tuple[int, int], list[dict[str, float]]] = {}
+            for _round in range(args.rounds):
+                for i in range(len(trees)):
+                    for clients in processes:
+                        found.setdefault((i, clients), []).append(measure(i, clients))
+            rows = []
+            for (i, clients), results in sorted(found.items()):
+                mean = {k: sum(r[k] for r in results) / len(results) for k in results[0]}
+                rows.append((names[i], stored, clients, mean))
+            say(f"{label}: done")
+            return rows
+
+        rows = phase("empty")
+        took = grow_to(args.large)
+        say(f"grown to {Dossier.objects.count():,} dossiers in {took:.0f} s")
+        rows += phase("large")
+    finally:
+        for server in servers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(timeout=20)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    print(
+        f"\ncommit {commit}; gunicorn {args.workers} workers; batches of {args.size} records "
+        f"(3 steps each), {args.batches} a client process, {args.rounds} rounds (mean)\n"
+    )
+    print(
+        "| tree | stored dossiers | client processes | records/s | CPU ms/record (gunicorn) "
+        "| CPU ms/record (PostgreSQL) | CPU ms/record (both) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, stored, clients, r in rows:
+        print(
+            f"| {name} | {stored:,} | {clients} | {r['records_per_s']:,.0f} | {r['web_ms']:.2f} "
+            f"| {r['pg_ms']:.2f} | {r['web_ms'] + r['pg_ms']:.2f} |"
         )
     harness.close()
     return 0
