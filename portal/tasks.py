@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import outbox
+from . import outbox, partitions
 
 
 @shared_task(
@@ -28,3 +28,10 @@ def outbox_process(self, message_id: str) -> bool:
 @shared_task(time_limit=60, soft_time_limit=50, ignore_result=True)
 def outbox_sweep() -> int:
     return outbox.outbox_sweep()
+
+
+@shared_task(time_limit=600, soft_time_limit=540, ignore_result=True)
+def partitions_maintain() -> int:
+    """Create the coming months' partitions, apply each table's retention (daily beat, on the
+    default queue with the other sweepers). Idempotent: a second run finds nothing to do."""
+    return sum(outcome.done for outcome in partitions.partitions_maintain())

@@ -320,6 +320,27 @@ PORTAL_OUTBOX_STALE_SECONDS = env.int("PORTAL_OUTBOX_STALE_SECONDS", default=60)
 #: a row claimed longer ago than this by a worker that never finished is run again
 PORTAL_OUTBOX_LEASE_SECONDS = env.int("PORTAL_OUTBOX_LEASE_SECONDS", default=240)
 
+# --- Partitioned tables (portal/partitions.py, docs/operations.md "Partitioned tables") ----
+#: the beat task keeps partitions ready for the current month and this many after it
+PORTAL_PARTITION_MONTHS_AHEAD = env.int("PORTAL_PARTITION_MONTHS_AHEAD", default=3)
+#: per partitioned table: a monthly partition whose whole month is older than `months` is
+#: detached ("detach": kept as a plain table, to archive and drop by hand) or dropped.
+#: A table not listed keeps every month. The periods are assumptions (docs/operations.md).
+PORTAL_PARTITION_RETENTION = {
+    "portal_auditevent": {
+        "months": env.int("PORTAL_AUDIT_RETENTION_MONTHS", default=120),
+        "action": env.str("PORTAL_AUDIT_RETENTION_ACTION", default="detach"),
+    },
+    "portal_outboxmessage": {
+        "months": env.int("PORTAL_OUTBOX_RETENTION_MONTHS", default=3),
+        "action": env.str("PORTAL_OUTBOX_RETENTION_ACTION", default="drop"),
+    },
+}
+CELERY_BEAT_SCHEDULE["partitions-maintain"] = {
+    "task": "portal.tasks.partitions_maintain",
+    "schedule": crontab(hour=2, minute=45),
+}
+
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
