@@ -235,7 +235,9 @@ class Outcome:
 def _lock(cursor, table: str) -> None:
     cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
     # one maintainer per table at a time; released with the transaction (no session state)
-    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [(0x7061 << 32) | zlib.crc32(table.encode())])
+    cursor.execute(
+        "SELECT pg_advisory_xact_lock(%s)", [(0x7061 << 32) | zlib.crc32(table.encode())]
+    )
 
 
 def _create(cursor, spec: PartitionedTable, action: Action) -> str:
