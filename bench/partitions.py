@@ -148,8 +148,8 @@ def main() -> int:
                         [lower, upper],
                     )
                     plan = "\n".join(row[0] for row in cursor.fetchall())
-                ms = float(re.search(r"Execution Time: ([\d.]+) ms", plan)[1])
-                buffers = re.search(r"Buffers: shared hit=(\d+)(?: read=(\d+))?", plan)
+                ms = float(re.search(r"Execution Time: ([0-9.]+) ms", plan)[1])
+                buffers = re.search(r"Buffers: shared hit=([0-9]+)(?: read=([0-9]+))?", plan)
                 pages = int(buffers[1]) + int(buffers[2] or 0) if buffers else 0
                 best = min(best, (ms, pages))
             figures[table][f"{name} ms"] = best[0]

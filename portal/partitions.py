@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 ACTIONS = ("detach", "drop")
 #: how long an action waits for a lock on a busy table before giving up until the next run
 LOCK_TIMEOUT = "5s"
-_MONTHLY = re.compile(r"_p(\d{4})_(\d{2})$")
+_MONTHLY = re.compile(r"_p([0-9]{4})_([0-9]{2})$")
 
 
 @dataclass(frozen=True)
