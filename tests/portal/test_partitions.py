@@ -283,3 +283,31 @@ class TestOnPostgres:
             call_command("partitions", "--months-ahead", "0", stdout=out)
             assert f"done create {name}" in out.getvalue()
             assert month_of(timezone.now()) in partitions.monthly_partitions(AUDIT)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="postgres: DATABASE_URL is not a postgres:// URL")
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_carries_the_rows_both_ways():
+    this_month = month_of(timezone.now())
+    old_month = add_months(this_month, -2)
+    old = _audit_at(month_start(old_month) + dt.timedelta(days=2))
+    recent = audit_record(actor=None, action="test.partition", object_id="recent")
+    message = OutboxMessage.objects.create(topic="test.partition")
+    try:
+        call_command("migrate", "portal", "0004", verbosity=0)
+        assert not partitions.is_partitioned(AUDIT)
+        assert not partitions.is_partitioned(OUTBOX)
+        assert set(AuditEvent.objects.values_list("pk", flat=True)) == {old.pk, recent.pk}
+        call_command("migrate", "portal", verbosity=0)
+    finally:
+        call_command("migrate", "portal", verbosity=0)  # leave the database partitioned
+    assert partitions.is_partitioned(AUDIT)
+    assert partitions.is_partitioned(OUTBOX)
+    assert _partition_of(AuditEvent, old.pk) == partitions.partition_name(AUDIT, old_month)
+    assert _partition_of(AuditEvent, recent.pk) == partitions.partition_name(AUDIT, this_month)
+    assert _partition_of(OutboxMessage, message.pk) == partitions.partition_name(OUTBOX, this_month)
+    # the sequence goes on after the carried rows: no id is given twice
+    later = audit_record(actor=None, action="test.partition", object_id="later")
+    assert later.pk > recent.pk
+    assert OutboxMessage.objects.get(pk=message.pk).topic == "test.partition"
