@@ -49,6 +49,20 @@ class Period:
     def label(self) -> str:
         return self.key
 
+    def previous(self) -> Period:
+        """The period of the same kind just before: the month, quarter or year before."""
+        if len(self.key) == 4:
+            return Period(
+                str(self.start.year - 1), self.start.replace(year=self.start.year - 1), self.start
+            )
+        if "-Q" in self.key:
+            quarter = (self.start.month - 1) // 3 + 1
+            year = self.start.year - (quarter == 1)
+            quarter = 4 if quarter == 1 else quarter - 1
+            return Period(f"{year}-Q{quarter}", dt.date(year, 3 * quarter - 2, 1), self.start)
+        start = (self.start - dt.timedelta(days=1)).replace(day=1)
+        return Period(f"{start.year}-{start.month:02d}", start, self.start)
+
     def months(self) -> list[dt.date]:
         months, month = [], self.start
         while month < self.end:
@@ -59,8 +73,21 @@ class Period:
 
 def period_parse(value: str | None) -> Period:
     """'2026' (year), '2026-Q2' (quarter), '2026-03' (month); default: this year."""
+    today = timezone.localdate()
+    period = period_parse_strict(value)
+    if period is not None:
+        return period
+    year = today.year
+    return Period(str(year), dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
+
+
+def period_parse_strict(value: str | None) -> Period | None:
+    """The period written in `value`, this year when empty, None when it is not a period
+    (the PDF summary says so instead of printing another period than the one asked for)."""
     value = (value or "").strip().upper()
     today = timezone.localdate()
+    if not value:
+        value = str(today.year)
     if match := re.fullmatch(r"([0-9]{4})-([0-9]{2})", value):
         year, month = int(match[1]), int(match[2])
         if 1 <= month <= 12 and 2000 <= year <= 2100:
@@ -75,8 +102,7 @@ def period_parse(value: str | None) -> Period:
     if re.fullmatch(r"[0-9]{4}", value) and 2000 <= int(value) <= 2100:
         year = int(value)
         return Period(value, dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
-    year = today.year
-    return Period(str(year), dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
+    return None
 
 
 def period_choices() -> list[tuple[str, str]]:
@@ -287,7 +313,52 @@ class Figures:
 
 
 def figures(qs: QuerySet) -> Figures:
-    by_channel = {row["channel"]: row for row in grouped(qs, "channel")}
+    return _figures({row["channel"]: row for row in grouped(qs, "channel")})
+
+
+@dataclass
+class UnitFigures:
+    """A unit's figures for a period and the period before, and its months: all from one
+    query grouped by month and channel (the cards, the trend charts and their tables)."""
+
+    figures: Figures
+    previous: Figures
+    series: list[dict[str, Any]]
+
+
+def unit_figures(unit: Unit, period: Period, procedure_id: int | None = None) -> UnitFigures:
+    before = period.previous()
+    qs = facts(unit, Period(period.key, before.start, period.end), procedure_id)
+    rows = grouped(qs, "month", "channel")
+
+    def by_channel(start: dt.date, end: dt.date) -> dict[int, dict[str, Any]]:
+        folded: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            if start <= row["month"] < end:
+                target = folded.setdefault(
+                    row["channel"],
+                    {"channel": row["channel"], **dict.fromkeys((*COUNTERS, "online"), 0)},
+                )
+                for name in (*COUNTERS, "online"):
+                    target[name] += row[name]
+        return folded
+
+    months: dict[dt.date, dict[str, Any]] = {}
+    for row in rows:
+        if row["month"] >= period.start:
+            target = months.setdefault(row["month"], dict.fromkeys((*COUNTERS, "online"), 0))
+            for name in (*COUNTERS, "online"):
+                target[name] += row[name]
+    empty = dict.fromkeys((*COUNTERS, "online"), 0)
+    series = [{"month": m, **months.get(m, empty)} for m in period.months()]
+    return UnitFigures(
+        figures=_figures(by_channel(period.start, period.end)),
+        previous=_figures(by_channel(before.start, before.end)),
+        series=series,
+    )
+
+
+def _figures(by_channel: dict[int, dict[str, Any]]) -> Figures:
     t = dict.fromkeys(COUNTERS, 0)
     for row in by_channel.values():
         for name in COUNTERS:
@@ -467,9 +538,9 @@ def _remit(unit: Unit) -> QuerySet[ProcedureVersion]:
     return versions.distinct()
 
 
-def index_inputs(unit: Unit, period: Period) -> IndexInputs:
-    qs = facts(unit, period)
-    f = figures(qs)
+def index_inputs(unit: Unit, period: Period, known: Figures | None = None) -> IndexInputs:
+    """`known`: the unit's figures for the period when the caller has them already."""
+    f = known if known is not None else figures(facts(unit, period))
     t = f.totals
     by_procedure = facts(unit, period, by_procedure=True)
     versions = _remit(unit)

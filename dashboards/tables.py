@@ -8,12 +8,14 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from procedures.models import ChannelKind
@@ -82,23 +84,40 @@ class Table:
         self.links.append(link)
 
 
+def number(value: float | int | Decimal, decimals: int | None = None) -> str:
+    """A number in the reader's language, always grouped: Vietnamese 1.234,5, English
+    1,234.5 (Django's formats of the active language; the setting USE_THOUSAND_SEPARATOR stays
+    off so that ids and years elsewhere are never grouped)."""
+    if decimals is not None:  # rounded half up here: number_format cuts the digits off
+        value = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    return number_format(value, decimals, use_l10n=True, force_grouping=True)
+
+
+def percent(rate: float, decimals: int = 1) -> str:
+    """A rate (0..1) as a percentage: Vietnamese "95,2 %" (a non-breaking space before the
+    sign, as Vietnamese typesetting writes it), English "95.2%"."""
+    text = number(rate * 100, decimals)
+    language = (get_language() or "vi").split("-")[0]
+    return f"{text}\u00a0%" if language == "vi" else f"{text}%"
+
+
 def fmt(value: Any, kind: str) -> str:
     """How a cell reads on the page ('no data' for None, never a fake 0)."""
     if value is None:
         return _("no data")
     # numbers in the reader's language (Vietnamese 1.234,5; English 1,234.5), as the
-    # templates render them: one page never mixes 7.71 and 7,71
+    # templates render them (dashboards_tags): one page never mixes 7.71 and 7,71
     if kind == "pct":
-        return f"{number_format(value * 100, 1, use_l10n=True)}%"
+        return percent(value)
     if kind == "hours":
-        return _("%(h)s h") % {"h": number_format(value, 1, use_l10n=True)}
+        return _("%(h)s h") % {"h": number(value, 1)}
     if kind == "points":
-        return number_format(value, 2, use_l10n=True)
+        return number(value, 2)
     if kind == "seconds":
         minutes, seconds = divmod(int(value), 60)
         return f"{minutes}:{seconds:02d}"
     if kind == "int":
-        return number_format(int(value), use_l10n=True, force_grouping=True)
+        return number(int(value))
     if isinstance(value, dt.date):
         return value.strftime("%m/%Y")
     return str(value)

@@ -25,7 +25,9 @@ urlpatterns = [
         views.export,
         name="export_national",
     ),
+    path("dashboards/national/summary.pdf", views.summary, name="summary_national"),
     path("dashboards/<unitkind:kind>/<int:pk>/", views.unit_page, name="unit"),
+    path("dashboards/<unitkind:kind>/<int:pk>/summary.pdf", views.summary, name="summary"),
     path("dashboards/<unitkind:kind>/<int:pk>/index/", views.index_page, name="index"),
     path(
         "dashboards/<unitkind:kind>/<int:pk>/export/<slug:table>.<str:fmt_name>",

@@ -22,14 +22,18 @@ from portal.replica import reads_may_lag
 from procedures.models import ChannelKind, Procedure
 
 from . import selectors as s
-from .charts import Bar, column_chart, hbar_chart
+from .cards import headline_cards, index_card
+from .charts import Bar, column_chart, columns, hbar, hbar_chart, line, ranking
+from .index import index_compute
 from .services import index_score_record
+from .summary import summary_pdf
 from .tables import (
     Table,
     channel_table,
     fmt,
     index_table,
     kpi_table,
+    number,
     procedure_rows_table,
     ranking_table,
     series_table,
@@ -75,17 +79,38 @@ def _procedure(request: HttpRequest) -> Procedure | None:
     return get_object_or_404(Procedure, pk=pk)
 
 
-def _series_with_online(qs: Any, period: s.Period) -> list[dict[str, Any]]:
-    return s.time_series(qs, period)
+def _month(value: Any) -> str:
+    return value.strftime("%m/%y")
+
+
+def _ranked_bars(rows: list[dict[str, Any]], limit: int = 20) -> list[Bar]:
+    """Units by dossiers finished on time (best first, those without a finished dossier
+    last); more than `limit`: the best and the lowest half of it each, ranks kept."""
+    ordered = sorted(
+        rows,
+        key=lambda r: (r["on_time_rate"] is None, -(r["on_time_rate"] or 0), str(r["name"])),
+    )
+    ranked = list(enumerate(ordered, start=1))
+    if len(ranked) > limit:
+        ranked = ranked[: limit // 2] + ranked[-(limit // 2) :]
+    return [
+        Bar(
+            f"{rank}. {row['name']}",
+            (row["on_time_rate"] or 0) * 100,
+            fmt(row["on_time_rate"], "pct"),
+        )
+        for rank, row in ranked
+    ]
 
 
 def _unit_tables(unit: s.Unit, period: s.Period, procedure: Procedure | None) -> dict[str, Any]:
-    """Everything a unit page shows, as tables (exportable) and charts."""
-    qs = s.facts(unit, period, procedure.pk if procedure else None)
-    figures = s.figures(qs)
+    """Everything a unit page (and its PDF summary) shows, as tables (exportable), charts
+    and cards: the charts are drawn from the rows the tables hold, with no query of their own."""
+    loaded = s.unit_figures(unit, period, procedure.pk if procedure else None)
+    figures, series = loaded.figures, loaded.series
     proc_ids = [procedure.pk] if procedure else None
     drafts = s.draft_figures(period, proc_ids)
-    series = _series_with_online(qs, period)
+    no_data = _("No data for this period.")
     tables: dict[str, Table] = {}
     for table in (
         kpi_table(figures, drafts),
@@ -94,24 +119,28 @@ def _unit_tables(unit: s.Unit, period: s.Period, procedure: Procedure | None) ->
         series_table(series),
     ):
         tables[table.key] = table
+    rankings: dict[str, list[dict[str, Any]]] = {}
     if unit.kind == "national" and procedure is None:
+        rankings["provinces"] = s.province_ranking(period)
+        rankings["ministries"] = s.ministry_ranking(period)
         tables["provinces"] = ranking_table(
             "provinces",
             _("Provinces"),
-            s.province_ranking(period),
+            rankings["provinces"],
             lambda r: _unit_url("province", r["province_id"], period=period.key),
         )
         tables["ministries"] = ranking_table(
             "ministries",
             _("Ministries"),
-            s.ministry_ranking(period),
+            rankings["ministries"],
             lambda r: _unit_url("ministry", r["ministry_id"], period=period.key),
         )
     if unit.kind in ("province", "ministry") and procedure is None:
+        rankings["agencies"] = s.agency_table(unit, period)
         tables["agencies"] = ranking_table(
             "agencies",
             _("Agencies"),
-            s.agency_table(unit, period),
+            rankings["agencies"],
             lambda r: (
                 _unit_url("agency", r["agency_id"], period=period.key) if r["agency_id"] else None
             ),
@@ -121,32 +150,44 @@ def _unit_tables(unit: s.Unit, period: s.Period, procedure: Procedure | None) ->
             s.procedure_table(s.facts(unit, period, by_procedure=True)),
             lambda r: _unit_url(unit.kind, unit.pk, period=period.key, procedure=r["procedure_id"]),
         )
+    titles = {
+        "provinces": _("Provinces by dossiers finished on time"),
+        "ministries": _("Ministries by dossiers finished on time"),
+        "agencies": _("Agencies by dossiers finished on time"),
+    }
     charts = {
-        "channels": hbar_chart(
+        "channels": hbar(
             _("Dossiers by channel"),
             [
                 Bar(
-                    s_label,
+                    str(ChannelKind(channel).label),
                     row["dossiers"],
                     fmt(row["dossiers"], "int"),
                     alt=channel != ChannelKind.ONLINE,
                 )
                 for channel, row in sorted(figures.by_channel.items())
-                for s_label in [str(ChannelKind(channel).label)]
             ],
+            empty=no_data,
         ),
-        "status": hbar_chart(
+        "status": hbar(
             _("Dossiers by status"),
             [Bar(str(r[0]), r[1], fmt(r[1], "int")) for r in tables["status"].rows],
+            empty=no_data,
         ),
-        "months": column_chart(
+        "months": columns(
             _("Dossiers by month"),
-            [
-                Bar(r["month"].strftime("%m/%y"), r["dossiers"], _short(r["dossiers"]))
-                for r in series
-            ],
+            [Bar(_month(r["month"]), r["dossiers"], _short(r["dossiers"])) for r in series],
         ),
-        "time": hbar_chart(
+        "on_time": line(
+            _("Dossiers finished on time by month (%)"),
+            [
+                Bar(_month(r["month"]), None if rate is None else rate * 100, fmt(rate, "pct"))
+                for r in series
+                for rate in [_on_time(r)]
+            ],
+            max_value=100,
+        ),
+        "time": hbar(
             _("Average processing time (hours)"),
             [
                 Bar(_("Online"), figures.hours_online or 0, fmt(figures.hours_online, "hours")),
@@ -158,16 +199,40 @@ def _unit_tables(unit: s.Unit, period: s.Period, procedure: Procedure | None) ->
                 ),
             ],
         ),
+        **{
+            key: ranking(titles[key], _ranked_bars(rows), max_value=100, empty=no_data)
+            for key, rows in rankings.items()
+        },
     }
-    return {"tables": tables, "charts": charts, "figures": figures, "drafts": drafts}
+    result = None
+    cards = headline_cards(figures, loaded.previous, period)
+    if procedure is None:
+        result = index_compute(s.index_inputs(unit, period, known=figures))
+        cards.append(index_card(result))
+    return {
+        "tables": tables,
+        "charts": charts,
+        "figures": figures,
+        "drafts": drafts,
+        "cards": cards,
+        "index": result,
+        "rankings": rankings,
+        "series": series,
+    }
+
+
+def _on_time(row: dict[str, Any]) -> float | None:
+    if not row["finished"]:
+        return None
+    return (row["finished_early"] + row["finished_on_time"]) / row["finished"]
 
 
 def _short(value: int) -> str:
     if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M"
+        return _("%(n)sM") % {"n": number(value / 1_000_000, 1)}
     if value >= 10_000:
-        return f"{value / 1000:.0f}k"
-    return str(value)
+        return _("%(n)sk") % {"n": number(round(value / 1000))}
+    return number(value)
 
 
 def _breadcrumbs(unit: s.Unit, period: s.Period, user: Any) -> list[tuple[str, str]]:
@@ -221,6 +286,14 @@ def _context(request: HttpRequest, kind: str, pk: int | None) -> dict[str, Any]:
         # Read only when the figures are not in the page cache (templates/dashboards/unit.html).
         "tables": SimpleLazyObject(lambda: data()["tables"]),
         "charts": SimpleLazyObject(lambda: data()["charts"]),
+        "cards": SimpleLazyObject(lambda: data()["cards"]),
+        "summary_url": _unit_url(
+            unit.kind,
+            unit.pk,
+            name="summary",
+            period=period.key,
+            procedure=procedure.pk if procedure else None,
+        ),
         "cache_seconds": settings.DASHBOARDS_PAGE_CACHE_SECONDS,
         "today": timezone.localdate().isoformat(),
     }
@@ -309,6 +382,76 @@ def export(
     return _export(chosen, fmt_name, f"{unit.slug}-{period.key}-{table}")
 
 
+@reads_may_lag
+@_official_required
+def summary(request: HttpRequest, kind: str = "national", pk: int | None = None) -> HttpResponse:
+    """The one-page PDF summary of the dashboard the official may see (unit_get: anything
+    outside her scope is a 404), for the period asked; a period that is not one is a page that
+    says so (400), not a summary of another period."""
+    unit = s.unit_get(user=request.user, kind=kind, pk=pk)
+    period = s.period_parse_strict(request.GET.get("period"))
+    if period is None:
+        return render(
+            request,
+            "dashboards/error.html",
+            {
+                "message": _(
+                    "“%(period)s” is not a period. Choose a year (2026), a quarter (2026-Q2) "
+                    "or a month (2026-03)."
+                )
+                % {"period": request.GET.get("period", "")[:40]},
+                "back_url": _unit_url(unit.kind, unit.pk),
+            },
+            status=400,
+        )
+    procedure = _procedure(request)
+    data = _unit_tables(unit, period, procedure)
+    rows = data["rankings"].get("provinces") or data["rankings"].get("agencies")
+    no_data = _("No data for this period.")
+    ranked = (
+        ranking(
+            _("Provinces by dossiers finished on time")
+            if "provinces" in data["rankings"]
+            else _("Agencies by dossiers finished on time"),
+            _ranked_bars(rows, limit=10),
+            max_value=100,
+            empty=no_data,
+        )
+        if rows
+        else None
+    )
+    series = data["series"]
+    trends = [
+        columns(
+            _("Dossiers by month"),
+            [Bar(_month(r["month"]), r["dossiers"], _short(r["dossiers"])) for r in series],
+            chart_h=110,
+        ),
+        line(
+            _("Dossiers finished on time by month (%)"),
+            [
+                Bar(_month(r["month"]), None if rate is None else rate * 100, fmt(rate, "pct"))
+                for r in series
+                for rate in [_on_time(r)]
+            ],
+            max_value=100,
+            chart_h=90,
+        ),
+    ]
+    pdf = summary_pdf(
+        unit=unit,
+        period=period,
+        cards=data["cards"],
+        trends=trends,
+        ranking=ranked,
+        index=data["index"],
+        subject=procedure.label if procedure else "",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{unit.slug}-{period.key}-summary.pdf"'
+    return response
+
+
 # --- public statistics --------------------------------------------------------------------
 
 
@@ -318,7 +461,7 @@ def _public(
     period = s.period_parse(request.GET.get("period"))
     qs = s.facts(unit, period, procedure.pk if procedure else None)
     figures = s.figures(qs)
-    series = _series_with_online(qs, period)
+    series = s.time_series(qs, period)
     tables = {
         t.key: t for t in (status_table(figures), channel_table(figures), series_table(series))
     }

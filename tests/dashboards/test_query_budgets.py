@@ -37,8 +37,10 @@ def queries(client, url: str) -> int:
     return len(captured.captured_queries)
 
 
-#: page -> the most queries it may make
-BUDGETS = {"national": 18, "national index": 21, "province": 17, "agency": 17, "public agency": 10}
+#: page -> the most queries it may make. The unit pages carry the index card (issue 16 item 5):
+#: +5 fixed queries of the index's catalogue, complaints and copies (its figures and the
+#: previous period's come with the months in one query); the charts add none.
+BUDGETS = {"national": 22, "national index": 21, "province": 21, "agency": 22, "public agency": 10}
 
 
 def test_dashboards_stay_within_budget_however_many_units_they_rank(

@@ -252,7 +252,7 @@ def test_a_malformed_procedure_filter_is_a_404_not_a_500(
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("vi", ["7,71", "12,5%", "1.234", "3,5 giờ"]),
+        ("vi", ["7,71", "12,5\u00a0%", "1.234", "3,5 giờ"]),
         ("en", ["7.71", "12.5%", "1,234", "3.5 h"]),
     ],
 )
@@ -279,3 +279,49 @@ def test_the_index_groups_are_numbered_once_each():
 
     numbers = [g.number for g in index_compute(IndexInputs()).groups]
     assert len(numbers) == len(set(numbers)), numbers
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("vi", ["1.234,5", "95,2\u00a0%", "1.234.567", "0,0\u00a0%", "12,35"]),
+        ("en", ["1,234.5", "95.2%", "1,234,567", "0.0%", "12.35"]),
+    ],
+)
+def test_dashboard_numbers_have_one_format_per_language(language, expected):
+    """Issue 16 item 5: vi 1.234,5 and 95,2 %; en 1,234.5 and 95.2%, in the tables, the
+    templates' filters and the cards alike."""
+    from decimal import Decimal
+
+    from django.utils.translation import override
+
+    from dashboards.templatetags.dashboards_tags import num, pct, points
+
+    with override(language):
+        got = [num(1234.5, 1), pct(0.952), num(1234567), pct(0.0), points(Decimal("12.345"))]
+    assert got == expected
+
+
+def test_the_cards_compare_with_the_period_before_in_words(signed_in, national_official, history):
+    client = signed_in(national_official)
+    response = client.get(reverse("dashboards:unit_national") + "?period=2026-03")
+    cards = {card.name: card for card in response.context["cards"]}
+    received = cards["Dossiers received"]
+    assert received.trend in {"up", "down", "same", "none"}
+    page = response.content.decode()
+    assert "compared with the period before (2026-02)" in page
+    assert "Service index" in cards
+    groups = response.context["cards"][-1].extra
+    assert [label.split(". ")[0] for label, _value in groups] == ["1", "2", "3.1", "3.2", "4", "5"]
+
+
+def test_the_previous_period_is_of_the_same_kind():
+    from dashboards.selectors import period_parse
+
+    assert period_parse("2026").previous().key == "2025"
+    assert period_parse("2026-Q1").previous().key == "2025-Q4"
+    assert period_parse("2026-Q3").previous().key == "2026-Q2"
+    assert period_parse("2026-01").previous().key == "2025-12"
+    assert period_parse("2026-07").previous().key == "2026-06"
+    previous = period_parse("2026-03").previous()
+    assert (previous.start.isoformat(), previous.end.isoformat()) == ("2026-02-01", "2026-03-01")
