@@ -1,4 +1,5 @@
-"""Dashboard latency at scale: the national dashboard and the index page served through the
+"""Dashboard latency at scale: the national dashboard, the index page, the busiest province and
+the one-page PDF summary served through the
 Django test client (the whole request: middleware, session, OTP check, selectors, SVG and
 template rendering) against a PostgreSQL database filled by
 `manage.py generate_history --dossiers N`.
@@ -69,6 +70,8 @@ def main() -> None:
         "national": f"/dashboards/national/?period={args.period}",
         "index": f"/dashboards/national/index/?period={args.period}",
         "province": None,
+        # the one-page PDF summary (issue 16 item 5): the page's figures, charts drawn again
+        "summary": f"/dashboards/national/summary.pdf?period={args.period}",
     }
     from dashboards.models import AreaFact
 

@@ -25,6 +25,10 @@ class Card:
     extra: list[tuple[str, str]] = field(default_factory=list)  # (label, value) lines
 
     @property
+    def missing(self) -> bool:
+        return self.value == fmt(None, "int")
+
+    @property
     def arrow(self) -> str:
         return ARROWS[self.trend]
 

@@ -22,6 +22,7 @@ BAR = "#1d4f91"
 BAR_ALT = "#b35900"
 GRID = "#6f777b"
 FONT = "font-family:Arial,Helvetica,sans-serif"
+GAP = "\u2013"  # an en dash where a month has no value
 
 _ids = itertools.count(1)
 
@@ -84,6 +85,7 @@ class Chart:
         parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
             f'aria-labelledby="chart-{uid}-t chart-{uid}-d" '
+            f'width="{self.width:g}" height="{self.height:g}" '
             f'viewBox="0 0 {self.width:g} {self.height:g}" style="{FONT}">',
             f'<title id="chart-{uid}-t">{escape(self.title)}</title>',
             f'<desc id="chart-{uid}-d">{escape(self.description)}</desc>',
@@ -228,7 +230,7 @@ def ranking(
     """A ranking as a compact horizontal bar chart: rank and name on the left, the bar, the
     value after it; one line per unit so that 34 provinces fit on a screen and a page. The
     labels carry their rank (the caller may leave ranks out between the best and the lowest)."""
-    row, label_w, chart_w, value_w, pad = 30, 330, 360, 110, 4
+    row, label_w, chart_w, value_w, pad = 30, 450, 360, 110, 4
     height = max(1, len(bars)) * row + 2 * pad
     top = _top(bars, max_value)
     chart = Chart(title, _describe(bars) or empty, label_w + chart_w + value_w, height)
@@ -238,7 +240,7 @@ def ranking(
         y = pad + index * row
         width = max(0.0, bar.value or 0.0) / top * chart_w
         chart.shapes += [
-            Text(label_w - 10, y + 20, _trim(bar.label, 34), 17, anchor="end"),
+            Text(label_w - 10, y + 20, _trim(bar.label, 44), 17, anchor="end"),
             Rect(label_w, y + 4, width, row - 8, BAR_ALT if bar.alt else BAR),
             Text(label_w + width + 6, y + 21, bar.text, 17, bold=True),
         ]
@@ -271,33 +273,52 @@ def line(
     max_value: float | None = None,
     empty: str = "",
     chart_h: int = 220,
+    axis: tuple[str, str] | None = None,
+    floor: float = 0.0,
 ) -> Chart:
-    """A line through the months that have a value (a gap where a month has none), a dot
-    and the value written at every point, the month under it."""
-    col, pad_top, pad_bottom = 64, 40, 44
-    width = max(1, len(points)) * col + 20
+    """A line through the months that have a value (a gap where a month has none, marked
+    with a dash), a dot and the value written at every point (alternately above and below it, so
+    that neighbours never overlap), the month under it. `floor`: the value at the bottom of
+    the axis (a rate that moves between 90 and 96 % reads better from 80 %), written with the
+    top on the axis (`axis`: the two labels) so that the cut is never hidden."""
+    col, left, pad_top, pad_bottom = 64, 70 if axis else 10, 40, 48
+    width = max(1, len(points)) * col + left + 10
     top = _top(points, max_value)
+    span = (top - floor) or 1.0
     chart = Chart(title, _describe(points) or empty, width, chart_h + pad_top + pad_bottom)
     base = pad_top + chart_h
-    chart.shapes.append(Line(((10, base), (width - 10, base)), GRID))
+    chart.shapes.append(Line(((left, base), (width - 10, base)), GRID))
     if max_value is not None:
-        chart.shapes.append(Line(((10, pad_top), (width - 10, pad_top)), GRID, 1, dash=True))
+        chart.shapes.append(Line(((left, pad_top), (width - 10, pad_top)), GRID, 1, dash=True))
+    if axis:
+        chart.shapes += [
+            Text(left - 8, base + 6, axis[0], 16, anchor="end"),
+            Text(left - 8, pad_top + 6, axis[1], 16, anchor="end"),
+        ]
     run: list[tuple[float, float]] = []
     marks: list[Dot | Text] = []
     for index, point in enumerate(points):
-        x = 10 + index * col + col / 2
-        chart.shapes.append(Text(x, base + 30, point.label, 19, anchor="middle"))
+        x = left + index * col + col / 2
+        chart.shapes.append(Text(x, base + 32, point.label, 19, anchor="middle"))
         if point.value is None:
             if len(run) > 1:
                 chart.shapes.append(Line(tuple(run), BAR, 3))
             run = []
-            marks.append(Text(x, base - 8, point.text, 15, anchor="middle"))
+            marks.append(Text(x, base - 8, GAP, 18, anchor="middle"))
             continue
-        y = base - max(0.0, point.value) / top * chart_h
+        y = base - (min(max(point.value, floor), top) - floor) / span * chart_h
         run.append((x, y))
+        below = index % 2 == 1
         marks += [
             Dot(x, y, 6, BAR),
-            Text(x, max(16.0, y - 12), point.text, 17, bold=True, anchor="middle"),
+            Text(
+                x,
+                min(base - 4, y + 26) if below else max(16.0, y - 12),
+                point.text,
+                16,
+                bold=True,
+                anchor="middle",
+            ),
         ]
     if len(run) > 1:
         chart.shapes.append(Line(tuple(run), BAR, 3))

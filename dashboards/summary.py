@@ -35,7 +35,12 @@ from .tables import fmt, number
 
 def _card_cell(card: Card, width: float) -> list[Flowable]:
     name = ParagraphStyle("card_name", fontName=FONT, fontSize=9, leading=11)
-    value = ParagraphStyle("card_value", fontName=FONT_BOLD, fontSize=16, leading=20)
+    value = ParagraphStyle(
+        "card_value",
+        fontName=FONT_BOLD,
+        fontSize=11 if card.missing else 16,
+        leading=14 if card.missing else 20,
+    )
     change = ParagraphStyle("card_change", fontName=FONT, fontSize=8, leading=10)
     arrow = f"{card.arrow} " if card.arrow else ""
     return [

@@ -23,7 +23,7 @@ from procedures.models import ChannelKind, Procedure
 
 from . import selectors as s
 from .cards import headline_cards, index_card
-from .charts import Bar, column_chart, columns, hbar, hbar_chart, line, ranking
+from .charts import Bar, Chart, column_chart, columns, hbar, hbar_chart, line, ranking
 from .index import index_compute
 from .services import index_score_record
 from .summary import summary_pdf
@@ -103,6 +103,13 @@ def _ranked_bars(rows: list[dict[str, Any]], limit: int = 20) -> list[Bar]:
     ]
 
 
+def _partial(count: int, limit: int) -> str:
+    """What a ranking chart leaves out ("the 10 best and the 10 lowest of 117")."""
+    if count <= limit:
+        return ""
+    return " " + _("(the %(k)s best and the %(k)s lowest of %(n)s)") % {"k": limit // 2, "n": count}
+
+
 def _unit_tables(unit: s.Unit, period: s.Period, procedure: Procedure | None) -> dict[str, Any]:
     """Everything a unit page (and its PDF summary) shows, as tables (exportable), charts
     and cards: the charts are drawn from the rows the tables hold, with no query of their own."""
@@ -178,15 +185,7 @@ def _unit_tables(unit: s.Unit, period: s.Period, procedure: Procedure | None) ->
             _("Dossiers by month"),
             [Bar(_month(r["month"]), r["dossiers"], _short(r["dossiers"])) for r in series],
         ),
-        "on_time": line(
-            _("Dossiers finished on time by month (%)"),
-            [
-                Bar(_month(r["month"]), None if rate is None else rate * 100, fmt(rate, "pct"))
-                for r in series
-                for rate in [_on_time(r)]
-            ],
-            max_value=100,
-        ),
+        "on_time": _on_time_chart(series),
         "time": hbar(
             _("Average processing time (hours)"),
             [
@@ -200,7 +199,12 @@ def _unit_tables(unit: s.Unit, period: s.Period, procedure: Procedure | None) ->
             ],
         ),
         **{
-            key: ranking(titles[key], _ranked_bars(rows), max_value=100, empty=no_data)
+            key: ranking(
+                titles[key] + _partial(len(rows), 20),
+                _ranked_bars(rows),
+                max_value=100,
+                empty=no_data,
+            )
             for key, rows in rankings.items()
         },
     }
@@ -219,6 +223,25 @@ def _unit_tables(unit: s.Unit, period: s.Period, procedure: Procedure | None) ->
         "rankings": rankings,
         "series": series,
     }
+
+
+def _on_time_chart(series: list[dict[str, Any]], chart_h: int = 220) -> Chart:
+    """The on-time rate by month on an axis from the ten below the lowest month (labelled)
+    to 100 %."""
+    rates = [_on_time(r) for r in series]
+    known = [r * 100 for r in rates if r is not None]
+    floor = max(0.0, (min(known) // 10) * 10 - 10) if known else 0.0
+    return line(
+        _("Dossiers finished on time by month (%)"),
+        [
+            Bar(_month(r["month"]), None if rate is None else rate * 100, fmt(rate, "pct"))
+            for r, rate in zip(series, rates, strict=True)
+        ],
+        max_value=100,
+        chart_h=chart_h,
+        floor=floor,
+        axis=(fmt(floor / 100, "pct"), fmt(1.0, "pct")),
+    )
 
 
 def _on_time(row: dict[str, Any]) -> float | None:
@@ -420,6 +443,8 @@ def summary(request: HttpRequest, kind: str = "national", pk: int | None = None)
         if rows
         else None
     )
+    if ranked is not None and rows is not None:
+        ranked.title += _partial(len(rows), 10)
     series = data["series"]
     trends = [
         columns(
@@ -427,16 +452,7 @@ def summary(request: HttpRequest, kind: str = "national", pk: int | None = None)
             [Bar(_month(r["month"]), r["dossiers"], _short(r["dossiers"])) for r in series],
             chart_h=110,
         ),
-        line(
-            _("Dossiers finished on time by month (%)"),
-            [
-                Bar(_month(r["month"]), None if rate is None else rate * 100, fmt(rate, "pct"))
-                for r in series
-                for rate in [_on_time(r)]
-            ],
-            max_value=100,
-            chart_h=90,
-        ),
+        _on_time_chart(series, chart_h=90),
     ]
     pdf = summary_pdf(
         unit=unit,

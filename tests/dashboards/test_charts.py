@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from dashboards.charts import Bar, Rect, Text, columns, hbar, line, ranking
+from dashboards.charts import GAP, Bar, Rect, Text, columns, hbar, line, ranking
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -104,7 +104,22 @@ def test_a_line_chart_plots_points_and_leaves_a_gap_for_months_without_data():
     lines = [p.get("points") for p in root.iter(f"{SVG}polyline")]
     # the axis, the 100 % guide, and one run of two points (the gap breaks it; one point alone has no line)
     assert sum(1 for p in lines if len(p.split()) == 2 and not p.startswith("10.0")) == 1
-    assert "no data" in texts(root)
+    assert GAP in texts(root)
+    assert "03/26: no data" in root.find(f"{SVG}desc").text
+
+
+def test_a_line_from_a_floor_keeps_its_points_in_the_box_and_labels_the_axis():
+    chart = line(
+        "T",
+        [Bar("a", 95, "95"), Bar("b", 70, "70")],
+        max_value=100,
+        floor=80,
+        axis=("80 %", "100 %"),
+    )
+    root = parse(chart)
+    base = 40 + 220
+    assert [float(c.get("cy")) for c in root.iter(f"{SVG}circle")] == [base - 165, base]
+    assert {"80 %", "100 %"} <= set(texts(root))
 
 
 @pytest.mark.parametrize("maker", [hbar, ranking, columns])

@@ -77,13 +77,21 @@ def test_a_province_official_drills_down_to_the_late_commune(history, desk, shot
     page.goto(f"{base}/dashboards/?period=2026")
     assert "Hà Nội" in page.locator("h1").inner_text()
     shot(page, "issue6-01-province-dashboard")
+    # the agencies as a ranking chart; their table (with the links down) a click away
+    assert "Hoàn Kiếm" in page.locator("svg.chart", has_text="Hoàn Kiếm").first.inner_html()
+    page.locator("details:has(#table-agencies) > summary").click()
     rows = page.locator("table tr", has_text="Hoàn Kiếm")
     assert rows.count() >= 1
+    # the one-page summary for the meeting, in her language
+    summary = page.get_by_role("link", name=re.compile("Tải bản tóm tắt"))
+    pdf = page.request.get(summary.get_attribute("href"))
+    assert pdf.status == 200
+    assert pdf.body().startswith(b"%PDF")
     link = page.get_by_role("link", name=re.compile("Hoàn Kiếm")).first
     link.click()
     assert "Hoàn Kiếm" in page.locator("h1").inner_text()
     # every dossier of the late commune finished late: the on-time figure says 0%
-    figures = page.locator(".dash-figures").inner_text()
+    figures = page.locator(".dash-cards").inner_text()
     assert re.search(r"\b0(,0)?\s*%", figures), figures
     shot(page, "issue6-02-late-commune")
 
