@@ -84,7 +84,7 @@ def test_a_province_official_drills_down_to_the_late_commune(history, desk, shot
     assert rows.count() >= 1
     # the one-page summary for the meeting, in her language
     summary = page.get_by_role("link", name=re.compile("Tải bản tóm tắt"))
-    pdf = page.request.get(summary.get_attribute("href"))
+    pdf = page.request.get(base + str(summary.get_attribute("href")))
     assert pdf.status == 200
     assert pdf.body().startswith(b"%PDF")
     link = page.get_by_role("link", name=re.compile("Hoàn Kiếm")).first
