@@ -690,6 +690,26 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     route(
+        "dashboards:summary_national",
+        get(u("dashboards:summary_national"), dashboard(200, 404, 404)),
+        get(
+            u("dashboards:summary_national", query="period=2026-13"),
+            dashboard(400, 404, 404),
+            note="not a period: a page that says so",
+        ),
+    ),
+    route(
+        "dashboards:summary",
+        get(
+            u("dashboards:summary", lambda w: "province", lambda w: w.hanoi.pk),
+            dashboard(200, 200, 404),
+        ),
+        get(
+            u("dashboards:summary", lambda w: "agency", lambda w: w.agency_hk.pk),
+            dashboard(200, 200, 404),
+        ),
+    ),
+    route(
         "dashboards:public_agency",
         get(u("dashboards:public_agency", lambda w: w.agency_hk.code), everyone(200)),
     ),
