@@ -225,6 +225,18 @@ ACTIONS = [
 ]
 
 
+#: the back-office's keys (static/js/backoffice-shortcuts.js; listed in the "?" help of
+#: backoffice/layout.html): an action of the dossier page -> its key
+SHORTCUTS = {
+    "receive": "a",
+    "process": "p",
+    "advance_step": "n",
+    "issue_result": "i",
+    "request_supplement": "s",
+    "return_result": "r",
+}
+
+
 def _allowed(dossier, officer, agency, permission: str, target) -> bool:
     if agency is None or not officer_may(officer, agency, permission):
         return False
@@ -258,8 +270,6 @@ def detail(request, code: str):
         return agency is not None and officer_may(request.user, agency, permission)
 
     forms: dict[str, Form] = {}
-    if Status.SUPPLEMENT_REQUESTED in allowed and may("request_supplement"):
-        forms["request_supplement"] = SupplementForm()
     if Status.REFUSED in allowed and may("refuse"):
         forms["refuse"] = ReasonForm()
     if Status.PAYMENT_REQUESTED in allowed and may("request_payment"):
@@ -282,7 +292,7 @@ def detail(request, code: str):
             "dossier": dossier,
             "timeline": timeline,
             "actions": [
-                (key, str(label))
+                (key, str(label), SHORTCUTS.get(key, ""))
                 for key, label, permission, target in ACTIONS
                 if _allowed(dossier, request.user, agency, permission, target)
             ],
@@ -295,6 +305,8 @@ def detail(request, code: str):
             "slips": slips,
             "steps": dossier.procedure_version.steps.all(),
             "may_revoke": bool(dossier.result_file) and may("revoke_result"),
+            "can_request_supplement": Status.SUPPLEMENT_REQUESTED in allowed
+            and may("request_supplement"),
         },
     )
 
@@ -312,7 +324,6 @@ def _has_slip(dossier, kind: str) -> bool:
 
 
 FORM_ACTIONS: dict[str, type[Form]] = {
-    "request_supplement": SupplementForm,
     "refuse": ReasonForm,
     "stop": ReasonForm,
     "request_payment": PaymentRequestForm,
@@ -334,6 +345,8 @@ def act(request, code: str, action: str):
     simple = {key: (label, permission, target) for key, label, permission, target in ACTIONS}
     if action == "issue_result":  # issued only after the preview and a confirmation
         return redirect("backoffice:approve", code=code)
+    if action == "request_supplement":  # one row per item, on its own page
+        return redirect("backoffice:supplement", code=code)
     try:
         if action in simple:
             service = {
@@ -354,18 +367,7 @@ def act(request, code: str, action: str):
                 _errors_as_messages(request, form)
                 return redirect("backoffice:detail", code=code)
             data = form.cleaned_data
-            if action == "request_supplement":
-                items = [services.MissingItem(name=n, reason=r) for n, r in data["items"]]
-                services.dossier_request_supplement(
-                    dossier=dossier, officer=officer, agency=agency, items=items, note=data["note"]
-                )
-                messages.success(
-                    request,
-                    _(
-                        "Supplement requested. The applicant is told what is missing; the clock is paused."
-                    ),
-                )
-            elif action == "refuse":
+            if action == "refuse":
                 services.dossier_refuse(
                     dossier=dossier, officer=officer, agency=agency, reason=data["reason"]
                 )
@@ -426,6 +428,66 @@ def act(request, code: str, action: str):
     except ValueError as exc:
         messages.error(request, str(exc))
     return redirect("backoffice:detail", code=code)
+
+
+@_officer_required
+def supplement(request, code: str):
+    """The structured supplement request (slip 02): one row per missing or wrong item, each
+    with its reason, all at once. A form error shows the page again with everything kept."""
+    dossier = selectors.dossier_for_officer(user=request.user, code=code)
+    agency = dossier.competent_agency
+    if agency is None:  # the selector only returns dossiers of the officer's agencies
+        raise Http404
+    allowed = Status.SUPPLEMENT_REQUESTED in TRANSITIONS.get(Status(dossier.status), frozenset())
+    if not (allowed and officer_may(request.user, agency, "request_supplement")):
+        messages.error(
+            request,
+            _(
+                "A supplement cannot be requested: the dossier's status or your role does not allow it."
+            ),
+        )
+        return redirect("backoffice:detail", code=code)
+    form = SupplementForm(
+        request.POST if request.method == "POST" else None,
+        components=selectors.supplement_components(dossier=dossier),
+    )
+    if form.is_valid():
+        items = [
+            services.MissingItem(name=i["name"], reason=i["reason"], component=i["component"])
+            for i in form.cleaned_data["items"]
+        ]
+        try:
+            services.dossier_request_supplement(
+                dossier=dossier,
+                officer=request.user,
+                agency=agency,
+                items=items,
+                note=form.cleaned_data["note"],
+            )
+        except TransitionNotAllowed:
+            messages.error(
+                request, _("This action is not possible in the dossier's current status.")
+            )
+        except ActionNotPermitted:
+            messages.error(request, _("Your role in this agency does not allow this action."))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Supplement requested. The applicant is told what is missing; the clock is paused."
+                ),
+            )
+        return redirect("backoffice:detail", code=code)
+    return render(
+        request,
+        "backoffice/supplement.html",
+        {
+            "dossier": dossier,
+            "form": form,
+            "attachments": dossier.attachments.select_related("component"),
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 @_officer_required

@@ -1,5 +1,5 @@
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -35,32 +35,116 @@ class TrackingForm(forms.Form):
         return value
 
 
+#: free rows ("another item") offered below the dossier's own components
+SUPPLEMENT_OTHER_ROWS = 3
+SUPPLEMENT_REASON_MAX = 1000
+
+
 class SupplementForm(forms.Form):
-    items = forms.CharField(
-        label=_("What is missing, and why"),
-        help_text=_("One item per line, as 'document: reason'. List everything at once."),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=4000,
+    """A structured supplement request: the officer ticks the dossier's components that are
+    missing or wrong and gives each its reason, and may add items of their own ("other"
+    rows: a name and a reason). One row per item; every row needs its reason.
+
+    ``components`` are (code, label) pairs: the components of the dossier's case. Cleaned,
+    ``items`` is a list of dicts {"component": code or "", "name": label, "reason": text}.
+    """
+
+    pick = forms.MultipleChoiceField(
+        label=_("Items of the dossier"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _(
+                "%(value)s is not an item of this dossier. Choose from the list, or add it as "
+                "another item."
+            )
+        },
     )
     note = forms.CharField(
-        label=_("Note to the applicant (optional)"), required=False, max_length=1000
+        label=_("Note to the applicant (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def clean_items(self) -> list[tuple[str, str]]:
-        items = []
-        for line in self.cleaned_data["items"].splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            name, _sep, reason = line.partition(":")
-            if not reason.strip():
-                raise forms.ValidationError(
-                    _("Give a reason for each item, after a colon: '%(line)s'") % {"line": line}
+    def __init__(self, *args: Any, components: Sequence[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.components = list(components)
+        self.labels = dict(self.components)
+        cast(forms.MultipleChoiceField, self.fields["pick"]).choices = self.components
+        for code, label in self.components:
+            self.fields[f"reason_{code}"] = forms.CharField(
+                label=_("Reason: %(item)s") % {"item": label},
+                required=False,
+                max_length=SUPPLEMENT_REASON_MAX,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        for i in range(1, SUPPLEMENT_OTHER_ROWS + 1):
+            self.fields[f"other_name_{i}"] = forms.CharField(
+                label=_("Other item %(n)d") % {"n": i}, required=False, max_length=255
+            )
+            self.fields[f"other_reason_{i}"] = forms.CharField(
+                label=_("Reason for other item %(n)d") % {"n": i},
+                required=False,
+                max_length=SUPPLEMENT_REASON_MAX,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The component rows for the template: the box, its reason field, ticked or not."""
+        picked = set(self["pick"].value() or []) if self.is_bound else set()
+        return [
+            {
+                "code": code,
+                "label": label,
+                "checked": code in picked,
+                "reason": self[f"reason_{code}"],
+                "index": index,
+            }
+            for index, (code, label) in enumerate(self.components)
+        ]
+
+    def other_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"n": i, "name": self[f"other_name_{i}"], "reason": self[f"other_reason_{i}"]}
+            for i in range(1, SUPPLEMENT_OTHER_ROWS + 1)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        items: list[dict[str, str]] = []
+        for code in data.get("pick") or []:
+            reason = (data.get(f"reason_{code}") or "").strip()
+            if not reason:
+                self.add_error(
+                    f"reason_{code}",
+                    _("Give the reason why this item must be supplemented."),
                 )
-            items.append((name.strip(), reason.strip()))
-        if not items:
-            raise forms.ValidationError(_("List at least one missing item."))
-        return items
+                continue
+            items.append({"component": code, "name": self.labels[code], "reason": reason})
+        for code, _label in self.components:
+            if code not in (data.get("pick") or []) and (data.get(f"reason_{code}") or "").strip():
+                self.add_error(
+                    f"reason_{code}",
+                    _("Tick the item too, or clear its reason."),
+                )
+        for i in range(1, SUPPLEMENT_OTHER_ROWS + 1):
+            name = (data.get(f"other_name_{i}") or "").strip()
+            reason = (data.get(f"other_reason_{i}") or "").strip()
+            if name and not reason:
+                self.add_error(
+                    f"other_reason_{i}", _("Give the reason why this item must be supplemented.")
+                )
+            elif reason and not name:
+                self.add_error(f"other_name_{i}", _("Name the item this reason is about."))
+            elif name:
+                items.append({"component": "", "name": name, "reason": reason})
+        if not items and not self.errors:
+            raise forms.ValidationError(
+                _("Choose at least one item to supplement and give its reason.")
+            )
+        data["items"] = items
+        return data
 
 
 class ReasonForm(forms.Form):
@@ -167,32 +251,99 @@ class ReturnForm(forms.Form):
     )
 
 
+class CheckedFileField(forms.FileField):
+    """A document checked by size and content (portal.validators); its detected type is kept
+    on the file as ``detected_type``."""
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        from portal.validators import validate_upload
+
+        uploaded = super().clean(data, initial)
+        if uploaded:
+            uploaded.detected_type = validate_upload(uploaded)
+        return uploaded
+
+
 class ResubmitForm(forms.Form):
-    document = forms.FileField(
-        label=_("The missing documents (PDF, JPEG or PNG)"),
-        required=False,
-        help_text=_("If a document is asked for, upload it here."),
-    )
+    """The applicant's answer to a supplement request: for each item asked for, a file, or
+    words (or both); then an optional note. ``items`` are the request's rows; ``stored`` maps
+    the index of a row to the file already uploaded for it in an earlier post that had an
+    error elsewhere (kept, so the person need not choose it again)."""
+
     note = forms.CharField(
         label=_("Your answer to the agency"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Optional: anything else the agency should know."),
     )
 
-    def clean_document(self):
-        from portal.validators import validate_upload
+    def __init__(
+        self,
+        *args: Any,
+        items: Sequence[dict[str, Any]],
+        stored: dict[int, dict[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        self.stored = stored or {}
+        note = self.fields.pop("note")
+        for i, item in enumerate(self.items):
+            self.fields[f"file_{i}"] = CheckedFileField(
+                label=_("New document: %(item)s") % {"item": item.get("name", "")},
+                required=False,
+                help_text=_("PDF, JPEG or PNG."),
+            )
+            self.fields[f"answer_{i}"] = forms.CharField(
+                label=_("Your answer: %(item)s") % {"item": item.get("name", "")},
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        self.fields["note"] = note
 
-        uploaded = self.cleaned_data.get("document")
-        if uploaded:
-            uploaded.detected_type = validate_upload(uploaded)
-        return uploaded
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "index": i,
+                "item": item,
+                "file": self[f"file_{i}"],
+                "answer": self[f"answer_{i}"],
+                "stored": self.stored.get(i),
+            }
+            for i, item in enumerate(self.items)
+        ]
 
-    def clean(self):
+    def valid_uploads(self) -> dict[int, Any]:
+        """The files of this post that passed their checks (kept even when another field has
+        an error)."""
+        return {
+            i: self.cleaned_data[f"file_{i}"]
+            for i in range(len(self.items))
+            if f"file_{i}" in getattr(self, "cleaned_data", {}) and self.cleaned_data[f"file_{i}"]
+        }
+
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("document") and not data.get("note") and not self.errors:
-            raise forms.ValidationError(_("Upload the missing document or write your answer."))
+        for i in range(len(self.items)):
+            if f"file_{i}" in self.errors:
+                continue
+            if not (
+                data.get(f"file_{i}")
+                or self.stored.get(i)
+                or (data.get(f"answer_{i}") or "").strip()
+            ):
+                self.add_error(
+                    f"answer_{i}",
+                    _("Upload the document asked for, or write your answer about this item."),
+                )
         return data
+
+    def answers(self) -> list[str]:
+        return [
+            (self.cleaned_data.get(f"answer_{i}") or "").strip() for i in range(len(self.items))
+        ]
 
 
 class VerifyUploadForm(forms.Form):

@@ -440,3 +440,22 @@ def certified_copy_for_verification(*, token: Any):
         .filter(verification_token=token)
         .first()
     )
+
+
+def supplement_components(*, dossier: Dossier) -> list[tuple[str, str]]:
+    """The items an officer may ask to supplement: the components of the dossier's case, as
+    (code, name in the dossier's language: the applicant reads them)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from procedures.models import Component
+
+    if dossier.case_id is None:
+        return []
+    with translation.override(dossier.language or settings.LANGUAGE_CODE):
+        return [(c.code, c.label) for c in Component.objects.filter(case_id=dossier.case_id)]
+
+
+def open_supplement(*, dossier: Dossier):
+    """The supplement request the applicant has not answered yet, or None."""
+    return dossier.supplements.filter(resubmitted_at__isnull=True).order_by("-requested_at").first()

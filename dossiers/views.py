@@ -11,6 +11,7 @@ from django_ratelimit.decorators import ratelimit
 from feedback.forms import RatingForm
 from portal.downloads import document_download
 from portal.replica import reads_may_lag
+from procedures.models import Component
 from procedures.selectors import catalogue_revision
 
 from . import selectors, tracking
@@ -114,6 +115,9 @@ def mine_detail(request, code: str):
             "rating": rating,
             "rating_form": RatingForm() if can_rate else None,
             "withdrawable": WITHDRAWABLE,
+            "open_supplement": selectors.open_supplement(dossier=dossier)
+            if dossier.status == Status.SUPPLEMENT_REQUESTED
+            else None,
         },
     )
 
@@ -229,7 +233,11 @@ def slip(request, code: str, kind: str):
 
 @login_required
 def resubmit(request, code: str):
-    """The applicant sends what the agency asked for; the clock resumes."""
+    """The applicant sends what the agency asked for, item by item; the clock resumes.
+
+    A file that passed its checks is kept (in the storage, named in the session) when another
+    field has an error, so the page shows it as uploaded and the person does not choose it
+    again."""
     from django.contrib import messages
     from django.shortcuts import redirect
     from django.utils.translation import gettext as _
@@ -237,36 +245,56 @@ def resubmit(request, code: str):
     from .forms import ResubmitForm
     from .services import NewAttachment, dossier_resubmit
     from .states.business import Status
+    from .supplement_uploads import StagedUploads
 
     dossier = selectors.dossier_of_applicant(user=request.user, code=code)
     if dossier.status != Status.SUPPLEMENT_REQUESTED:
         return redirect("dossiers:mine_detail", code=code)
-    form = ResubmitForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        uploaded = form.cleaned_data["document"]
-        attachments = (
-            [NewAttachment(component=None, file=uploaded, content_type=uploaded.detected_type)]
-            if uploaded
-            else []
-        )
-        dossier_resubmit(
-            dossier=dossier,
-            applicant=request.user,
-            note=form.cleaned_data["note"],
-            attachments=attachments,
-        )
-        messages.success(
-            request, _("Thank you. The agency has your supplement and the processing time resumes.")
-        )
+    supplement = selectors.open_supplement(dossier=dossier)
+    if supplement is None:
         return redirect("dossiers:mine_detail", code=code)
+    staged = StagedUploads(request.session, supplement.pk)
+    form = ResubmitForm(
+        request.POST or None, request.FILES or None, items=supplement.items, stored=staged.shown()
+    )
+    if request.method == "POST":
+        valid = form.is_valid()
+        staged.keep(form.valid_uploads())
+        form.stored = staged.shown()
+        if valid:
+            case_id = dossier.case_id
+            components = (
+                {c.code: c for c in Component.objects.filter(case_id=case_id)}
+                if case_id is not None
+                else {}
+            )
+            attachments = [
+                NewAttachment(
+                    component=components.get(supplement.items[i].get("component") or ""),
+                    file=file,
+                    content_type=content_type,
+                )
+                for i, file, content_type in staged.files()
+            ]
+            dossier_resubmit(
+                dossier=dossier,
+                applicant=request.user,
+                note=form.cleaned_data["note"],
+                attachments=attachments,
+                answers=form.answers(),
+            )
+            for attachment in attachments:
+                attachment.file.close()
+            staged.clear()
+            messages.success(
+                request,
+                _("Thank you. The agency has your supplement and the processing time resumes."),
+            )
+            return redirect("dossiers:mine_detail", code=code)
     return render(
         request,
         "dossiers/resubmit.html",
-        {
-            "dossier": dossier,
-            "form": form,
-            "supplement": dossier.supplements.order_by("-requested_at").first(),
-        },
+        {"dossier": dossier, "form": form, "supplement": supplement},
         status=400 if request.method == "POST" else 200,
     )
 

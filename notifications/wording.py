@@ -150,6 +150,7 @@ def _context(event: DossierEvent, kind: str) -> dict[str, Any]:
         + reverse("dossiers:mine_detail", kwargs={"code": dossier.code}),
         "attach_receipt": kind in RECEIPT_KINDS,
         **(_paid(dossier) if kind == "fee_paid" else {}),
+        **(_supplement(event) if kind == "supplement_requested" else {}),
     }
 
 
@@ -157,6 +158,19 @@ def _replacement_number(dossier: Any) -> str:
     """The number of the result that replaces a revoked one ("" when none does)."""
     replacement = dossier.result_replaced_by
     return replacement.result_number if replacement is not None else ""
+
+
+def _supplement(event: DossierEvent) -> dict[str, Any]:
+    """The rows of the supplement request this entry records (one per item, with its reason)
+    and the officer's note, to be listed rather than run together in one line."""
+    round_ = (
+        event.dossier.supplements.filter(requested_at__lte=event.at)
+        .order_by("-requested_at")
+        .first()
+    )
+    if round_ is None:
+        return {}
+    return {"supplement_items": round_.items, "supplement_note": round_.note.strip()}
 
 
 def _paid(dossier: Any) -> dict[str, str]:

@@ -52,6 +52,19 @@ def is_officer(user: Any) -> bool:
     )
 
 
+#: set by the password step, removed by the code step: the session belongs to an officer who
+#: has not passed the second factor yet, so no page names them (or their agency or role)
+PENDING_SESSION_KEY = "officer_second_factor_pending"
+
+
+def second_factor_pending(request: HttpRequest) -> bool:
+    """True between an officer's password and their code: the header shows no identity."""
+    session = getattr(request, "session", None)
+    if session is None or not session.get(PENDING_SESSION_KEY):
+        return False
+    return not is_verified(getattr(request, "user", None))
+
+
 def is_verified(user: Any) -> bool:
     """True once the session passed the second factor (set by django-otp's middleware)."""
     check = getattr(user, "is_verified", None)

@@ -74,6 +74,12 @@ class OfficerLoginView(LoginView):
     def get_success_url(self) -> str:
         return _with_next("portal:officer_otp", self.get_redirect_url())
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # until the code step, every page's header names no one (otp.second_factor_pending)
+        self.request.session[otp.PENDING_SESSION_KEY] = True
+        return response
+
     def form_invalid(self, form):
         username = (self.request.POST.get("username") or "").strip()[:150]
         if username:
@@ -103,6 +109,7 @@ def _officer_second_step(request):
 
 def _signed_in(request, device):
     otp_login(request, device)
+    request.session.pop(otp.PENDING_SESSION_KEY, None)
     request.session.cycle_key()  # a new session id for the now fully signed-in officer
     otp.login_success(request, request.user)
     return redirect(_officer_next(request))

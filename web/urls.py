@@ -89,6 +89,7 @@ backoffice_patterns = (
         path("dossiers/<str:code>/", backoffice.detail, name="detail"),
         path("dossiers/<str:code>/approve/", backoffice.approve, name="approve"),
         path("dossiers/<str:code>/revoke-result/", backoffice.revoke_result, name="revoke_result"),
+        path("dossiers/<str:code>/supplement/", backoffice.supplement, name="supplement"),
         path("dossiers/<str:code>/attachments/<int:pk>/", backoffice.attachment, name="attachment"),
         path("dossiers/<str:code>/<slug:action>/", backoffice.act, name="act"),
     ],

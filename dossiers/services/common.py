@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 
 from agencies.calendar import get_calendar
 from agencies.models import Agency, OfficerRole
@@ -36,7 +36,7 @@ class AlreadySubmitted(Exception):
 @dataclass(frozen=True)
 class NewAttachment:
     component: Component | None
-    file: UploadedFile
+    file: File  # an upload, or a file kept from an earlier post (supplement_uploads)
     content_type: str
     kind: str = AttachmentKind.UPLOADED
     store_document_id: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.utils import timezone
 from agencies.calendar import get_calendar
 from agencies.models import Agency
 from portal.models import User
+from procedures.models import Component
 
 from .. import transitions
 from ..models import (
@@ -29,8 +31,12 @@ from .common import (
 
 @dataclass(frozen=True)
 class MissingItem:
+    """One row of a supplement request: what (a component of the dossier's case, by code, or
+    an item the officer names) and why."""
+
     name: str
     reason: str
+    component: str = ""
 
 
 def dossier_request_supplement(
@@ -39,6 +45,19 @@ def dossier_request_supplement(
     """Ask for ALL missing items at once (slip 02); the processing clock pauses."""
     if not items:
         raise ValueError("a supplement request lists at least one missing item")
+    if any(not i.name.strip() or not i.reason.strip() for i in items):
+        raise ValueError("every item of a supplement request has a name and a reason")
+    codes = {i.component for i in items if i.component}
+    if codes and dossier.case_id is None:
+        raise ValueError("a supplement request names a component the dossier does not have")
+    if codes and dossier.case_id is not None:
+        known = set(
+            Component.objects.filter(case_id=dossier.case_id, code__in=codes).values_list(
+                "code", flat=True
+            )
+        )
+        if codes - known:
+            raise ValueError("a supplement request names a component the dossier does not have")
     with transaction.atomic(durable=True):
         dossier = _lock(dossier)
         now = timezone.now()
@@ -47,7 +66,10 @@ def dossier_request_supplement(
             dossier=dossier,
             requested_at=now,
             requested_by=officer,
-            items=[{"name": i.name, "reason": i.reason} for i in items],
+            items=[
+                {"component": i.component, "name": i.name.strip(), "reason": i.reason.strip()}
+                for i in items
+            ],
             note=note,
             from_status=source,
             old_due_at=dossier.due_at,
@@ -73,9 +95,11 @@ def dossier_resubmit(
     applicant: User,
     note: str = "",
     attachments: list[NewAttachment] | None = None,
+    answers: Sequence[str] | None = None,
 ) -> Dossier:
     """The applicant supplies what was missing: the clock resumes and the due date moves by
-    the pause, counted in working time."""
+    the pause, counted in working time. ``answers`` are the applicant's words on each item of
+    the request, in its order (stored on the item as "answer")."""
     with transaction.atomic(durable=True):
         dossier = _lock(dossier)
         if dossier.applicant_id != applicant.pk:
@@ -101,6 +125,11 @@ def dossier_resubmit(
         supplement.applicant_note = note
         supplement.paused_seconds = paused
         supplement.new_due_at = dossier.due_at
+        if answers is not None:
+            supplement.items = [
+                {**item, "answer": answer.strip()}
+                for item, answer in zip(supplement.items, answers, strict=False)
+            ] + supplement.items[len(answers) :]
         supplement.save()
         for item in attachments or []:
             _attach(dossier, item, AttachmentKind.UPLOADED)

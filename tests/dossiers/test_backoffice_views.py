@@ -114,22 +114,25 @@ def test_supplement_form_lists_items_and_the_applicant_resubmits(
     client, received, officer_hk, citizen_a, officer_login
 ):
     officer_login(client, officer_hk)
-    bad = client.post(
-        reverse("backoffice:act", args=[received.code, "request_supplement"]),
-        {"items": "Giấy chứng sinh"},
-    )
-    assert bad.status_code == 302
+    url = reverse("backoffice:supplement", args=[received.code])
+    bad = client.post(url, {"pick": ["GCS"]})
+    assert bad.status_code == 400  # no reason given: the page again, nothing changed
     received.refresh_from_db()
-    assert received.status == Status.RECEIVED  # no reason given: refused with a message
+    assert received.status == Status.RECEIVED
     client.post(
-        reverse("backoffice:act", args=[received.code, "request_supplement"]),
-        {"items": "Giấy chứng sinh: bị mờ\nTờ khai: thiếu chữ ký"},
+        url,
+        {
+            "pick": ["GCS"],
+            "reason_GCS": "bị mờ",
+            "other_name_1": "Tờ khai",
+            "other_reason_1": "thiếu chữ ký",
+        },
     )
     received.refresh_from_db()
     assert received.status == Status.SUPPLEMENT_REQUESTED
     assert received.supplements.get().items == [
-        {"name": "Giấy chứng sinh", "reason": "bị mờ"},
-        {"name": "Tờ khai", "reason": "thiếu chữ ký"},
+        {"component": "GCS", "name": "Giấy chứng sinh do cơ sở y tế cấp", "reason": "bị mờ"},
+        {"component": "", "name": "Tờ khai", "reason": "thiếu chữ ký"},
     ]
     slip = client.get(reverse("backoffice:slip", args=[received.code, "02"]))
     assert slip["Content-Type"] == "application/pdf"
@@ -142,7 +145,7 @@ def test_supplement_form_lists_items_and_the_applicant_resubmits(
     assert empty.status_code == 400
     ok = client.post(
         reverse("dossiers:resubmit", args=[received.code]),
-        {"note": "Đã bổ sung", "document": pdf_upload("bo-sung.pdf")},
+        {"note": "Đã bổ sung", "file_0": pdf_upload("bo-sung.pdf"), "answer_1": "Đã ký"},
     )
     assert ok.status_code == 302
     received.refresh_from_db()
@@ -392,7 +395,7 @@ def test_a_supplement_with_a_long_name_is_stored_under_a_random_name(
     client.force_login(citizen_a)
     response = client.post(
         reverse("dossiers:resubmit", args=[received.code]),
-        {"note": "Đã ký lại", "document": SimpleUploadedFile(LONG_NAME, PDF_BYTES)},
+        {"note": "Đã ký lại", "file_0": SimpleUploadedFile(LONG_NAME, PDF_BYTES)},
     )
     assert response.status_code == 302
     supplement = received.attachments.order_by("-pk").first()
@@ -412,8 +415,8 @@ def test_a_refused_supplement_file_is_explained_in_vietnamese_and_the_note_is_ke
     response = client.post(
         reverse("dossiers:resubmit", args=[received.code]),
         {
-            "note": "Tôi đã ký lại tờ khai",
-            "document": SimpleUploadedFile("to-khai.pdf", SCRIPT_PDF),
+            "answer_0": "Tôi đã ký lại tờ khai",
+            "file_0": SimpleUploadedFile("to-khai.pdf", SCRIPT_PDF),
         },
     )
     assert response.status_code == 400

@@ -93,7 +93,55 @@ def test_password_only_is_not_in_the_backoffice(client, officer_hk, device):
     assert officer_hk.display_name not in header
     assert reverse("dossiers:mine") not in header
     assert reverse("portal:logout") not in header
-    assert reverse("portal:logout") in html  # "Not hk.officer? Sign out" below the form
+    assert reverse("portal:logout") in html  # "Not your account? Sign out" below the form
+
+
+IDENTITY_NAME = "Nguyễn Thị Cán Bộ"
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_before_the_code_no_page_names_the_officer_their_agency_or_role(
+    client, settings, officer_hk, agency_hk, device, language
+):
+    """Issue 16: between the password and the code, the header of every page and the code
+    page name no one: no name, no user name, no agency, no role, no account menu."""
+    from agencies.models import OfficerRole
+
+    officer_hk.full_name = IDENTITY_NAME
+    officer_hk.save(update_fields=["full_name"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    password_step(client)
+    secrets = [IDENTITY_NAME, "hk.officer", agency_hk.name]
+    from django.utils import translation
+
+    with translation.override(language):
+        secrets += [str(label) for _value, label in OfficerRole.choices]
+    code_page = client.get(reverse("portal:officer_otp")).content.decode()
+    for secret in secrets:
+        assert secret not in code_page, secret
+    for name in ("portal:home", "procedures:catalogue", "dossiers:track"):
+        page = client.get(reverse(name))
+        assert page.status_code == 200
+        header = page.content.decode().split("</header>")[0]
+        for secret in secrets:
+            assert secret not in header, (name, secret)
+        assert f'href="{reverse("backoffice:queue")}"' not in header
+        assert f'href="{reverse("dossiers:mine")}"' not in header
+        assert reverse("portal:officer_otp") in header  # "Finish signing in"
+        assert reverse("portal:logout") in header
+    # With the code, the header names the officer again.
+    code_step(client, code_for(device))
+    header = client.get(reverse("portal:home")).content.decode().split("</header>")[0]
+    assert IDENTITY_NAME in header
+    assert f'href="{reverse("backoffice:queue")}"' in header
+    assert reverse("portal:officer_otp") not in header
+
+
+def test_a_citizen_header_still_names_them(client, citizen_a):
+    client.force_login(citizen_a)
+    header = client.get(reverse("portal:home")).content.decode().split("</header>")[0]
+    assert citizen_a.display_name in header
+    assert reverse("portal:officer_otp") not in header
 
 
 def test_right_code_signs_in_and_is_audited(client, officer_hk, device):

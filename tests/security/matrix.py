@@ -474,6 +474,24 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     route(
+        "backoffice:supplement",
+        # the open dossier is not received yet: no supplement, back to the dossier
+        get(
+            u("backoffice:supplement", OPEN),
+            back_office(Redirect(u("backoffice:detail", OPEN))),
+        ),
+        post(
+            u("backoffice:supplement", OPEN),
+            back_office(Redirect(u("backoffice:detail", OPEN))),
+            data={"pick": ["GCS"], "reason_GCS": "x"},
+        ),
+        get(
+            u("backoffice:supplement", OTHER),
+            back_office(404, Redirect(u("backoffice:detail", OTHER))),
+            note="Ba Dinh's dossier",
+        ),
+    ),
+    route(
         "backoffice:attachment",
         get(u("backoffice:attachment", OPEN, lambda w: w.attachment.pk), back_office(200)),
         get(
