@@ -102,11 +102,12 @@ def test_reception_supplement_resubmission_transfer_approval_return(setup, clock
     # A supplement: every missing item at once, the clock pauses.
     clock.now = clock.supplement
     desk.goto(f"{base}/backoffice/dossiers/{dossier.code}/")
-    open_action(desk, "Yêu cầu bổ sung|Request a supplement")
-    desk.get_by_label(re.compile("Nội dung cần bổ sung|What is missing")).fill(
-        "Giấy chứng sinh: ảnh chụp bị mờ, không đọc được số"
+    desk.get_by_role("link", name=re.compile("Yêu cầu bổ sung|Request a supplement")).click()
+    desk.get_by_label(re.compile("^Giấy chứng sinh|^Birth certificate")).check()
+    desk.get_by_label(re.compile("^(Lý do|Reason): (Giấy chứng sinh|Birth certificate)")).fill(
+        "ảnh chụp bị mờ, không đọc được số"
     )
-    desk.get_by_role("button", name=re.compile("Xác nhận|Confirm")).first.click()
+    desk.get_by_role("button", name=re.compile("Gửi yêu cầu bổ sung|Send the supplement")).click()
     dossier.refresh_from_db()
     assert dossier.status == Status.SUPPLEMENT_REQUESTED
     shot(desk, "21-supplement-requested")
