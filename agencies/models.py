@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -107,6 +108,14 @@ class Agency(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the active language: the English name when English is active and the
+        agency has one, else the official (Vietnamese) name."""
+        if self.name_en and (get_language() or "vi").startswith("en"):
+            return self.name_en
         return self.name
 
     @property

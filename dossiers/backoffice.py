@@ -35,7 +35,7 @@ from .forms import (
     SupplementForm,
     TransferForm,
 )
-from .labels import event_label
+from .labels import timeline_items
 from .permissions import ActionNotPermitted, officer_may
 from .states import TransitionNotAllowed
 from .states.business import OPEN, TRANSITIONS, Status
@@ -263,7 +263,7 @@ def detail(request, code: str):
         agency_code=agency.code if agency else "",
         reason="back-office processing",
     )
-    timeline = [{"event": e, "label": event_label(e)} for e in selectors.timeline(dossier=dossier)]
+    timeline = timeline_items(selectors.timeline(dossier=dossier))
     allowed = TRANSITIONS.get(Status(dossier.status), frozenset())
 
     def may(permission: str) -> bool:

@@ -36,6 +36,25 @@ def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
+def timeline_items(events) -> list[dict]:
+    """The entries of a timeline as the pages show them, in the active language: the event,
+    its label, its note and, for a note a person wrote, the language it is shown in (written
+    in the portal's language: marked so, on a page in another language)."""
+    from django.conf import settings
+
+    from .notes import event_note
+
+    return [
+        {
+            "event": event,
+            "label": event_label(event),
+            "note": event_note(event),
+            "note_lang": "" if event.note_key else settings.LANGUAGE_CODE,
+        }
+        for event in events
+    ]
+
+
 def event_label(event) -> str:
     """The label of a timeline entry: a step synchronised from an agency's own system says
     the status it reached (or, when it kept the status, that the dossier moved on)."""

@@ -180,6 +180,10 @@ class DossierEvent(models.Model):
     from_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
     to_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
     note = models.TextField(blank=True, help_text=_("Shown to the applicant and the public."))
+    #: a note the portal composed (dossiers.notes): its key and parameters, rendered in the
+    #: reader's language; `note` keeps its text in the portal's language
+    note_key = models.CharField(max_length=40, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     step_due_at = models.DateTimeField(null=True, blank=True)
     #: a step synchronised from a connected system: its id there (the same step sent twice
     #: is one entry) and when it reached the portal (its delay is arrived_at - at)

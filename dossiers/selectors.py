@@ -292,22 +292,29 @@ def queue_counts(*, user: User, queues: dict[str, list[int]]) -> dict[str, int]:
 
 
 def queue_procedures(*, user: User) -> list[tuple[str, str]]:
-    """(code, name) of the procedures the officer's agencies have dossiers of, for the
-    queue's filter; kept a minute per set of agencies (reading them scans every dossier)."""
+    """(code, name in the active language) of the procedures the officer's agencies have
+    dossiers of, for the queue's filter; kept a minute per set of agencies (reading them scans
+    every dossier)."""
     from django.core.cache import cache
 
+    from procedures.models import bilingual
+
     agency_ids = sorted(officer_agencies(user=user).values_list("pk", flat=True))
-    key = "queue-procedures:" + ",".join(map(str, agency_ids))
+    key = "queue-procedures-2:" + ",".join(map(str, agency_ids))
     procedures = cache.get(key)
     if procedures is None:
         procedures = list(
             dossiers_for_officer(user=user)
-            .values_list("procedure_version__procedure__code", "procedure_version__procedure__name")
+            .values_list(
+                "procedure_version__procedure__code",
+                "procedure_version__procedure__name",
+                "procedure_version__procedure__name_en",
+            )
             .distinct()
             .order_by("procedure_version__procedure__code")
         )
         cache.set(key, procedures, 60)
-    return procedures
+    return [(code, bilingual(name, name_en)) for code, name, name_en in procedures]
 
 
 def workload(*, user: User) -> dict:

@@ -28,7 +28,6 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from portal.audit import audit_record
@@ -37,6 +36,7 @@ from portal.models import User
 from portal.outbox import outbox_enqueue
 
 from .models import Dossier, DossierEvent
+from .notes import Note
 from .states import TransitionNotAllowed, business, delivery, payment, sync
 from .states.business import Status
 from .states.delivery import DeliveryStatus
@@ -136,7 +136,7 @@ def change(
     actor: User | None = None,
     role: str = "",
     agency: Agency | None = None,
-    note: str = "",
+    note: str | Note = "",
     step_due_at: dt.datetime | None = None,
     at: dt.datetime | None = None,
     notify: bool = True,
@@ -205,6 +205,8 @@ def change(
         if audit:
             audit_record(actor=actor, action=audit, obj=dossier, details=audit_details)
         return None
+    composed = note if isinstance(note, Note) else None
+    text = composed.in_portal_language() if composed else str(note)
     event = DossierEvent.objects.create(
         dossier=dossier,
         at=now,
@@ -214,7 +216,9 @@ def change(
         agency=agency,
         from_status=source,
         to_status=dossier.status,
-        note=note,
+        note=text,
+        note_key=composed.key if composed else "",
+        note_params=composed.params if composed else {},
         step_due_at=step_due_at,
     )
     if notify:
@@ -320,7 +324,7 @@ def _rollup_bundle(part: Dossier) -> None:
             action="bundle_progress",
             status=step,
             fields=extra,
-            note=_("All parts have reached this step."),
+            note=Note("bundle_progress"),
             at=now,
             audit=None,
         )
@@ -344,7 +348,7 @@ def _end_bundle(bundle: Dossier, parts: list[Dossier]) -> None:
         bundle,
         action="bundle_progress",
         status=final,
-        note=_("No part of the bundle can go on: each was refused, withdrawn or stopped."),
+        note=Note("bundle_ended"),
         audit=None,
     )
 

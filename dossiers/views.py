@@ -17,7 +17,7 @@ from procedures.selectors import catalogue_revision
 from . import selectors, tracking
 from .documents import receipt_pdf
 from .forms import TrackingForm
-from .labels import event_label
+from .labels import timeline_items
 from .models import Dossier
 from .states.business import RATEABLE, TRANSITIONS, Status
 
@@ -27,10 +27,7 @@ LIST_CACHE_SECONDS = 300
 
 
 def _timeline(dossier: Dossier) -> list[dict]:
-    return [
-        {"event": event, "label": event_label(event)}
-        for event in selectors.timeline(dossier=dossier)
-    ]
+    return timeline_items(selectors.timeline(dossier=dossier))
 
 
 @login_required

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 
@@ -74,12 +75,22 @@ class PortalChannel(Channel):
 
     def deliver(self, *, event: DossierEvent, notice: DossierNotice, recipient: str) -> None:
         # once: the delivery row claimed in the same transaction is unique per (event, channel)
+        from .wording import compose
+
+        # the inbox shows it in the reader's language: the other languages are kept too
+        translations = {notice.language: {"title": notice.title, "body": notice.portal_body}}
+        for language, _name in settings.LANGUAGES:
+            if language not in translations:
+                other = compose(event, language)
+                if other is not None:
+                    translations[language] = {"title": other.title, "body": other.portal_body}
         Notification.objects.create(
             event=event,
             user_id=int(recipient),
             dossier=event.dossier,
             title=notice.title[:200],
             body=notice.portal_body,
+            translations=translations,
         )
 
 

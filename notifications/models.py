@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import User
@@ -35,6 +36,9 @@ class Notification(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
+    #: {language: {"title": ..., "body": ...}}: the same message in each of the portal's
+    #: languages, shown in the reader's (title and body: the language it was sent in)
+    translations = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -55,6 +59,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+    def _shown(self) -> dict[str, str]:
+        return self.translations.get((get_language() or "").split("-")[0]) or {}
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language, when it was kept in it."""
+        return self._shown().get("title") or self.title
+
+    @property
+    def shown_body(self) -> str:
+        return self._shown().get("body") or self.body
 
     @property
     def is_read(self) -> bool:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.notes import event_note
 from dossiers.states.business import Status
 from dossiers.states.delivery import DeliveryMethod
 from portal import sms
@@ -132,12 +133,12 @@ def _context(event: DossierEvent, kind: str) -> dict[str, Any]:
         "event": event,
         "code": dossier.code,
         "procedure": dossier.procedure_version.procedure.label,
-        "agency": agency.name if agency else _("the competent agency"),
+        "agency": agency.label if agency else _("the competent agency"),
         "submitted_at": _when(dossier.submitted_at),
         "received_at": _when(dossier.received_at or event.at),
         "due_at": _when(dossier.due_at),
-        "note": event.note.strip() if kind in NOTE_KINDS else "",
-        "other_note": event.note.strip() if kind in OTHER_NOTE_KINDS else "",
+        "note": event_note(event).strip() if kind in NOTE_KINDS else "",
+        "other_note": event_note(event).strip() if kind in OTHER_NOTE_KINDS else "",
         "delivery": dossier.delivery_method,
         "delivery_label": dossier.get_delivery_method_display(),
         "DELIVERY_ONLINE": DeliveryMethod.ONLINE,
@@ -188,12 +189,13 @@ def _paid(dossier: Any) -> dict[str, str]:
     }
 
 
-def compose(event: DossierEvent) -> DossierNotice | None:
-    """Render what every channel says about this entry, in the dossier's language."""
+def compose(event: DossierEvent, language: str | None = None) -> DossierNotice | None:
+    """Render what every channel says about this entry, in the dossier's language (the one
+    the applicant used to submit it) unless `language` is given."""
     kind = event_kind(event)
     if kind is None:
         return None
-    language = event.dossier.language or settings.LANGUAGE_CODE
+    language = language or event.dossier.language or settings.LANGUAGE_CODE
     with translation.override(language):
         context = _context(event, kind)
         title = str(TITLES[kind])

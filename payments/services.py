@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from dossiers import transitions
 from dossiers.models import Dossier
+from dossiers.notes import Note
 from dossiers.states import business
 from dossiers.states.payment import PaymentStatus
 from portal.audit import audit_record
@@ -211,11 +212,13 @@ def _sync_dossier(payment: Payment, target: str) -> None:
         actor=payment.payer if paid else None,
         role="applicant" if paid else "",
         agency=dossier.competent_agency if paid else None,
-        note=_("Paid online: %(amount)s (transaction %(transaction)s).")
-        % {
-            "amount": _amount_text(payment.amount),
-            "transaction": payment.platform_transaction_id,
-        }
+        note=Note(
+            "paid_online",
+            {
+                "amount": _amount_text(payment.amount),
+                "transaction": payment.platform_transaction_id,
+            },
+        )
         if paid
         else "",
         at=(payment.paid_at or timezone.now()) if paid else None,

@@ -22,6 +22,7 @@ from ..models import (
     AttachmentKind,
     Dossier,
 )
+from ..notes import Note
 from ..permissions import require
 from ..states import TransitionNotAllowed
 from ..states.business import Status
@@ -81,7 +82,7 @@ def _transition(
     agency: Agency,
     action: str,
     permission: str,
-    note: str = "",
+    note: str | Note = "",
     step_due_at: dt.datetime | None = None,
     extra_fields: tuple[str, ...] = (),
     **machines: Any,

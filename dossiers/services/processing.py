@@ -21,6 +21,7 @@ from ..models import (
     DeadlineExtension,
     Dossier,
 )
+from ..notes import Note, bilingual_name
 from ..permissions import require
 from ..states import TransitionNotAllowed, business, delivery
 from ..states.business import Status
@@ -136,7 +137,11 @@ def dossier_issue_result(
         dossier.result_file.save(f"{dossier.code}.pdf", ContentFile(content), save=False)
         # the file is not part of the transaction: remove it if the transaction fails
         saved_name = dossier.result_file.name or ""
-        text = _("Result number %(number)s.") % {"number": dossier.result_number}
+        text = (
+            Note("result_number_note", {"number": dossier.result_number, "note": note.strip()})
+            if note.strip()
+            else Note("result_number", {"number": dossier.result_number})
+        )
         try:
             transitions.change(
                 dossier,
@@ -153,7 +158,7 @@ def dossier_issue_result(
                 actor=officer,
                 role=officer_role(officer, agency),
                 agency=agency,
-                note=f"{text} {note.strip()}".strip(),
+                note=text,
                 audit_details={
                     "sha256": dossier.result_sha256,
                     "signed": dossier.result_signed,
@@ -299,7 +304,10 @@ def dossier_return_result(
             agency=agency,
             action="returned",
             permission="return_result",
-            note=str(dossier.get_delivery_method_display()),
+            note=Note(
+                "delivery",
+                {"text": {"choice": "delivery_method", "value": str(dossier.delivery_method)}},
+            ),
             extra_fields=("returned_at", "delivery_method"),
             delivery_status=DeliveryStatus.DELIVERED,
         )
@@ -323,7 +331,7 @@ def dossier_assign(*, dossier: Dossier, officer: User, agency: Agency, assignee:
             actor=officer,
             role=officer_role(officer, agency),
             agency=agency,
-            note=_("Assigned to a specialist."),
+            note=Note("assigned"),
             notify=False,
             audit="dossier.assign",
             audit_details={"assignee": assignee.username},
@@ -357,7 +365,7 @@ def dossier_advance_step(*, dossier: Dossier, officer: User, agency: Agency) -> 
             actor=officer,
             role=officer_role(officer, agency),
             agency=agency,
-            note=step.label,
+            note=Note("workflow_step", {"text": bilingual_name(step.name, step.name_en)}),
             step_due_at=dossier.step_due_at,
             at=now,
             audit="dossier.advance_step",

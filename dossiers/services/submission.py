@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Commune
 from portal.audit import audit_record
@@ -24,6 +23,7 @@ from ..models import (
     Dossier,
     FormDraft,
 )
+from ..notes import Note, agency_name
 from ..permissions import require
 from ..routing import resolve_competent_agency
 from ..states.business import Status
@@ -140,9 +140,9 @@ def dossier_route(*, dossier_id: int) -> Dossier:
         dossier.receiving_agency = agency
         dossier.routed_at = timezone.now()
         if agency is None:
-            note = _("The competent agency could not be determined; the dossier awaits triage.")
+            note = Note("triage")
         else:
-            note = _("Sent to %(agency)s.") % {"agency": agency.name}
+            note = Note("routed", {"agency": agency_name(agency)})
         transitions.change(
             dossier,
             action="routed" if agency else "triage",
@@ -207,18 +207,18 @@ def _fan_out(bundle: Dossier) -> None:
             child,
             action="routed" if agency else "triage",
             agency=agency,
-            note=_("Part of the linked dossier %(code)s.") % {"code": bundle.code},
+            note=Note("bundle_part", {"code": bundle.code}),
             at=now,
             notify=False,
             audit=None,
         )
-        agencies.append(agency.name if agency else _("triage"))
+        agencies.append(agency_name(agency))
     bundle.routed_at = now
     transitions.change(
         bundle,
         action="fanned_out",
         fields=["routed_at"],
-        note=_("Sent to %(agencies)s.") % {"agencies": "; ".join(agencies)},
+        note=Note("fanned_out", {"agencies": agencies}),
         at=now,
         notify=False,
         audit="dossier.route_bundle",

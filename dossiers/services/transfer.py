@@ -12,6 +12,7 @@ from .. import transitions
 from ..models import (
     Dossier,
 )
+from ..notes import Note, agency_name
 from ..permissions import ActionNotPermitted, require
 from ..states import business
 from ..states.business import Status
@@ -49,12 +50,10 @@ def dossier_transfer(
             actor=officer,
             role=officer_role(officer, agency) if officer and agency else "triage",
             agency=to_agency,
-            note=_("Transferred from %(old)s to %(new)s: %(reason)s")
-            % {
-                "old": previous.name if previous else _("triage"),
-                "new": to_agency.name,
-                "reason": reason,
-            },
+            note=Note(
+                "transferred",
+                {"old": agency_name(previous), "new": agency_name(to_agency), "reason": reason},
+            ),
             audit="dossier.transfer",
             audit_reason=reason[:200],
             audit_details={"from": previous.code if previous else None, "to": to_agency.code},
