@@ -47,6 +47,26 @@ def _language(dossier: Dossier) -> str:
     return "en" if (dossier.language or "vi").startswith("en") else "vi"
 
 
+PORTAL_NAME = {"vi": "Cổng Dịch vụ công quốc gia", "en": "National Public Service Portal"}
+
+
+def _named(dossier: Dossier, name: str, name_en: str) -> str:
+    """A name from the catalogue or the agencies in the slip's language: the English one on
+    an English slip when there is one, else the official (Vietnamese) name."""
+    return name_en if name_en and _language(dossier) == "en" else name
+
+
+def _agency_names(dossier: Dossier, agency: Agency | None) -> tuple[str, str]:
+    """(agency, parent agency) as a slip's letterhead prints them."""
+    if agency is None:
+        return PORTAL_NAME[_language(dossier)], ""
+    parent = agency.parent
+    return (
+        _named(dossier, agency.name, agency.name_en),
+        _named(dossier, parent.name, parent.name_en) if parent else "",
+    )
+
+
 #: the signature's reason per document kind: "<kind label> <number>"
 KIND_LABELS = {
     "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
@@ -123,16 +143,19 @@ def receipt_pdf(dossier: Dossier) -> bytes:
         component = attachment.component
         documents.append(
             ReceivedDocument(
-                name=component.name if component else attachment.original_name,
+                name=_named(dossier, component.name, component.name_en)
+                if component
+                else attachment.original_name,
                 originals=component.originals if component else 1,
                 copies=component.copies if component else 0,
             )
         )
     tracking = settings.PORTAL_BASE_URL.rstrip("/") + reverse("dossiers:track")
+    agency_name, parent_agency_name = _agency_names(dossier, agency)
     slip = ReceiptSlip(
         language=_language(dossier),
-        agency_name=agency.name if agency else "Cổng Dịch vụ công quốc gia",
-        parent_agency_name=agency.parent.name if agency and agency.parent else "",
+        agency_name=agency_name,
+        parent_agency_name=parent_agency_name,
         place=_agency_place(agency),
         dossier_code=dossier.code,
         number=dossier.code,
@@ -140,7 +163,7 @@ def receipt_pdf(dossier: Dossier) -> bytes:
         applicant_name=dossier.applicant_name,
         applicant_phone=dossier.applicant_phone,
         applicant_email=dossier.applicant_email,
-        procedure_name=procedure.name,
+        procedure_name=_named(dossier, procedure.name, procedure.name_en),
         procedure_code=procedure.code,
         submitted_at=dossier.submitted_at,
         received_at=dossier.received_at,
@@ -261,10 +284,11 @@ SLIP_KINDS = ("02", "03", "04", "05")
 
 def _letterhead(dossier: Dossier, *, at: dt.datetime, signer: User | None = None) -> Letterhead:
     agency = dossier.competent_agency or dossier.receiving_agency or dossier.target_agency
+    agency_name, parent_agency_name = _agency_names(dossier, agency)
     return Letterhead(
         language=_language(dossier),
-        agency_name=agency.name if agency else "Cổng Dịch vụ công quốc gia",
-        parent_agency_name=agency.parent.name if agency and agency.parent else "",
+        agency_name=agency_name,
+        parent_agency_name=parent_agency_name,
         place=_agency_place(agency),
         dossier_code=dossier.code,
         issued_at=at,
@@ -279,7 +303,8 @@ def _last_event(dossier: Dossier, action: str):
 def slip_pdf(dossier: Dossier, kind: str) -> bytes | None:
     """Slips 02 (supplement), 03 (refusal), 04 (apology and new date), 05 (stop), or None
     when the dossier has no such slip."""
-    procedure = dossier.procedure_version.procedure.name
+    named = dossier.procedure_version.procedure
+    procedure = _named(dossier, named.name, named.name_en)
     received = dossier.received_at or dossier.submitted_at
     if kind == "02":
         supplement = (

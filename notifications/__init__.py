@@ -19,7 +19,9 @@ processing had paused).
 Wording: one template per channel (``templates/emails/dossier_event.txt`` for the e-mail,
 ``dossier_event_portal.txt`` for the inbox, ``dossier_event_sms.txt`` for the SMS); the
 per-status text shared by the e-mail and the inbox is ``_dossier_event_text.txt``. All are
-rendered in the dossier's language (``Dossier.language``), with English msgids.
+rendered in the applicant's language (``User.language``: the one they last chose or signed
+in with; else ``Dossier.language``), with English msgids; the inbox keeps every language
+and shows the reader's.
 
 Channels register in `channels.registry` (e-mail when the dossier has an e-mail address, SMS
 when it has a Vietnamese mobile number, the portal inbox when it has an applicant account).

@@ -43,6 +43,7 @@ def notify_dossier_event(*, event_id: int, channels: ChannelRegistry | None = No
         event = DossierEvent.objects.select_related(
             "dossier__procedure_version__procedure",
             "dossier__competent_agency",
+            "dossier__applicant",
             # the receipt attached to the e-mail names the receiving agency, its parent and place
             "dossier__receiving_agency__province",
             "dossier__receiving_agency__parent",

@@ -1,4 +1,4 @@
-"""What the applicant is told about a timeline entry, in the dossier's language.
+"""What the applicant is told about a timeline entry, in their language (`compose`).
 
 `event_kind` decides whether an entry is worth telling and which wording it gets;
 `compose` renders the title and the text of every channel from the templates.
@@ -190,12 +190,19 @@ def _paid(dossier: Any) -> dict[str, str]:
 
 
 def compose(event: DossierEvent, language: str | None = None) -> DossierNotice | None:
-    """Render what every channel says about this entry, in the dossier's language (the one
-    the applicant used to submit it) unless `language` is given."""
+    """Render what every channel says about this entry in `language`, else the applicant's
+    (the language they last chose or signed in with), else the dossier's (the one they
+    submitted it in)."""
     kind = event_kind(event)
     if kind is None:
         return None
-    language = language or event.dossier.language or settings.LANGUAGE_CODE
+    applicant = event.dossier.applicant
+    language = (
+        language
+        or (applicant.language if applicant else "")  # the one they last used, if known
+        or event.dossier.language
+        or settings.LANGUAGE_CODE
+    )
     with translation.override(language):
         context = _context(event, kind)
         title = str(TITLES[kind])

@@ -32,6 +32,9 @@ class User(AbstractUser):
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     level_of_assurance = models.PositiveSmallIntegerField(default=0)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    #: the language the person last chose or signed in with: what they are written to in
+    #: (blank: not known, the dossier's language is used)
+    language = models.CharField(max_length=8, blank=True)
 
     def __str__(self) -> str:
         return self.full_name or self.get_full_name() or self.username

@@ -211,6 +211,29 @@ def logout_view(request):
     return redirect("portal:home")
 
 
+def remember_language(request, user) -> None:
+    """Keep the language the person uses on their account (one UPDATE, only when it
+    changed): e-mails, SMS and the inbox speak to them in it."""
+    language = (getattr(request, "LANGUAGE_CODE", "") or "").split("-")[0]
+    if not language or not getattr(user, "is_authenticated", False) or user.language == language:
+        return
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+
+
+def set_language(request):
+    """Django's language switch, which the account also remembers."""
+    from django.utils.translation import check_for_language
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and check_for_language(language):
+        request.LANGUAGE_CODE = language
+        remember_language(request, request.user)
+    return response
+
+
 def csrf_failure(request, reason=""):
     """A form sent without its token (an expired session, a page kept open overnight): the
     portal's 403 page, which says how to send it again, not Django's English one."""

@@ -102,7 +102,7 @@ urlpatterns = [
     path("", include(dossier_patterns)),
     path("backoffice/", include(backoffice_patterns)),
     path("oidc/", include("mozilla_django_oidc.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", include(router.urls)),
     path("api/tracking/", TrackingView.as_view(), name="api-tracking"),

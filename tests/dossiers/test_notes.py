@@ -102,3 +102,35 @@ def test_the_data_migration_maps_the_portal_notes_and_keeps_the_others():
         assert event_note(routed) == "Sent to HK Committee."
         assert event_note(returned) == "In person at the agency"
         assert event_note(other) == "Thiếu giấy chứng sinh"
+
+
+def test_keyed_notes_add_no_query_per_entry_on_the_dossier_page_and_tracking(
+    client, settings, submit, citizen_a, agency_hk, django_assert_max_num_queries
+):
+    """The notes render from their parameters: more entries, the same queries."""
+    from django.urls import reverse
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    dossier = submit(citizen_a)
+    client.force_login(citizen_a)
+    page = reverse("dossiers:mine_detail", args=[dossier.code])
+    track = {"code": dossier.code, "id_last4": dossier.applicant_personal_id[-4:]}
+    client.get(page)  # warm: the caches of the session and the calendar
+    with django_assert_max_num_queries(60) as before:
+        assert client.get(page).status_code == 200
+    with django_assert_max_num_queries(60) as tracked:
+        assert client.post(reverse("dossiers:track"), track).status_code == 200
+    for _ in range(10):
+        DossierEventFactory(
+            dossier=dossier,
+            action="routed",
+            agency=agency_hk,
+            note="Đã chuyển đến Ủy ban nhân dân Phường Hoàn Kiếm.",
+            note_key="routed",
+            note_params={"agency": agency_name(agency_hk)},
+        )
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        response = client.get(page)
+    assert response.content.decode().count("Sent to ") >= 10
+    with django_assert_max_num_queries(len(tracked.captured_queries)):
+        client.post(reverse("dossiers:track"), track)

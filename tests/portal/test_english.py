@@ -270,3 +270,63 @@ def test_a_rate_limited_form_gets_the_portal_429_in_the_person_language(
     html = response.content.decode()
     assert f'<html lang="{language}"' in html
     assert title in html
+
+
+def test_an_english_dossier_receipt_names_the_procedure_agency_and_documents_in_english(
+    hoan_kiem, agency_hk, birth_version, citizen_a
+):
+    """The receipt (slip 01) of a dossier submitted in English: the catalogue's and the
+    agency's English names; the national heading stays Vietnamese, as on real documents."""
+    import io
+
+    from pypdf import PdfReader
+
+    from dossiers.documents import receipt_pdf
+    from tests.conftest import submit_birth_registration
+
+    agency_hk.name_en = "People's Committee of Hoan Kiem Ward"
+    agency_hk.save(update_fields=["name_en"])
+    dossier = submit_birth_registration(
+        citizen_a, version=birth_version, commune=hoan_kiem, language="en"
+    )
+    dossier.target_agency = agency_hk
+    text = " ".join(
+        " ".join((page.extract_text() or "").split())
+        for page in PdfReader(io.BytesIO(receipt_pdf(dossier))).pages
+    )
+    assert "Birth registration" in text
+    assert "Đăng ký khai sinh" not in text
+    assert "PEOPLE'S COMMITTEE OF HOAN KIEM WARD" in text.upper()
+    component = birth_version.cases.get(code="TH1").components.get(code="GCS")
+    assert component.name_en
+    assert component.name_en in text
+
+
+def test_the_language_a_person_chooses_is_the_one_they_are_written_to_in(
+    client, agency_hk, officer_hk, citizen_a, submit, django_capture_on_commit_callbacks
+):
+    """Submitted in Vietnamese, then the person switches to English: the next message (the
+    e-mail, and the inbox whatever the language it is read in) speaks English."""
+    from django.core import mail
+
+    from dossiers.services import dossier_receive
+    from notifications.models import Notification
+
+    agency_hk.name_en = "People's Committee of Hoan Kiem Ward"
+    agency_hk.save(update_fields=["name_en"])
+    dossier = submit(citizen_a)
+    assert dossier.language == "vi"
+    client.force_login(citizen_a)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    citizen_a.refresh_from_db()
+    assert citizen_a.language == "en"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier_receive(dossier=dossier, officer=officer_hk, agency=agency_hk)
+    assert mail.outbox
+    assert "received" in mail.outbox[-1].subject.lower()
+    notification = Notification.objects.filter(event__action="received").get()
+    with translation.override("vi"):
+        assert VIETNAMESE.search(notification.shown_title)
+    with translation.override("en"):
+        assert not VIETNAMESE.search(notification.shown_title + notification.shown_body)
