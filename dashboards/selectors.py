@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, AgencyLevel, Province
@@ -220,7 +221,7 @@ def unit_load(*, kind: str, pk: int | None) -> Unit:
         return Unit(
             kind,
             agency.pk,
-            agency.name,
+            agency.label,
             province_id=None if ministry else agency.province_id,
             ministry_id=ministry,
             code=agency.code,
@@ -476,11 +477,20 @@ def province_ranking(period: Period) -> list[dict[str, Any]]:
 def ministry_ranking(period: Period) -> list[dict[str, Any]]:
     qs = facts(NATIONAL, period).filter(ministry_id__isnull=False)
     rows = grouped(qs, "ministry_id")
-    names = dict(Agency.objects.filter(level=AgencyLevel.MINISTRY).values_list("pk", "name"))
+    names = _agency_labels(Agency.objects.filter(level=AgencyLevel.MINISTRY))
     for row in rows:
         row["name"] = names.get(row["ministry_id"], "?")
         row["unit"] = ("ministry", row["ministry_id"])
     return sorted(_rows_with_rates(rows), key=_rank_key)
+
+
+def _agency_labels(agencies: Any) -> dict[int, str]:
+    """pk -> the agency's name in the active language (Agency.label)."""
+    english = (get_language() or "vi").startswith("en")
+    return {
+        pk: (name_en if english and name_en else name)
+        for pk, name, name_en in agencies.values_list("pk", "name", "name_en")
+    }
 
 
 def _rank_key(row: dict[str, Any]) -> tuple[float, str]:
@@ -498,9 +508,7 @@ def agency_table(unit: Unit, period: Period) -> list[dict[str, Any]]:
     else:
         return []
     rows = grouped(qs, "agency_id")
-    names = dict(
-        Agency.objects.filter(pk__in=[r["agency_id"] for r in rows]).values_list("pk", "name")
-    )
+    names = _agency_labels(Agency.objects.filter(pk__in=[r["agency_id"] for r in rows]))
     for row in rows:
         row["name"] = names.get(row["agency_id"], str(_("Unknown agency")))
         row["unit"] = ("agency", row["agency_id"])

@@ -513,7 +513,7 @@ def _public(
 def public_agency(request: HttpRequest, code: str) -> HttpResponse:
     agency = get_object_or_404(Agency, code=code)
     unit = s.unit_load(kind="agency", pk=agency.pk)
-    return _public(request, unit, None, agency.name)
+    return _public(request, unit, None, agency.label)
 
 
 @reads_may_lag

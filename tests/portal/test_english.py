@@ -28,6 +28,7 @@ from django.utils import translation
 from django.views import defaults
 
 from dashboards.models import DashboardScope, ScopeLevel
+from dashboards.rollups import rollups_rebuild
 from dossiers.services import dossier_receive
 from portal import views as portal_views
 from tests.dossiers.wizard_steps import start
@@ -146,6 +147,7 @@ def world(
     dossier = submit(citizen_a)
     dossier_receive(dossier=dossier, officer=officer_hk, agency=agency_hk)
     dossier.refresh_from_db()
+    rollups_rebuild()
     official = get_user_model().objects.create_user(username="official", password="pw-1234567")
     DashboardScope.objects.create(user=official, level=ScopeLevel.NATIONAL)
     return {"dossier": dossier, "citizen": citizen_a, "officer": officer_hk, "official": official}
@@ -217,6 +219,8 @@ def test_the_main_pages_in_english_have_no_vietnamese(world, officer_login):
     official = _english(Client())
     officer_login(official, world["official"])
     _visit(official, reverse("dashboards:unit_national"), found)
+    province = reverse("dashboards:unit", args=["province", dossier.competent_agency.province_id])
+    _visit(official, province, found)
 
     assert not found, "Vietnamese on English pages:\n" + pformat(found, width=100)
 
