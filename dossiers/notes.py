@@ -41,6 +41,9 @@ NOTES: dict[str, Any] = {
     "bundle_progress": _("All parts have reached this step."),
     "bundle_ended": _("No part of the bundle can go on: each was refused, withdrawn or stopped."),
     "paid_online": _("Paid online: %(amount)s (transaction %(transaction)s)."),
+    # the reason is the leader's own words, kept as written
+    "result_revoked": _("Result %(number)s revoked: %(reason)s"),
+    "result_replaced": _("Result %(number)s revoked and replaced by result %(new)s: %(reason)s"),
 }
 
 #: names that are not data but the portal's own words, stored as a key of this table

@@ -222,16 +222,16 @@ def dossier_revoke_result(
         dossier.result_revocation_reason = reason
         dossier.result_replaced_by = replacement
         if replacement is not None:
-            note = _("Result %(number)s revoked and replaced by result %(new)s: %(reason)s") % {
-                "number": dossier.result_number,
-                "new": replacement.result_number,
-                "reason": reason,
-            }
+            note = Note(
+                "result_replaced",
+                {
+                    "number": dossier.result_number,
+                    "new": replacement.result_number,
+                    "reason": reason,
+                },
+            )
         else:
-            note = _("Result %(number)s revoked: %(reason)s") % {
-                "number": dossier.result_number,
-                "reason": reason,
-            }
+            note = Note("result_revoked", {"number": dossier.result_number, "reason": reason})
         transitions.change(
             dossier,
             action="result_revoked",

@@ -77,7 +77,7 @@ def test_an_entry_renders_its_key_and_falls_back_to_its_text():
 
 
 def test_the_data_migration_maps_the_portal_notes_and_keeps_the_others():
-    migration = importlib.import_module("dossiers.migrations.0011_event_note_key")
+    migration = importlib.import_module("dossiers.migrations.0012_event_note_key")
     agency = AgencyFactory(name="Ủy ban nhân dân Phường Hoàn Kiếm", name_en="HK Committee")
     with translation.override("vi"):
         routed = DossierEventFactory(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0004_notifications_moved'),
+        ('portal', '0005_partition_audit_outbox'),
     ]
 
     operations = [

@@ -56,7 +56,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dossiers", "0010_certified_copies"),
+        ("dossiers", "0011_result_revocation"),
         ("agencies", "0003_agency_interop"),
     ]
 
