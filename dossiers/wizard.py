@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from formtools.wizard.storage.base import BaseStorage
@@ -189,33 +190,81 @@ class EFormWizard(WizardView):
         return str(kwargs["draft_id"])
 
     # --- navigation -----------------------------------------------------------------------
-    def get(self, request, *args: Any, **kwargs: Any):
-        """Resume where the person left off; `?step=` goes back to a step already reached."""
-        steps = list(self.get_form_list())
-        wanted = request.GET.get("step")
+    # Each step has its own address, apply/<draft>/<step>/ (formtools' NamedUrlWizardView
+    # pattern on this engine): Back, refresh and a bookmark show that step with its saved
+    # values; a step not reached yet sends the person to the first one still to answer.
+    def step_url(self, step: str, *, returning: bool = False) -> str:
+        url = reverse("dossiers:apply_step", args=[self.draft.pk, step])
+        return f"{url}?return=review" if returning else url
+
+    def _reachable(self, steps: list[str]) -> str:
+        """The furthest step the person may open: the one after the last answered."""
         furthest = self.storage.extra_data.get(FURTHEST_KEY, steps[0])
-        if wanted in steps and steps.index(wanted) <= steps.index(furthest):
-            self.storage.current_step = wanted
-            extra = dict(self.storage.extra_data)
-            extra[RETURN_KEY] = request.GET.get("return") == "review"
-            self.storage.extra_data = extra
-        elif self.storage.current_step not in steps:
-            self.storage.current_step = steps[0]
-        step = self.steps.current
-        return self.render(
-            self.get_form(
-                step, data=self.storage.get_step_data(step), files=self.storage.get_step_files(step)
+        return furthest if furthest in steps else self._first_incomplete(steps)
+
+    def _first_incomplete(self, steps: list[str]) -> str:
+        """The first step whose saved answers are missing or no longer valid."""
+        for name in steps[:-1]:
+            if self.storage.get_step_data(name) is None:
+                return name
+            if self.get_cleaned_data_for_step(name) is None:
+                return name
+        return steps[-1]
+
+    def get(self, request, *args: Any, **kwargs: Any):
+        steps = list(self.get_form_list())
+        wanted = kwargs.get("step")
+        if wanted is None:  # the draft's own address (and the old `?step=`): its current step
+            legacy = request.GET.get("step")
+            current = self.storage.current_step
+            target = legacy if legacy in steps else current if current in steps else steps[0]
+            if steps.index(target) > steps.index(self._reachable(steps)):
+                target = self._reachable(steps)
+            return self._no_store(
+                HttpResponseRedirect(
+                    self.step_url(target, returning=request.GET.get("return") == "review")
+                )
             )
-            if self.storage.get_step_data(step) is not None
-            else self.get_form(step)
+        furthest = self._reachable(steps)
+        if wanted not in steps or steps.index(wanted) > steps.index(furthest):
+            messages.info(
+                request,
+                _("That page is not available yet. Carry on from the step below."),
+            )
+            return self._no_store(HttpResponseRedirect(self.step_url(furthest)))
+        self.storage.current_step = wanted
+        returning = request.GET.get("return") == "review"
+        if bool(self.storage.extra_data.get(RETURN_KEY)) != returning:
+            extra = dict(self.storage.extra_data)
+            extra[RETURN_KEY] = returning
+            self.storage.extra_data = extra
+        step = self.steps.current
+        return self._no_store(
+            self.render(
+                self.get_form(
+                    step,
+                    data=self.storage.get_step_data(step),
+                    files=self.storage.get_step_files(step),
+                )
+                if self.storage.get_step_data(step) is not None
+                else self.get_form(step)
+            )
         )
+
+    @staticmethod
+    def _no_store(response: HttpResponse) -> HttpResponse:
+        """A step is never taken from the browser's cache: Back asks again and shows the
+        answers saved since (they hold personal data, too)."""
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
+        return response
 
     def post(self, *args: Any, **kwargs: Any):
         steps = list(self.get_form_list())
         posted_step = self.request.POST.get(f"{self.prefix}-current_step") or self.request.POST.get(
             "current_step"
         )
-        furthest = self.storage.extra_data.get(FURTHEST_KEY, steps[0])
+        furthest = self._reachable(steps)
         if posted_step is not None and (
             posted_step not in steps or steps.index(posted_step) > steps.index(furthest)
         ):
@@ -224,10 +273,10 @@ class EFormWizard(WizardView):
                 self.request,
                 _("That page is not available yet. Carry on from the step below."),
             )
-            return HttpResponseRedirect(self.request.path)
+            return HttpResponseRedirect(self.step_url(furthest))
         if ADD_ROW in self.request.POST and posted_step == self.steps.current:
-            return self._add_row()
-        return super().post(*args, **kwargs)
+            return self._no_store(self._add_row())
+        return self._no_store(super().post(*args, **kwargs))
 
     def _add_row(self):
         """ "Add another" in a repeating group, without JavaScript: the page comes back with one
@@ -265,7 +314,7 @@ class EFormWizard(WizardView):
             extra[FURTHEST_KEY] = next_step
         self.storage.extra_data = extra
         self.storage.current_step = next_step
-        return HttpResponseRedirect(self.request.path)
+        return HttpResponseRedirect(self.step_url(next_step))
 
     def _all_valid_before(self, step: str) -> bool:
         for name in self.get_form_list():
@@ -293,7 +342,7 @@ class EFormWizard(WizardView):
                 "title": pick_text(exit_page["title"]),
                 "body": pick_text(exit_page["body"]),
                 "other": other,
-                "change_url": f"{self.request.path}?step={step}",
+                "change_url": self.step_url(step),
             },
         )
 
@@ -466,7 +515,7 @@ class EFormWizard(WizardView):
                 "prefill_unavailable": self._unavailable_here(step, prefill),
                 "adding_row": kwargs.get("adding_row", False),
                 "add_row_name": ADD_ROW,
-                "back_url": f"{self.request.path}?step={previous}"
+                "back_url": self.step_url(previous)
                 if previous
                 else reverse("procedures:detail", args=[procedure.code]),
                 "upload_limit": settings.PORTAL_UPLOAD_MAX_BYTES,
@@ -510,9 +559,10 @@ class EFormWizard(WizardView):
         ]
 
     def render_revalidation_failure(self, step, form, **kwargs: Any):
+        """An earlier answer no longer holds: its page, at its own address, with its errors."""
         messages.error(self.request, _("Some answers need checking before you can submit."))
         self.storage.current_step = step
-        return self.render(form, **kwargs)
+        return HttpResponseRedirect(self.step_url(step))
 
     # --- submission -----------------------------------------------------------------------
     def done(self, form_list, form_dict=None, **kwargs: Any):
@@ -553,7 +603,7 @@ class EFormWizard(WizardView):
             )
             step = self.definition.documents_step or self.steps.current
             self.storage.current_step = step
-            return HttpResponseRedirect(self.request.path)
+            return HttpResponseRedirect(self.step_url(step))
         try:
             dossier = dossier_submit(
                 applicant=self.request.user,
@@ -654,10 +704,13 @@ def start_view(request, code: str):
 
     procedure = get_object_or_404(Procedure, code=code, is_published=True)
     version = procedure.version_in_force()
-    if version is None or get_definition(version.form_key) is None:
+    definition = get_definition(version.form_key) if version is not None else None
+    if version is None or definition is None:
         raise Http404
     if not request.user.is_authenticated:
         return redirect(f"{reverse('portal:login')}?next={request.path}")
     # GET too: after signing in, the person comes back here; an open draft is resumed.
     draft = draft_start(user=request.user, version=version)
-    return redirect("dossiers:apply", draft_id=draft.pk)
+    # straight to its current step (formtools keeps it as "step"), or the first for a new one
+    step = (draft.storage or {}).get("step") or definition.wizard_step_names[0]
+    return redirect("dossiers:apply_step", draft_id=draft.pk, step=step)

@@ -109,7 +109,7 @@ def test_continue_resumes_at_the_step_the_person_was_on(
     continue_url = re.search(r'<a class="button" href="([^"]+)">(?:Tiếp tục)', page)
     assert continue_url is not None
     assert continue_url.group(1) == url
-    step = other_device.get(continue_url.group(1)).content.decode()
+    step = other_device.get(continue_url.group(1), follow=True).content.decode()
     assert 'value="applicant"' in step  # the wizard's current step: the one after the child
     assert 'name="applicant-relationship"' in step
 

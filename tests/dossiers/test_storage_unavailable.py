@@ -67,10 +67,10 @@ def test_an_upload_while_the_store_is_down_says_so_in_vietnamese_and_keeps_the_d
     assert "commune" in draft.storage["step_data"]
     assert not draft.storage["step_files"].get("documents")
     # the person comes back to the documents step, the earlier answers still there
-    again = client.get(url)
+    again = client.get(url, follow=True)
     assert again.status_code == 200
     assert 'name="documents-gcs"' in again.content.decode()
-    review_of_child = client.get(url + "?step=child").content.decode()
+    review_of_child = client.get(url + "child/").content.decode()
     assert "Trần" in review_of_child
 
 

@@ -32,10 +32,10 @@ COMMUNE = {"commune": "00070", "place_detail": "Bệnh viện Phụ sản Hà N�
 def walk_to_review(client, url: str) -> None:
     assert post(client, url, "child", CHILD).status_code == 302
     assert post(client, url, "applicant", {"relationship": "mother"}).status_code == 302
-    mother_page = client.get(url).content.decode()
+    mother_page = client.get(url, follow=True).content.decode()
     mother = _initial(mother_page, "mother")
     assert post(client, url, "mother", mother).status_code == 302
-    father = _initial(client.get(url).content.decode(), "father")
+    father = _initial(client.get(url, follow=True).content.decode(), "father")
     assert post(client, url, "father", father).status_code == 302
     assert post(client, url, "province", PROVINCE).status_code == 302
     assert post(client, url, "commune", COMMUNE).status_code == 302
@@ -60,13 +60,13 @@ def test_prefill_comes_from_population_database_with_source(client, setup):
     url = start(client)
     post(client, url, "child", CHILD)
     post(client, url, "applicant", {"relationship": "mother"})
-    page = client.get(url).content.decode()
+    page = client.get(url, follow=True).content.decode()
     assert "Nguyễn Thị Lan" in page
     assert "001190012345" in page
     assert "from the national population database" in page
     father_page_values = None
     post(client, url, "mother", _initial(page, "mother"))
-    father_page_values = _initial(client.get(url).content.decode(), "father")
+    father_page_values = _initial(client.get(url, follow=True).content.decode(), "father")
     assert father_page_values["full_name"] == "Trần Văn Minh"
     assert AuditEvent.objects.filter(action="prefill.lookup", object_id="001190012345").exists()
     assert AuditEvent.objects.filter(action="prefill.lookup", object_id="001088004321").exists()
@@ -76,10 +76,10 @@ def test_full_form_submits_one_dossier_and_back_shows_already_submitted(client, 
     client.force_login(setup)
     url = start(client)
     walk_to_review(client, url)
-    review = client.get(url).content.decode()
+    review = client.get(url, follow=True).content.decode()
     assert "Trần Minh An" in review  # spaces folded
     assert "giay-chung-sinh.pdf" in review
-    assert "?step=child&amp;return=review" in review
+    assert f"{url}child/?return=review" in review
     response = post(client, url, "review", {"declaration": "on"})
     assert response.status_code == 302
     dossier = Dossier.objects.get()
@@ -92,7 +92,7 @@ def test_full_form_submits_one_dossier_and_back_shows_already_submitted(client, 
     assert draft.submitted_at is not None
     assert draft.first_answered_at is not None
     # Back, then submit again: nothing is created twice.
-    back = client.get(url).content.decode()
+    back = client.get(url, follow=True).content.decode()
     assert "already been submitted" in back
     assert dossier.code in back
     again = post(client, url, "review", {"declaration": "on"})
@@ -121,8 +121,8 @@ def test_wrong_file_type_and_oversized_file_are_refused(client, setup, settings)
     url = start(client)
     for step, data in [("child", CHILD), ("applicant", {"relationship": "mother"})]:
         post(client, url, step, data)
-    post(client, url, "mother", _initial(client.get(url).content.decode(), "mother"))
-    post(client, url, "father", _initial(client.get(url).content.decode(), "father"))
+    post(client, url, "mother", _initial(client.get(url, follow=True).content.decode(), "mother"))
+    post(client, url, "father", _initial(client.get(url, follow=True).content.decode(), "father"))
     post(client, url, "province", PROVINCE)
     post(client, url, "commune", COMMUNE)
     fake = SimpleUploadedFile(
@@ -145,9 +145,9 @@ def test_draft_survives_logout_and_resumes(client, setup):
     assert client.get(url).status_code == 302  # asks to sign in
     client.force_login(setup)
     assert start(client) == url  # the same draft
-    page = client.get(url).content.decode()
+    page = client.get(url, follow=True).content.decode()
     assert 'name="applicant-relationship"' in page  # resumes at the next step
-    page = client.get(url + "?step=child").content.decode()
+    page = client.get(url + "child/").content.decode()
     assert "Trần  Minh An" in page  # as typed
 
 
@@ -161,8 +161,14 @@ def test_another_user_cannot_open_my_draft(client, setup, citizen_b):
 def test_cannot_jump_ahead_to_a_step_not_reached(client, setup):
     client.force_login(setup)
     url = start(client)
-    page = client.get(url + "?step=review").content.decode()
+    response = client.get(url + "review/")
+    assert response.status_code == 302
+    assert response["Location"] == url + "child/"  # the first step still to answer
+    page = client.get(response["Location"]).content.decode()
     assert 'name="child-full_name"' in page
+    assert "That page is not available yet" in page
+    # an unknown step is no error page either
+    assert client.get(url + "no-such-step/")["Location"] == url + "child/"
 
 
 def test_population_database_down_says_so_and_lets_the_person_type(client, setup, settings):
@@ -172,7 +178,7 @@ def test_population_database_down_says_so_and_lets_the_person_type(client, setup
     url = start(client)
     post(client, url, "child", CHILD)
     post(client, url, "applicant", {"relationship": "mother"})
-    page = client.get(url).content.decode()
+    page = client.get(url, follow=True).content.decode()
     assert "We could not reach the national population database just now" in page
     assert 'value="Nguyễn Thị Lan"' not in page
     typed = {
@@ -194,10 +200,10 @@ def test_the_first_page_asks_no_registry_and_the_first_prefilled_page_asks_once(
     record, not before: the child's page costs no lookup."""
     client.force_login(setup)
     url = start(client)
-    assert 'name="child-full_name"' in client.get(url).content.decode()
+    assert 'name="child-full_name"' in client.get(url, follow=True).content.decode()
     assert not AuditEvent.objects.filter(action="prefill.lookup").exists()
     post(client, url, "child", CHILD)
-    page = client.get(url).content.decode()
+    page = client.get(url, follow=True).content.decode()
     assert re.search(r'<input[^>]*value="mother"[^>]*checked', page)
     lookups = AuditEvent.objects.filter(action="prefill.lookup").count()
     assert lookups >= 2  # the applicant, then the spouse named in her record
@@ -229,8 +235,8 @@ ATTACHMENT_FILE = re.compile(r"attachments/\d{4}/\d{2}/[0-9a-f]{32}\.(pdf|png|jp
 def _walk_to_documents(client, url: str) -> None:
     assert post(client, url, "child", CHILD).status_code == 302
     assert post(client, url, "applicant", {"relationship": "mother"}).status_code == 302
-    post(client, url, "mother", _initial(client.get(url).content.decode(), "mother"))
-    post(client, url, "father", _initial(client.get(url).content.decode(), "father"))
+    post(client, url, "mother", _initial(client.get(url, follow=True).content.decode(), "mother"))
+    post(client, url, "father", _initial(client.get(url, follow=True).content.decode(), "father"))
     assert post(client, url, "province", PROVINCE).status_code == 302
     assert post(client, url, "commune", COMMUNE).status_code == 302
 
@@ -247,7 +253,7 @@ def _media_files(settings) -> list[str]:
 def _finish(client, url: str, shown: str = "") -> Dossier:
     contact = {"email": "lan@example.vn", "phone": "0912 345 678"}
     assert post(client, url, "contact", contact).status_code == 302
-    assert shown in client.get(url).content.decode()  # the review page
+    assert shown in client.get(url, follow=True).content.decode()  # the review page
     assert post(client, url, "review", {"declaration": "on"}).status_code == 302
     return Dossier.objects.get()
 
@@ -278,7 +284,7 @@ def test_a_long_file_name_is_accepted_kept_under_drafts_and_shown_truncated(
     assert len(shown) <= 120
     assert len(shown.encode()) <= 240
     assert shown[:20] == name[:20]
-    documents_page = client.get(url + "?step=documents").content.decode()
+    documents_page = client.get(url + "documents/").content.decode()
     assert f"File already uploaded: <strong>{shown}</strong>" in documents_page
     dossier = _finish(client, url, shown)
     attachment = dossier.attachments.get()
@@ -321,4 +327,4 @@ def test_a_pdf_with_a_script_is_refused_on_the_documents_page(client, setup):
     assert response.status_code == 200
     assert "This PDF contains active content" in response.content.decode()
     assert not FormDraft.objects.get().storage["step_files"].get("documents")
-    assert 'value="Trần  Minh An"' in client.get(url + "?step=child").content.decode()
+    assert 'value="Trần  Minh An"' in client.get(url + "child/").content.decode()

@@ -160,7 +160,7 @@ def test_an_upload_goes_through_the_bucket_and_downloads_only_through_the_checke
     assert bucket.read(stored["tmp_name"]) == content
     assert [grant["Permission"] for grant in bucket.grants(stored["tmp_name"])] == ["FULL_CONTROL"]
     # the draft resumes from the bucket (another node would read it the same way)
-    documents_page = client.get(url + "?step=documents").content.decode()
+    documents_page = client.get(url + "documents/").content.decode()
     assert "File already uploaded: <strong>Giấy chứng sinh.pdf</strong>" in documents_page
 
     with django_capture_on_commit_callbacks(execute=True):  # routing to the agency

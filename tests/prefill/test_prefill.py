@@ -116,7 +116,7 @@ def wizard(
 
 
 def test_verified_identity_is_read_only_and_a_changed_value_is_refused(client, wizard):
-    page = client.get(wizard).content.decode()
+    page = client.get(wizard, follow=True).content.decode()
     assert 'name="mother-full_name"' in page
     assert (
         "readonly"
@@ -146,12 +146,12 @@ def test_verified_identity_is_read_only_and_a_changed_value_is_refused(client, w
 
 
 def test_a_draft_whose_locks_were_tampered_with_is_refused(client, wizard):
-    client.get(wizard)
+    client.get(wizard, follow=True)
     draft = FormDraft.objects.get()
     storage = draft.storage
     storage["extra_data"]["prefill"]["locked"]["mother"]["full_name"] = "Ai Đó"
     FormDraft.objects.filter(pk=draft.pk).update(storage=storage)
-    assert client.get(wizard).status_code == 400
+    assert client.get(wizard, follow=True).status_code == 400
 
 
 def test_a_crucial_source_down_stops_the_form_and_keeps_the_draft(
@@ -176,14 +176,14 @@ def test_a_crucial_source_down_stops_the_form_and_keeps_the_draft(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(citizen_a)
     url = start(client)
-    response = client.get(url)
+    response = client.get(url, follow=True)
     assert response.status_code == 503
     assert "cannot continue right now" in response.content.decode()
     assert FormDraft.objects.filter(pk=url.rstrip("/").rsplit("/", 1)[-1]).exists()
     # when the database answers again, the same draft carries on
     settings.NATIONAL_SERVICES_URL = national_services.url
     CircuitBreaker("population").record_success()
-    assert client.get(url).status_code == 200
+    assert client.get(url, follow=True).status_code == 200
 
 
 def test_birth_registration_asks_a_signed_in_parent_to_type_under_30_percent(
