@@ -309,15 +309,24 @@ ROUTES: tuple[Route, ...] = (
                 no_session=LOGIN,
                 # a new draft of one's own (the owner's open draft is resumed)
                 signed_in=Redirect(lambda w: "/apply/", prefix=True),
-                owner=Redirect(u("dossiers:apply", lambda w: w.draft.pk)),
+                owner=Redirect(u("dossiers:apply_step", lambda w: w.draft.pk, lambda w: "child")),
             ),
         ),
     ),
     route(
         "dossiers:apply",
-        get(u("dossiers:apply", lambda w: w.draft.pk), own()),
+        # the draft's own address sends to its current step's
+        get(
+            u("dossiers:apply", lambda w: w.draft.pk),
+            own(Redirect(u("dossiers:apply_step", lambda w: w.draft.pk, lambda w: "child"))),
+        ),
         # an empty step is a form error
         post(u("dossiers:apply", lambda w: w.draft.pk), own(400), data={}),
+    ),
+    route(
+        "dossiers:apply_step",
+        get(u("dossiers:apply_step", lambda w: w.draft.pk, lambda w: "child"), own()),
+        post(u("dossiers:apply_step", lambda w: w.draft.pk, lambda w: "child"), own(400), data={}),
     ),
     # --- the applicant's dossiers ----------------------------------------------------------
     route(
