@@ -13,7 +13,8 @@ def widget_type(bound_field) -> str:
 def _described_by(bound_field, source=None) -> str:
     """The ids of the hint, the prefill source and the error message of a field."""
     ids = []
-    if bound_field.help_text:
+    # a widget that always shows a hint (the date boxes' example) says so
+    if bound_field.help_text or getattr(bound_field.field.widget, "always_hint", False):
         ids.append(f"{bound_field.auto_id}-hint")
     if source:
         ids.append(f"{bound_field.auto_id}-source")

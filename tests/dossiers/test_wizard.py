@@ -104,14 +104,17 @@ def test_full_form_submits_one_dossier_and_back_shows_already_submitted(client, 
 def test_missing_answers_rerender_with_error_summary_and_input_kept(client, setup):
     client.force_login(setup)
     url = start(client)
-    response = post(client, url, "child", {**CHILD, "full_name": "", "date_of_birth": "31/02/2026"})
+    boxes = {"date_of_birth_day": "31", "date_of_birth_month": "2", "date_of_birth_year": "2026"}
+    response = post(client, url, "child", {**CHILD, "full_name": "", **boxes})
     page = response.content.decode()
     assert response.status_code == 200
     assert "<title>Error:" in page
     assert 'class="error-summary"' in page
     assert 'href="#id_child-full_name"' in page
     assert 'value="Kinh"' in page  # other answers kept
-    assert "31/02/2026" in page  # the bad value is kept to be corrected
+    # the impossible date is kept, box by box, to be corrected
+    assert 'name="child-date_of_birth_day" value="31"' in page
+    assert "Date of birth must be a real date" in page
 
 
 def test_wrong_file_type_and_oversized_file_are_refused(client, setup, settings):
@@ -328,3 +331,42 @@ def test_a_pdf_with_a_script_is_refused_on_the_documents_page(client, setup):
     assert "This PDF contains active content" in response.content.decode()
     assert not FormDraft.objects.get().storage["step_files"].get("documents")
     assert 'value="Trần  Minh An"' in client.get(url + "child/").content.decode()
+
+
+def test_a_date_in_day_month_year_boxes_names_the_missing_part_and_keeps_what_was_typed(
+    client, setup, settings
+):
+    client.force_login(setup)
+    url = start(client)
+    page = client.get(url + "child/").content.decode()
+    assert 'name="child-date_of_birth_day"' in page
+    assert 'inputmode="numeric"' in page
+    assert "For example, 27 3 2007" in page
+    typed = {
+        **CHILD,
+        "date_of_birth_day": "10",
+        "date_of_birth_month": "",
+        "date_of_birth_year": "2026",
+    }
+    del typed["date_of_birth"]
+    response = post(client, url, "child", typed)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Date of birth must include a month" in page
+    assert 'href="#id_child-date_of_birth_0"' in page  # the summary links to the boxes
+    assert 'value="10"' in page
+    assert 'value="2026"' in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    page = post(client, url, "child", {**typed, "full_name": ""}).content.decode()
+    assert "Ngày sinh phải có tháng" in page
+    assert "Nhập họ, chữ đệm và tên của trẻ" in page
+    impossible = {**typed, "date_of_birth_day": "31", "date_of_birth_month": "2"}
+    assert (
+        "Ngày sinh phải là một ngày có thật"
+        in post(client, url, "child", impossible).content.decode()
+    )
+    ok = {**typed, "date_of_birth_month": "11"}
+    assert post(client, url, "child", ok).status_code == 302
+    # the answer is kept as the boxes were typed, and read back as a date
+    page = client.get(url + "child/").content.decode()
+    assert 'name="child-date_of_birth_month" value="11"' in page
