@@ -51,9 +51,7 @@ procedure_patterns = (
 dossier_patterns = (
     [
         path("apply/<uuid:draft_id>/", wizard.EFormWizard.as_view(), name="apply"),
-        path(
-            "apply/<uuid:draft_id>/<slug:step>/", wizard.EFormWizard.as_view(), name="apply_step"
-        ),
+        path("apply/<uuid:draft_id>/<slug:step>/", wizard.EFormWizard.as_view(), name="apply_step"),
         path("dossiers/", dossier_views.mine, name="mine"),
         path(
             "dossiers/drafts/<uuid:draft_id>/delete/",

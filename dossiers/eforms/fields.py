@@ -170,8 +170,7 @@ class DateField(forms.DateField):
             "missing_year": _("%(label)s must include a year") % {"label": label},
             "missing_day_month": _("%(label)s must include a day and month") % {"label": label},
             "missing_day_year": _("%(label)s must include a day and year") % {"label": label},
-            "missing_month_year": _("%(label)s must include a month and year")
-            % {"label": label},
+            "missing_month_year": _("%(label)s must include a month and year") % {"label": label},
             "real": _("%(label)s must be a real date") % {"label": label},
             "year": _("The year must include 4 numbers"),
         }

@@ -263,7 +263,11 @@ MALFORMED = [
     ({"type": "number", "min": 1, "max": 10}, "11", "Label must be 10 or less"),
     ({"type": "number"}, "ba", "Label must be a whole number, like 2"),
     ({"type": "date", "not_after": "today"}, "01/01/2999", "Label must be today or in the past"),
-    ({"type": "date", "not_before": "1900-01-01"}, "01/01/1800", "Label must be the same as or after 01/01/1900"),
+    (
+        {"type": "date", "not_before": "1900-01-01"},
+        "01/01/1800",
+        "Label must be the same as or after 01/01/1900",
+    ),
     ({"type": "date"}, "31/02/2020", "Label must be a real date"),
     ({"type": "text", "max_length": 5}, "quá dài rồi", "Label must be 5 characters or fewer"),
     ({"type": "text", "validators": ["person_name"]}, "Lan 2", "cannot contain digits"),
