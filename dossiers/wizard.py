@@ -30,6 +30,7 @@ from portal.uploads import display_name, storage_name
 from portal.validators import detect_upload_type
 from procedures.models import ProcedureVersion
 
+from . import wizard_review
 from .eforms import LockableForm, PrefillContext, get_definition
 from .eforms.conditions import holds
 from .eforms.engine import DataForm
@@ -523,7 +524,16 @@ class EFormWizard(WizardView):
             }
         )
         if self.definition.kind(step) == "review":
-            context["summary"] = self.definition.summary(self._answers())
+            answers = self._answers()
+            context["sections"] = wizard_review.sections(
+                self.definition.summary(answers),
+                prefill.locked,
+                lambda name: self.step_url(name, returning=True),
+            )
+            context["what_next"] = wizard_review.what_next(
+                version=self.draft.procedure_version,
+                commune=self.definition.routing_commune(answers),
+            )
         if isinstance(form, DocumentsForm):
             context["reuse_fields"] = list(form.reuse_options)
             context["upload_hint"] = True

@@ -104,6 +104,8 @@ class SummaryRow:
     label: str
     value: str
     step: str
+    field: str = ""  # the field of a question page ("" for a group, an address, a file)
+    locked: bool = False  # a verified prefilled value: no Change link (set by the wizard)
 
 
 @dataclass

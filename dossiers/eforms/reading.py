@@ -94,6 +94,7 @@ def summarise(form: DataForm, answers: dict[str, Any]) -> list[tuple[str, list[S
                         pick_text(spec["label"]),
                         display(spec, values.get(spec["name"])),
                         step["name"],
+                        spec["name"],
                     )
                 )
         elif kind == "repeat":

@@ -121,7 +121,13 @@ def _channel(dossier: Dossier) -> Channel | None:
 
 
 def dossier_due_at(dossier: Dossier, received_at: dt.datetime) -> dt.datetime | None:
-    channel = _channel(dossier)
+    return channel_due_at(_channel(dossier), received_at)
+
+
+def channel_due_at(channel: Channel | None, received_at: dt.datetime) -> dt.datetime | None:
+    """When a dossier of this channel received at `received_at` is due: its time limit in
+    working days (or hours, or calendar days) by the agencies' calendar. Also the expected
+    result date the check-your-answers page shows before submission."""
     if channel is None:
         return None
     calendar = get_calendar()

@@ -7,6 +7,8 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from dossiers.models import Dossier, FormDraft
 from portal.models import AuditEvent
@@ -370,3 +372,30 @@ def test_a_date_in_day_month_year_boxes_names_the_missing_part_and_keeps_what_wa
     # the answer is kept as the boxes were typed, and read back as a date
     page = client.get(url + "child/").content.decode()
     assert 'name="child-date_of_birth_month" value="11"' in page
+
+
+def test_check_your_answers_is_by_section_with_the_agency_the_fee_and_the_due_date(
+    client, setup, agency_hk
+):
+    import time_machine
+
+    from dossiers.services.common import channel_due_at
+    from procedures.models import ChannelKind
+
+    client.force_login(setup)
+    url = start(client)
+    walk_to_review(client, url)
+    with time_machine.travel(timezone.now(), tick=False):
+        review = client.get(url + "review/").content.decode()
+        channel = FormDraft.objects.get().procedure_version.channels.get(kind=ChannelKind.ONLINE)
+        due = channel_due_at(channel, timezone.now())
+    assert agency_hk.name in review  # the agency of the commune chosen
+    assert "Free" in review or "VND" in review
+    assert f"By {date_format(due, 'DATE_FORMAT')}" in review
+    # one Change link a section, back to its first page, then straight back here
+    assert review.count(f"{url}child/?return=review") == 1
+    assert f"{url}province/?return=review" in review
+    # the mother's verified name and number are marked; her section can still be changed
+    # (her residence is hers to correct), the locked values only there read-only
+    assert "verified" in review
+    assert f"{url}mother/?return=review" in review
