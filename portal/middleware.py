@@ -61,7 +61,7 @@ class StorageUnavailableMiddleware:
     """The object store not answering (production's S3 bucket down or unreachable) during a
     request: a 503 page in the person's language that says what happened and that what they
     entered is kept (the wizard saves its draft before the error comes here, see
-    dossiers.wizard.DraftStorage.set_step_files), instead of the generic 500; JSON under
+    dossiers.wizard_storage.DraftStorage.set_step_files), instead of the generic 500; JSON under
     /api/. A store that answers with a refusal (4xx) is a defect and stays a 500."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -8,7 +8,6 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from dossiers.models import Dossier, FormDraft
 from portal.models import AuditEvent
@@ -391,7 +390,7 @@ def test_check_your_answers_is_by_section_with_the_agency_the_fee_and_the_due_da
         due = channel_due_at(channel, timezone.now())
     assert agency_hk.name in review  # the agency of the commune chosen
     assert "Free" in review or "VND" in review
-    assert f"By {date_format(due, 'DATE_FORMAT')}" in review
+    assert f"By {timezone.localtime(due):%d/%m/%Y}" in review
     # one Change link a section, back to its first page, then straight back here
     assert review.count(f"{url}child/?return=review") == 1
     assert f"{url}province/?return=review" in review

@@ -15,6 +15,23 @@ def sso_sign_in(page, name: str) -> None:
     page.get_by_role("button", name=re.compile(name)).click()
 
 
+def fill_date(page, legend: str, iso: str) -> None:
+    """A date in its day / month / year boxes, found by the fieldset's legend (a regex)."""
+    year, month, day = iso.split("-")
+    group = page.get_by_role("group", name=re.compile(legend)).first
+    group.get_by_label(re.compile("^(Ngày|Day)$")).fill(str(int(day)))
+    group.get_by_label(re.compile("^(Tháng|Month)$")).fill(str(int(month)))
+    group.get_by_label(re.compile("^(Năm|Year)$")).fill(year)
+
+
+def fill_date_boxes(page, name: str, iso: str) -> None:
+    """A date in the boxes of field `name` (the day, month and year boxes' names)."""
+    year, month, day = iso.split("-")
+    page.locator(f"[name='{name}_day']").fill(str(int(day)))
+    page.locator(f"[name='{name}_month']").fill(str(int(month)))
+    page.locator(f"[name='{name}_year']").fill(year)
+
+
 def continue_(page) -> None:
     page.get_by_role("button", name=re.compile("^(Tiếp tục|Continue)$")).click()
 

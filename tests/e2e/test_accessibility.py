@@ -26,7 +26,7 @@ from procedures.models import Procedure
 from procedures.services import DATA_DIR, procedure_import, procedures_load
 from tests.conftest import PDF_BYTES, otp_device
 from tests.e2e.a11y import DESKTOP, PHONE, Audit, contrast, step_name
-from tests.e2e.journeys import sso_sign_in
+from tests.e2e.journeys import fill_date_boxes, sso_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -270,6 +270,9 @@ def continue_(page) -> None:
 
 def put(page, name: str, value: Any, file: Path) -> None:
     control = page.locator(f"[name='{name}']")
+    if not control.count() and page.locator(f"[name='{name}_day']").count():
+        fill_date_boxes(page, name, str(value))  # a date: day / month / year boxes
+        return
     first = control.first
     tag = first.evaluate("element => element.tagName.toLowerCase()")
     kind = first.get_attribute("type") or ""

@@ -15,7 +15,7 @@ from django_otp.oath import totp
 from dossiers.models import Dossier
 from feedback.models import Rating
 from tests.conftest import PDF_BYTES, otp_device
-from tests.e2e.journeys import continue_, sso_sign_in
+from tests.e2e.journeys import continue_, fill_date, sso_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -65,9 +65,30 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
         "Trần Minh An"
     )
     page.get_by_label(re.compile("^(Nam|Male)$")).check()
-    page.get_by_label(re.compile("Ngày sinh|Date of birth")).fill("2026-11-10")
+    # The date in day / month / year boxes: without the month, the error names what is missing
+    # and keeps what was typed.
+    group = page.get_by_role("group", name=re.compile("Ngày sinh|Date of birth"))
+    group.get_by_label(re.compile("^(Ngày|Day)$")).fill("10")
+    group.get_by_label(re.compile("^(Năm|Year)$")).fill("2026")
+    continue_(page)
+    assert page.locator(".error-summary").get_by_text("Ngày sinh phải có tháng").is_visible()
+    assert group.get_by_label(re.compile("^(Ngày|Day)$")).input_value() == "10"
+    shot(page, "02a-date-error")
+    fill_date(page, "Ngày sinh|Date of birth", "2026-11-10")
     shot(page, "02-child")
     continue_(page)
+    # Each step has its own address: the browser's Back shows the child's page with what was
+    # typed, Forward the next one again, and a refresh stays there (nothing posted again).
+    assert page.url.endswith("/applicant/")
+    page.go_back()
+    assert page.url.endswith("/child/")
+    assert group.get_by_label(re.compile("^(Ngày|Day)$")).input_value() == "10"
+    page.go_forward()
+    assert page.url.endswith("/applicant/")
+    page.reload()
+    assert page.url.endswith("/applicant/")
+    # the "About you" page, bookmarked or opened again, shows the step with its values
+    page.goto(page.url)
     # "About you": her relationship is prefilled from the population database (mother).
     assert page.get_by_label(re.compile("mẹ của trẻ|child's mother")).is_checked()
     continue_(page)

@@ -14,7 +14,7 @@ from dossiers.models import Attachment, AttachmentKind, Dossier, FormDraft
 from prefill.circuit import CircuitBreaker
 from procedures.services import procedures_load
 
-from .journeys import continue_, sso_sign_in
+from .journeys import continue_, fill_date_boxes, sso_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -45,6 +45,9 @@ def answer(page, step: str, values: dict) -> None:
     """Fill one page as a person would: radios ticked, lists chosen, boxes typed."""
     for name, value in values.items():
         field = page.locator(f"[name='{step}-{name}']")
+        if not field.count() and page.locator(f"[name='{step}-{name}_day']").count():
+            fill_date_boxes(page, f"{step}-{name}", value)  # a date: day / month / year
+            continue
         kind = field.first.get_attribute("type") or field.first.evaluate("e => e.tagName")
         if kind == "radio":
             page.locator(f"[name='{step}-{name}'][value='{value}']").check()
