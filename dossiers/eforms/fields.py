@@ -85,9 +85,10 @@ class DateBoxes(forms.MultiWidget):
         return ["", "", ""]
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
-        if any(f"{name}_{part}" in data for part in self.parts):
-            return super().value_from_datadict(data, files, name)
-        return data.get(name)
+        boxes = super().value_from_datadict(data, files, name)
+        if any(boxes) or not data.get(name):
+            return boxes
+        return data.get(name)  # one value under the field's own name, the boxes left empty
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return name not in data and super().value_omitted_from_data(data, files, name)

@@ -330,7 +330,7 @@ def test_the_copy_replaces_the_component_in_a_later_dossier(
     walk_to_documents(
         client, wizard, about={**ABOUT, "purpose": "work"}, employer={"name": "Công ty A"}
     )
-    page = client.get(wizard).content.decode()
+    page = client.get(wizard, follow=True).content.decode()
     assert f'value="{copy.store_document_id}"' in page
     assert f"bản sao điện tử chứng thực số {copy.number}" in page
     assert (

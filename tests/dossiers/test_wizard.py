@@ -342,7 +342,7 @@ def test_a_date_in_day_month_year_boxes_names_the_missing_part_and_keeps_what_wa
     page = client.get(url + "child/").content.decode()
     assert 'name="child-date_of_birth_day"' in page
     assert 'inputmode="numeric"' in page
-    assert "For example, 27 3 2007" in page
+    assert "For example, 27 3 2026" in page  # the field's own example, in the boxes' form
     typed = {
         **CHILD,
         "date_of_birth_day": "10",
