@@ -483,6 +483,24 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     route(
+        "backoffice:revoke_result",
+        # the open dossier has no result: nothing to revoke, back to the dossier
+        get(
+            u("backoffice:revoke_result", OPEN),
+            back_office(Redirect(u("backoffice:detail", OPEN))),
+        ),
+        post(
+            u("backoffice:revoke_result", OPEN),
+            back_office(Redirect(u("backoffice:detail", OPEN))),
+            data={"reason": "x", "confirm": "on"},
+        ),
+        get(
+            u("backoffice:revoke_result", OTHER),
+            back_office(404, Redirect(u("backoffice:detail", OTHER))),
+            note="Ba Dinh's dossier",
+        ),
+    ),
+    route(
         "backoffice:supplement",
         # the open dossier is not received yet: no supplement, back to the dossier
         get(
