@@ -360,7 +360,11 @@ class Driver:
             "nationality": "Việt Nam",
         }
         self.expect_redirect(self.step(journey, url, "child", child), "child")
-        applicant = {"relationship": "mother"}
+        applicant = {
+            "relationship": "mother",
+            "email": f"bench-{journey.index}@example.vn",
+            "phone": "0912 345 678",
+        }
         self.expect_redirect(self.step(journey, url, "applicant", applicant), "applicant")
         for person in ("mother", "father"):
             values = self.initial(journey, url, person)
@@ -370,8 +374,6 @@ class Driver:
         self.expect_redirect(self.step(journey, url, "commune", commune), "commune")
         upload = {"gcs": ("giay-chung-sinh.pdf", journey.content, "application/pdf")}
         self.expect_redirect(self.step(journey, url, "documents", {}, upload), "documents")
-        contact = {"email": f"bench-{journey.index}@example.vn", "phone": "0912 345 678"}
-        self.expect_redirect(self.step(journey, url, "contact", contact), "contact")
         response = self.step(journey, url, "review", {"declaration": "on"})
         if response.status_code == 302 and (
             match := SUBMITTED.search(response.headers["Location"])

@@ -191,7 +191,7 @@ def test_choices_are_unique_and_initial_values_are_choices(path):
 
 
 @pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
-def test_the_journey_has_one_page_per_group_a_contact_step_and_a_review(path):
+def test_the_journey_has_one_page_per_group_contact_details_and_a_review(path):
     definition = _load(path)
     steps = definition["steps"]
     kinds = [s.get("kind", "fields") for s in steps]
@@ -200,7 +200,15 @@ def test_the_journey_has_one_page_per_group_a_contact_step_and_a_review(path):
     assert kinds.count("review") == 1
     assert kinds.count("documents") <= 1
     assert sum(1 for s in steps if s.get("routing")) == 1, "exactly one address step routes"
-    assert definition["contact"] == {"email": "contact.email", "phone": "contact.phone"}
+    # the contact details: a step of their own, or beside the applicant's other answers
+    # (birth registration asks them with the relationship, "About you")
+    assert set(definition["contact"]) == {"email", "phone"}
+    for kind, answer_path in definition["contact"].items():
+        step_name, field_name = answer_path.split(".")
+        step = next(s for s in steps if s["name"] == step_name)
+        spec = next(f for f in step["fields"] if f["name"] == field_name)
+        assert spec["type"] == kind, answer_path
+        assert spec.get("required") is False, answer_path
     names = [name for name, _, _ in _wizard_steps(definition)]
     assert len(names) == len(set(names))
     for step in steps:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from dossiers.models import Dossier, FormDraft
 from portal.models import AuditEvent
 from tests.conftest import PNG_BYTES, pdf_upload
-from tests.dossiers.wizard_steps import CHILD, post, start
+from tests.dossiers.wizard_steps import APPLICANT, CHILD, post, start
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ COMMUNE = {"commune": "00070", "place_detail": "Bệnh viện Phụ sản Hà N�
 
 def walk_to_review(client, url: str) -> None:
     assert post(client, url, "child", CHILD).status_code == 302
-    assert post(client, url, "applicant", {"relationship": "mother"}).status_code == 302
+    assert post(client, url, "applicant", APPLICANT).status_code == 302
     mother_page = client.get(url, follow=True).content.decode()
     mother = _initial(mother_page, "mother")
     assert post(client, url, "mother", mother).status_code == 302
@@ -41,12 +41,6 @@ def walk_to_review(client, url: str) -> None:
     assert post(client, url, "province", PROVINCE).status_code == 302
     assert post(client, url, "commune", COMMUNE).status_code == 302
     assert post(client, url, "documents", {}, {"gcs": pdf_upload()}).status_code == 302
-    assert (
-        post(
-            client, url, "contact", {"email": "lan@example.vn", "phone": "0912 345 678"}
-        ).status_code
-        == 302
-    )
 
 
 def _initial(page: str, step: str) -> dict:
@@ -60,7 +54,7 @@ def test_prefill_comes_from_population_database_with_source(client, setup):
     client.force_login(setup)
     url = start(client)
     post(client, url, "child", CHILD)
-    post(client, url, "applicant", {"relationship": "mother"})
+    post(client, url, "applicant", APPLICANT)
     page = client.get(url, follow=True).content.decode()
     assert "Nguyễn Thị Lan" in page
     assert "001190012345" in page
@@ -123,7 +117,7 @@ def test_wrong_file_type_and_oversized_file_are_refused(client, setup, settings)
 
     client.force_login(setup)
     url = start(client)
-    for step, data in [("child", CHILD), ("applicant", {"relationship": "mother"})]:
+    for step, data in [("child", CHILD), ("applicant", APPLICANT)]:
         post(client, url, step, data)
     post(client, url, "mother", _initial(client.get(url, follow=True).content.decode(), "mother"))
     post(client, url, "father", _initial(client.get(url, follow=True).content.decode(), "father"))
@@ -181,7 +175,7 @@ def test_population_database_down_says_so_and_lets_the_person_type(client, setup
     client.force_login(setup)
     url = start(client)
     post(client, url, "child", CHILD)
-    post(client, url, "applicant", {"relationship": "mother"})
+    post(client, url, "applicant", APPLICANT)
     page = client.get(url, follow=True).content.decode()
     assert "We could not reach the national population database just now" in page
     assert 'value="Nguyễn Thị Lan"' not in page
@@ -211,7 +205,7 @@ def test_the_first_page_asks_no_registry_and_the_first_prefilled_page_asks_once(
     assert re.search(r'<input[^>]*value="mother"[^>]*checked', page)
     lookups = AuditEvent.objects.filter(action="prefill.lookup").count()
     assert lookups >= 2  # the applicant, then the spouse named in her record
-    post(client, url, "applicant", {"relationship": "mother"})
+    post(client, url, "applicant", APPLICANT)
     client.get(url)
     assert AuditEvent.objects.filter(action="prefill.lookup").count() == lookups
 
@@ -238,7 +232,7 @@ ATTACHMENT_FILE = re.compile(r"attachments/\d{4}/\d{2}/[0-9a-f]{32}\.(pdf|png|jp
 
 def _walk_to_documents(client, url: str) -> None:
     assert post(client, url, "child", CHILD).status_code == 302
-    assert post(client, url, "applicant", {"relationship": "mother"}).status_code == 302
+    assert post(client, url, "applicant", APPLICANT).status_code == 302
     post(client, url, "mother", _initial(client.get(url, follow=True).content.decode(), "mother"))
     post(client, url, "father", _initial(client.get(url, follow=True).content.decode(), "father"))
     assert post(client, url, "province", PROVINCE).status_code == 302
@@ -255,8 +249,6 @@ def _media_files(settings) -> list[str]:
 
 
 def _finish(client, url: str, shown: str = "") -> Dossier:
-    contact = {"email": "lan@example.vn", "phone": "0912 345 678"}
-    assert post(client, url, "contact", contact).status_code == 302
     assert shown in client.get(url, follow=True).content.decode()  # the review page
     assert post(client, url, "review", {"declaration": "on"}).status_code == 302
     return Dossier.objects.get()

@@ -32,3 +32,6 @@ CHILD = {
     "ethnicity": "Kinh",
     "nationality": "Việt Nam",
 }
+
+#: the relationship and the contact details, asked on one page ("About you")
+APPLICANT = {"relationship": "mother", "email": "lan@example.vn", "phone": "0912 345 678"}

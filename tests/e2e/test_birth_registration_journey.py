@@ -89,8 +89,10 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     assert page.url.endswith("/applicant/")
     # the "About you" page, bookmarked or opened again, shows the step with its values
     page.goto(page.url)
-    # "About you": her relationship is prefilled from the population database (mother).
+    # "About you": her relationship is prefilled from the population database (mother), her
+    # contact details from the SSO claims, on the same page.
     assert page.get_by_label(re.compile("mẹ của trẻ|child's mother")).is_checked()
+    assert page.get_by_label(re.compile("^(Địa chỉ thư điện tử|E-mail address)")).is_visible()
     continue_(page)
     # Mother: prefilled from the national population database, with the source shown.
     assert (
@@ -118,7 +120,6 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     shot(page, "04-upload-error")
     page.set_input_files("input[type=file]", str(portal["certificate"]))
     continue_(page)
-    continue_(page)  # contact details prefilled from the SSO claims
     # Check your answers, declaration, submit.
     assert page.get_by_role("heading", name=re.compile("Kiểm tra|Check your answers")).is_visible()
     shot(page, "05-check-answers")

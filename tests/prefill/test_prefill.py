@@ -15,7 +15,7 @@ from portal.models import AuditEvent
 from prefill.circuit import CircuitBreaker, CircuitSettings
 from prefill.registry import SourceUnavailableError, registry
 from prefill.services import Lookup, prefill_fetch_many
-from tests.dossiers.wizard_steps import CHILD, post, start
+from tests.dossiers.wizard_steps import APPLICANT, CHILD, post, start
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,7 @@ def wizard(
     client.force_login(citizen_a)
     url = start(client)
     post(client, url, "child", CHILD)
-    post(client, url, "applicant", {"relationship": "mother"})
+    post(client, url, "applicant", APPLICANT)
     return url
 
 

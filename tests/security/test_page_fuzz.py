@@ -457,7 +457,7 @@ def test_eform_wizard_answers_no_5xx(case, settings):
     """The birth registration e-form, step by step: each step's fields fuzzed, then the step
     answered rightly to reach the next one (the population database is down: typed answers)."""
     from tests.conftest import pdf_upload
-    from tests.dossiers.wizard_steps import CHILD, post
+    from tests.dossiers.wizard_steps import APPLICANT, CHILD, post
 
     settings.NATIONAL_SERVICES_URL = "http://127.0.0.1:9"  # nothing listens there
     settings.PREFILL_TIMEOUT_SECONDS = 0.5
@@ -466,13 +466,12 @@ def test_eform_wizard_answers_no_5xx(case, settings):
     url = f"/apply/{world.draft.pk}/"
     steps = [
         ("child", CHILD, {}),
-        ("applicant", {"relationship": "mother"}, {}),
+        ("applicant", APPLICANT, {}),
         ("mother", MOTHER, {}),
         ("father", FATHER, {}),
         ("province", {"province": "01"}, {}),
         ("commune", {"commune": "00070", "place_detail": "Bệnh viện Phụ sản Hà Nội"}, {}),
         ("documents", {}, {"gcs": pdf_upload}),
-        ("contact", {"email": "lan@example.vn", "phone": "0912 345 678"}, {}),
         ("review", {"declaration": "on"}, {}),
     ]
     for step, answers, files in steps:
