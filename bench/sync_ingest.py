@@ -256,10 +256,11 @@ def main() -> int:
                 )
                 cursor.execute(
                     "INSERT INTO dossiers_dossierevent (dossier_id, at, action, actor_role, "
-                    "from_status, to_status, note, external_id, arrived_at, agency_id, actor_id, "
-                    "step_due_at) "
+                    "from_status, to_status, note, note_key, note_params, external_id, "
+                    "arrived_at, agency_id, actor_id, step_due_at) "
                     "SELECT d.id, e.at, e.action, e.actor_role, e.from_status, e.to_status, e.note, "
-                    "e.external_id, e.arrived_at, e.agency_id, NULL, e.step_due_at "
+                    "e.note_key, e.note_params, e.external_id, e.arrived_at, e.agency_id, NULL, "
+                    "e.step_due_at "
                     "FROM dossiers_dossier d JOIN dossiers_dossierevent e "
                     "ON e.dossier_id = %(template)s WHERE d.code LIKE 'G%%'",
                     {"template": template.pk},
