@@ -180,17 +180,21 @@ def resolve_prefill(form: DataForm, *, user: User, version: ProcedureVersion) ->
         elif kind == "address" and step.get("prefill"):
             record = records.get(step["prefill"]["subject"])
             address = answer_at(record or {}, step["prefill"]["attribute"])
+            # "part": "province" gives the province only (a likely default, not the answer)
+            province_only = step["prefill"].get("part") == "province"
             if isinstance(address, dict) and address.get("commune_code"):
                 context.initial[step["province_step"]] = {"province": address.get("province_code")}
-                commune_initial = {"commune": address.get("commune_code")}
-                if step.get("detail"):
-                    commune_initial[step["detail"]["name"]] = address.get("detail", "")
-                context.initial[step["commune_step"]] = commune_initial
+                if not province_only:
+                    commune_initial = {"commune": address.get("commune_code")}
+                    if step.get("detail"):
+                        commune_initial[step["detail"]["name"]] = address.get("detail", "")
+                    context.initial[step["commune_step"]] = commune_initial
                 source_key = record_source.get(step["prefill"]["subject"], "")
                 if source_key and source_key != "user":
                     label = str(source_registry.get(source_key).label)
                     context.sources.setdefault(step["province_step"], {})["province"] = label
-                    context.sources.setdefault(step["commune_step"], {})["commune"] = label
+                    if not province_only:
+                        context.sources.setdefault(step["commune_step"], {})["commune"] = label
                     used.add(source_key)
     context.unavailable = sorted(unavailable)
     context.used = sorted(used)

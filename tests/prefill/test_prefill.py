@@ -225,3 +225,19 @@ def test_an_issued_result_joins_the_applicants_e_document_store(
     assert AuditEvent.objects.filter(
         action="edocuments.store_result", object_id=str(dossier.pk)
     ).exists()
+
+
+def test_birth_registration_preselects_the_mothers_province_only(
+    national_settings, hanoi, hoan_kiem, birth_version, citizen_a
+):
+    """Issue 16: the province of birth defaults to the one the mother lives in (from the
+    population database, with its source shown); the commune stays hers to choose."""
+    from django.utils import translation
+
+    definition = get_definition("birth_registration")
+    with translation.override("en"):
+        context = definition.prefill(user=citizen_a, version=birth_version)
+    assert context.initial["province"] == {"province": "01"}  # Hà Nội, Lan's current address
+    assert context.sources["province"]["province"] == "from the national population database"
+    assert "commune" not in context.initial
+    assert "commune" not in context.sources
