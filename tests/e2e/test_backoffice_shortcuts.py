@@ -45,7 +45,8 @@ def test_shortcuts_in_the_queue_and_on_a_dossier(site, browser, shot, submit, ci
     dialog = page.get_by_role("dialog", name=re.compile("Phím tắt"))
     assert dialog.is_visible()
     assert dialog.get_by_text("Hồ sơ sau / hồ sơ trước").is_visible()
-    page.wait_for_function("document.getElementById('shortcut-status').textContent !== ''")
+    # a selector, not a JavaScript string: the page's CSP forbids eval (wait_for_function)
+    page.locator("#shortcut-status", has_text="Phím tắt").wait_for(state="attached")
     assert "Phím tắt" in status.text_content()
     violations = axe_violations(page)
     assert not violations, describe(violations)
@@ -81,7 +82,8 @@ def test_shortcuts_in_the_queue_and_on_a_dossier(site, browser, shot, submit, ci
     page.keyboard.press("a")
     receive = page.get_by_role("button", name=re.compile("Tiếp nhận hồ sơ"))
     assert page.evaluate("document.activeElement.getAttribute('data-shortcut')") == "a"
-    page.wait_for_function("document.getElementById('shortcut-status').textContent !== ''")
+    # a selector, not a JavaScript string: the page's CSP forbids eval (wait_for_function)
+    page.locator("#shortcut-status", has_text="Enter").wait_for(state="attached")
     assert "Enter" in status.text_content()
     dossier.refresh_from_db()
     assert dossier.status == Status.SUBMITTED
