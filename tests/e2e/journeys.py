@@ -33,7 +33,10 @@ def fill_date_boxes(page, name: str, iso: str) -> None:
 
 
 def continue_(page) -> None:
+    """Press Continue and let the next page finish loading: a Back pressed while the page after
+    a POST and its redirect is still loading can catch Chromium between two documents."""
     page.get_by_role("button", name=re.compile("^(Tiếp tục|Continue)$")).click()
+    page.wait_for_load_state("load")
 
 
 def officer_sign_in(page, base: str, username: str, device) -> None:

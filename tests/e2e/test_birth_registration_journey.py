@@ -11,6 +11,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from dossiers.models import Dossier
 from feedback.models import Rating
@@ -79,12 +80,12 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     continue_(page)
     # Each step has its own address: the browser's Back shows the child's page with what was
     # typed, Forward the next one again, and a refresh stays there (nothing posted again).
-    assert page.url.endswith("/applicant/")
-    page.go_back()
-    assert page.url.endswith("/child/")
+    expect(page).to_have_url(re.compile("/applicant/$"))
+    page.go_back(wait_until="load")
+    expect(page).to_have_url(re.compile("/child/$"))
     assert group.get_by_label(re.compile("^(Ngày|Day)$")).input_value() == "10"
-    page.go_forward()
-    assert page.url.endswith("/applicant/")
+    page.go_forward(wait_until="load")
+    expect(page).to_have_url(re.compile("/applicant/$"))
     page.reload()
     assert page.url.endswith("/applicant/")
     # the "About you" page, bookmarked or opened again, shows the step with its values
@@ -135,7 +136,8 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     assert receipt.ok
     assert receipt.body().startswith(b"%PDF")
     # Back after submitting: "already submitted", nothing twice.
-    page.go_back()
+    page.wait_for_load_state("load")
+    page.go_back(wait_until="load")
     page.reload()
     assert page.get_by_role(
         "heading", name=re.compile("đã được nộp|already been submitted")

@@ -97,8 +97,9 @@ def test_a_province_official_drills_down_to_the_late_commune(history, desk, shot
 
     # down to the procedure, then the service index of the commune
     page.get_by_role("link", name=re.compile("khai sinh|Birth registration", re.I)).first.click()
+    page.wait_for_load_state("load")
     assert re.search("khai sinh|Birth registration", page.locator("main").inner_text(), re.I)
-    page.go_back()
+    page.go_back(wait_until="load")
     page.get_by_role("link", name=re.compile("100")).first.click()
     assert re.search("766", page.locator("main").inner_text())
     shot(page, "issue6-03-commune-index")
