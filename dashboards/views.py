@@ -26,7 +26,6 @@ from .cards import headline_cards, index_card
 from .charts import Bar, Chart, column_chart, columns, hbar, hbar_chart, line, ranking
 from .index import index_compute
 from .services import index_score_record
-from .summary import summary_pdf
 from .tables import (
     Table,
     channel_table,
@@ -454,6 +453,8 @@ def summary(request: HttpRequest, kind: str = "national", pk: int | None = None)
         ),
         _on_time_chart(series, chart_h=90),
     ]
+    from .summary import summary_pdf  # ReportLab, on first use
+
     pdf = summary_pdf(
         unit=unit,
         period=period,

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from portal.audit import audit_record
 from portal.downloads import document_download
-from portal.pdf import NATIONAL_MOTTO, NATIONAL_NAME
 from portal.replica import reads_may_lag
 
 from . import selectors, services
@@ -535,6 +534,8 @@ def approve(request, code: str):
         agency_code=agency.code,
         reason="result approval preview",
     )
+    from portal.pdf import NATIONAL_MOTTO, NATIONAL_NAME  # ReportLab, on first use
+
     document = result_document(
         dossier,
         signer=request.user,

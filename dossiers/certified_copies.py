@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
-from portal.copies import ScanError
 from portal.downloads import document_download
 from prefill.services import Lookup, prefill_fetch_many
 
@@ -91,6 +90,8 @@ def issue(request):
 
 
 def _issue(request, form: CertifiedCopyForm, *, agency, holder, data: dict[str, Any]):
+    from portal.copies import ScanError  # with ReportLab and pyHanko, on first use
+
     code = data["document_type"]
     result_code = "" if code == OTHER_DOCUMENT else code
     title = (data.get("document_title") or "").strip() or selectors.copy_result_name(code)

@@ -12,35 +12,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency
-from portal.documents import (
-    Letterhead,
-    Notice,
-    ReceiptSlip,
-    ReceivedDocument,
-    ResultDocument,
-    ResultField,
-    apology_notice,
-    refusal_notice,
-    render_notice,
-    render_receipt_slip,
-    render_result_document,
-    stop_processing_notice,
-    supplement_request,
-)
+from portal.issuers import PORTAL_ISSUER_CODE, PORTAL_ISSUER_NAME, Issuer
 from portal.models import User
-from portal.pdfsign import PORTAL_ISSUER_CODE, PORTAL_ISSUER_NAME, Issuer, sign_pdf
 from portal.pki import safe_code
 from portal.signed_documents import signed_once
 
 from .models import Dossier
 from .states.delivery import DeliveryMethod
+
+if TYPE_CHECKING:
+    from portal.documents import Letterhead, Notice, ReceiptSlip, ResultDocument
+
+# portal.documents (ReportLab, about 10 MB a process) is imported by the functions that render:
+# a web worker loads it when it first makes a PDF, not when it starts.
 
 
 def _language(dossier: Dossier) -> str:
@@ -98,7 +89,9 @@ def signature_reason(kind: str, *, dossier_code: str, number: str = "") -> str:
 def signed(
     content: bytes, *, agency: Agency | None, kind: str, dossier_code: str, number: str = ""
 ) -> bytes:
-    """The PDF signed by the issuing agency (portal.pdfsign)."""
+    """The PDF signed by the issuing agency (portal.pdfsign, imported on first use)."""
+    from portal.pdfsign import sign_pdf
+
     return sign_pdf(
         content,
         issuer=issuer_of(agency),
@@ -136,6 +129,8 @@ def _agency_place(agency: Agency | None) -> str:
 
 def receipt_pdf(dossier: Dossier) -> bytes:
     """Slip 01: receipt and appointment. Before reception it says when the date is set."""
+    from portal.documents import ReceiptSlip, ReceivedDocument, render_receipt_slip
+
     agency = dossier.receiving_agency or dossier.target_agency
     procedure = dossier.procedure_version.procedure
     documents = []
@@ -246,6 +241,8 @@ def result_document(
 ) -> ResultDocument:
     """What the electronic result prints (the PDF of :func:`result_pdf`, the approval's
     preview); ``number``: the dossier's result number unless given."""
+    from portal.documents import ResultDocument, ResultField
+
     result = dossier.procedure_version.results.first()
     return ResultDocument(
         language="vi",
@@ -269,6 +266,8 @@ def result_document(
 
 
 def result_pdf(dossier: Dossier, *, signer: User, agency: Agency, issued_at: dt.datetime) -> bytes:
+    from portal.documents import render_result_document
+
     document = result_document(dossier, signer=signer, agency=agency, issued_at=issued_at)
     return signed(
         render_result_document(document),
@@ -283,6 +282,8 @@ SLIP_KINDS = ("02", "03", "04", "05")
 
 
 def _letterhead(dossier: Dossier, *, at: dt.datetime, signer: User | None = None) -> Letterhead:
+    from portal.documents import Letterhead
+
     agency = dossier.competent_agency or dossier.receiving_agency or dossier.target_agency
     agency_name, parent_agency_name = _agency_names(dossier, agency)
     return Letterhead(
@@ -303,6 +304,14 @@ def _last_event(dossier: Dossier, action: str):
 def slip_pdf(dossier: Dossier, kind: str) -> bytes | None:
     """Slips 02 (supplement), 03 (refusal), 04 (apology and new date), 05 (stop), or None
     when the dossier has no such slip."""
+    from portal.documents import (
+        apology_notice,
+        refusal_notice,
+        render_notice,
+        stop_processing_notice,
+        supplement_request,
+    )
+
     named = dossier.procedure_version.procedure
     procedure = _named(dossier, named.name, named.name_en)
     received = dossier.received_at or dossier.submitted_at

@@ -28,7 +28,6 @@ from portal.otp import client_ip
 
 from . import selectors, services, signing
 from .client import PlatformRefused, PlatformUnavailable
-from .documents import payment_receipt_pdf
 from .states import PaymentState
 
 logger = logging.getLogger(__name__)
@@ -135,6 +134,8 @@ def receipt(request: HttpRequest, code: str, reference: str) -> HttpResponseBase
     payment = selectors.payments_of_dossier(dossier=dossier).filter(reference=reference).first()
     if payment is None or payment.state != PaymentState.PAID:
         raise Http404
+    from .documents import payment_receipt_pdf  # ReportLab, on first use
+
     return document_download(payment_receipt_pdf(payment), name=f"{payment.reference}-receipt.pdf")
 
 

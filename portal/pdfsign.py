@@ -53,22 +53,12 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from . import pki
+from .issuers import Issuer
 
 logger = logging.getLogger(__name__)
 
-PORTAL_ISSUER_CODE = "portal"
-PORTAL_ISSUER_NAME = "Cổng Dịch vụ công quốc gia"
 LEVELS = ("B-B", "B-T", "B-LT")
 SIGNATURE_BYTES = 12 * 1024
-
-
-@dataclass(frozen=True)
-class Issuer:
-    """Who signs: an agency's electronic code and name."""
-
-    code: str
-    name: str
-
 
 SignerProvider = Callable[[Issuer], signers.Signer]
 _providers: dict[str, SignerProvider] = {}

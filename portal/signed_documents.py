@@ -37,7 +37,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import translation
 
-from . import pdfsign
+from .issuers import Issuer
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +45,10 @@ logger = logging.getLogger(__name__)
 LAYOUT = "2026-12-03"
 
 
-def document_key(
-    inputs: Any, *, language: str, issuer: pdfsign.Issuer, reason: str, location: str
-) -> str:
+def document_key(inputs: Any, *, language: str, issuer: Issuer, reason: str, location: str) -> str:
     """The SHA-256 naming the signed document made of `inputs` by `issuer` now."""
+    from . import pdfsign  # on first use: pyHanko is not loaded by a worker that signs nothing
+
     with translation.override(language):
         described = json.dumps(
             dataclasses.asdict(inputs), default=str, sort_keys=True, ensure_ascii=False
@@ -70,13 +70,15 @@ def signed_once(
     *,
     folder: str,
     language: str,
-    issuer: pdfsign.Issuer,
+    issuer: Issuer,
     reason: str,
     location: str = "",
     render: Callable[[], bytes],
 ) -> bytes:
     """The signed PDF of `inputs`: the stored one when it was made before, else
     `render()` signed by `issuer` and stored."""
+    from . import pdfsign
+
     key = document_key(inputs, language=language, issuer=issuer, reason=reason, location=location)
     name = f"{folder}/{key}.pdf"
     try:

@@ -24,14 +24,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from pyhanko.pdf_utils.reader import PdfFileReader
 
 from agencies.models import Agency, AgencyKind
 from portal.audit import audit_record
-from portal.copies import CertifiedCopyDocument, render_certified_copy
 from portal.models import User
 from portal.outbox import outbox_enqueue, outbox_handler
-from portal.pdfsign import sign_pdf
 
 from ..codes import next_number
 from ..documents import COPY_REASON_LABEL, issuer_of
@@ -130,6 +127,10 @@ def certified_copy_issue(
     """Issue a signed certified copy of `scan` for `holder`. Raises CopyNotAllowed, ValueError
     when the officer did not confirm the comparison with the original, and
     portal.copies.ScanError when the scan cannot be used (nothing is kept then)."""
+    # ReportLab and pyHanko on first use: a web worker that never certifies does not load them
+    from portal.copies import CertifiedCopyDocument, render_certified_copy
+    from portal.pdfsign import sign_pdf
+
     if not (agency_certifies(agency) and officer_may(officer, agency, "certify_copy")):
         raise CopyNotAllowed
     if not compared:
@@ -198,6 +199,8 @@ def certified_copy_issue(
 
 def _pages(rendered: bytes) -> int:
     """The pages of the copy (the scan's and the certification page)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
     return int(PdfFileReader(io.BytesIO(rendered), strict=False).root["/Pages"]["/Count"])
 
 

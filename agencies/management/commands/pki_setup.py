@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Agency
 from portal import pki
-from portal.pdfsign import PORTAL_ISSUER_CODE, PORTAL_ISSUER_NAME
+from portal.issuers import PORTAL_ISSUER_CODE, PORTAL_ISSUER_NAME
 
 
 class Command(BaseCommand):
