@@ -152,9 +152,7 @@ def queue(request):
     page = Paginator(dossiers.values_list("pk", flat=True), 50).get_page(request.GET.get("page"))
     rows = [
         {"dossier": d, "deadline": state}
-        for d, state in selectors.with_deadline_states(
-            dossiers.filter(pk__in=list(page.object_list))
-        )
+        for d, state in selectors.queue_rows(dossiers, list(page.object_list))
     ]
     procedures = selectors.queue_procedures(user=request.user)
     return render(

@@ -124,3 +124,40 @@ def test_my_dossiers_is_read_once_and_shows_every_change_at_once(
     newer = DossierFactory(applicant=citizen_a, competent_agency=agency_hk)
     _, page_text = queries(client, url)
     assert newer.code in page_text
+
+
+def test_the_queue_reads_its_rows_columns_once_with_the_assignee(
+    client, citizen_a, officer_hk, agency_hk, officer_login
+):
+    """The queue loads only the columns a row shows (selectors.QUEUE_ROW_FIELDS): a column a
+    row needs but the list does not load would cost a query per row, which this counts, with
+    the assignee's name (a join) and the procedure's name in both languages."""
+    from dossiers.models import Dossier
+    from portal.models import User
+
+    officer_login(client, officer_hk)
+    colleague = User.objects.create(username="hk.colleague", full_name="Lê Thị Hoa")
+    url = reverse("backoffice:queue") + "?queue=processing"
+    DossierFactory(applicant=citizen_a, competent_agency=agency_hk, in_processing=True)
+    queries(client, url)
+    few, _ = queries(client, url)
+    for _ in range(5):
+        DossierFactory(
+            applicant=citizen_a,
+            competent_agency=agency_hk,
+            in_processing=True,
+            assigned_to=colleague,
+            subject_name="Trần Minh An",
+        )
+    many, text = queries(client, url)
+    assert many == few
+    assert text.count("Lê Thị Hoa") >= 5
+    assert "Trần Minh An" in text
+    procedure = Dossier.objects.filter(assigned_to=colleague).first().procedure_version.procedure
+    assert procedure.name in text
+    procedure.name_en = "Registration of a birth"
+    procedure.save(update_fields=["name_en"])
+    client.cookies["django_language"] = "en"
+    english, text = queries(client, url)
+    assert english == few
+    assert "Registration of a birth" in text
