@@ -158,6 +158,19 @@ def agency_bd(ba_dinh) -> Agency:
 
 
 @pytest.fixture
+def police_hk(hanoi, hoan_kiem) -> Agency:
+    """The commune police of Hoàn Kiếm (residence procedures are routed to it)."""
+    return Agency.objects.create(
+        code="00070.01.H01",
+        name="Công an Phường Hoàn Kiếm",
+        level=AgencyLevel.COMMUNE,
+        kind=AgencyKind.COMMUNE_POLICE,
+        province=hanoi,
+        commune=hoan_kiem,
+    )
+
+
+@pytest.fixture
 def birth_version(db):
     data = json.loads((DATA_DIR / "1.001193-birth-registration.json").read_text(encoding="utf-8"))
     procedure, _ = procedure_import(data=data)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django import forms
@@ -13,6 +12,7 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from portal.numbers import ascii_digits
 from portal.validators import (
     validate_person_name,
     validate_personal_id,
@@ -20,9 +20,6 @@ from portal.validators import (
     validate_tax_code,
     validate_upload,
 )
-
-#: a date box holds digits 0-9 only (not other scripts' digits that int() would take)
-_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
 UPLOAD_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
@@ -153,7 +150,8 @@ class DateField(forms.DateField):
         messages = self._messages()
         if missing:
             raise self._error(messages["missing_" + "_".join(missing)], "incomplete", missing)
-        wrong = tuple(part for part in DateBoxes.parts if not _ASCII_DIGITS.fullmatch(parts[part]))
+        # digits 0-9 only, not other scripts' digits that int() would take
+        wrong = tuple(part for part in DateBoxes.parts if not ascii_digits(parts[part]))
         if wrong:
             raise self._error(messages["real"], "invalid", wrong)
         if len(parts["year"]) != 4:

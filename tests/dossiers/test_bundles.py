@@ -35,15 +35,7 @@ def bundle_version(db):
 
 
 @pytest.fixture
-def agencies(agency_hk, hoan_kiem, hanoi):
-    police = Agency.objects.create(
-        code="00070.01.H01",
-        name="Công an Phường Hoàn Kiếm",
-        level=AgencyLevel.COMMUNE,
-        kind=AgencyKind.COMMUNE_POLICE,
-        province=hanoi,
-        commune=hoan_kiem,
-    )
+def agencies(agency_hk, police_hk, hanoi):
     insurance = Agency.objects.create(
         code="000.00.21.H01",
         name="Bảo hiểm xã hội Thành phố Hà Nội",
@@ -51,7 +43,7 @@ def agencies(agency_hk, hoan_kiem, hanoi):
         kind=AgencyKind.SOCIAL_INSURANCE,
         province=hanoi,
     )
-    return [agency_hk, police, insurance]
+    return [agency_hk, police_hk, insurance]
 
 
 def officer(agency: Agency) -> User:

@@ -18,7 +18,6 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from agencies.models import Agency, AgencyKind, AgencyLevel
 from bench.journeys import MODEL, Journey, Page, walk
 from dossiers.models import Dossier
 from procedures.services import procedures_load
@@ -97,18 +96,10 @@ KEY_PAGES = {
 
 
 @pytest.fixture
-def portal(live_server, national_settings, settings, hanoi, hoan_kiem, agency_hk, tmp_path):
+def portal(live_server, national_settings, settings, agency_hk, police_hk, tmp_path):
     settings.PORTAL_BASE_URL = live_server.url
     cache.clear()
     procedures_load()
-    Agency.objects.create(
-        code="00070.01.H01",
-        name="Công an Phường Hoàn Kiếm",
-        level=AgencyLevel.COMMUNE,
-        kind=AgencyKind.COMMUNE_POLICE,
-        province=hanoi,
-        commune=hoan_kiem,
-    )
     upload = tmp_path / "giay-to.pdf"
     upload.write_bytes(PDF_BYTES)
     return {"url": live_server.url, "upload": upload}
