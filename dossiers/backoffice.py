@@ -3,6 +3,8 @@ actions on a dossier. Views stay thin: selectors read (scoped by agency), servic
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -117,7 +119,7 @@ def _landing(roles: set[str], counts: dict[str, int]) -> tuple[str, bool]:
 @reads_may_lag
 @_officer_required
 def queue(request):
-    agencies = selectors.officer_agencies(user=request.user)
+    agencies = list(selectors.officer_agencies(user=request.user))
     # "approval" is counted by the selector (its condition is not a set of statuses)
     counts = selectors.queue_counts(
         user=request.user,
@@ -126,6 +128,7 @@ def queue(request):
             for key, (_label, statuses) in QUEUES.items()
             if key != "approval"
         },
+        agencies=agencies,
     )
     deadline = request.GET.get("deadline", "")
     if deadline not in DEADLINE_FILTERS:
@@ -147,14 +150,20 @@ def queue(request):
         query=query,
         awaiting_approval=queue_key == "approval" and not deadline,
     )
-    # The page's 50 ids first (the dossier table alone), then those rows with their joins:
+    # The page's 50 ids first (the dossier table alone), then those rows with their columns:
     # sorting a whole queue of joined rows to keep 50 cost more than everything else.
-    page = Paginator(dossiers.values_list("pk", flat=True), 50).get_page(request.GET.get("page"))
+    paginator = Paginator(dossiers.values_list("pk", flat=True), 50)
+    if not (procedure_code or query or mine):
+        # the tab's count is the paginator's: not counted twice (nor the finished dossiers
+        # every time: selectors.queue_counts keeps their count)
+        paginator.count = counts[deadline or queue_key]
+    page = paginator.get_page(request.GET.get("page"))
+    detail = reverse("backoffice:detail", args=["CODE"])
     rows = [
-        {"dossier": d, "deadline": state}
-        for d, state in selectors.queue_rows(dossiers, list(page.object_list))
+        (row, detail.replace("CODE", quote(row.code, safe="")))
+        for row in selectors.queue_rows(dossiers, list(page.object_list))
     ]
-    procedures = selectors.queue_procedures(user=request.user)
+    procedures = selectors.queue_procedures(user=request.user, agencies=agencies)
     return render(
         request,
         "backoffice/queue.html",

@@ -3,7 +3,8 @@ a dossier that is not yours is absent (404), never forbidden (403)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -172,40 +173,31 @@ def deadline_state(dossier: Dossier, *, now=None, soon=None) -> str:
     ``soon`` is one working day after ``now`` (computed if not given; pass it for a list)."""
     from django.utils import timezone
 
+    return _deadline_of(dossier.status, dossier.due_at, now or timezone.now(), soon)
+
+
+def _deadline_of(status: int, due_at: dt.datetime | None, now: dt.datetime, soon=None) -> str:
+    """:func:`deadline_state` from the status and the due date."""
     from .states.business import OPEN
 
-    if (
-        dossier.status not in OPEN
-        or dossier.due_at is None
-        or dossier.status == Status.SUPPLEMENT_REQUESTED
-    ):
+    if status not in OPEN or due_at is None or status == Status.SUPPLEMENT_REQUESTED:
         return ""
-    now = now or timezone.now()
-    if dossier.due_at < now:
+    if due_at < now:
         return "late"
-    if dossier.due_at <= (soon or _due_soon_limit(now)):
+    if due_at <= (soon or _due_soon_limit(now)):
         return "due_soon"
     return "on_time"
 
 
-def with_deadline_states(dossiers: Iterable[Dossier]) -> list[tuple[Dossier, str]]:
-    """Each dossier of a list with its :func:`deadline_state`, the calendar read once."""
-    from django.utils import timezone
-
-    now = timezone.now()
-    soon = _due_soon_limit(now)
-    return [(dossier, deadline_state(dossier, now=now, soon=soon)) for dossier in dossiers]
-
-
 #: what a row of the back-office queue shows (templates/backoffice/queue.html, deadline_state):
-#: the page reads these columns only, not the form's data, the prefill sources or the
-#: procedure's texts (building those was about a fifth of the queue's CPU, issue 11)
+#: the page reads these columns only, as values, not the form's data, the prefill sources or
+#: the procedure's texts, and builds no model instance (building those was about a fifth of
+#: the queue's CPU, issue 11)
 QUEUE_ROW_FIELDS = (
     "code",
     "channel",
     "status",
     "due_at",
-    "submitted_at",
     "subject_name",
     "applicant_name",
     "procedure_version__procedure__name",
@@ -217,16 +209,55 @@ QUEUE_ROW_FIELDS = (
 )
 
 
-def queue_rows(dossiers: QuerySet[Dossier], ids: list[int]) -> list[tuple[Dossier, str]]:
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One row of the back-office queue, as read (no model instance)."""
+
+    code: str
+    counter: bool
+    status: int
+    status_label: str
+    due_at: dt.datetime | None
+    deadline: str
+    whom: str
+    procedure: str
+    assignee: str
+
+
+def queue_rows(dossiers: QuerySet[Dossier], ids: list[int]) -> list[QueueRow]:
     """The queue page's dossiers `ids` of `dossiers` (in its order), each with its
-    :func:`deadline_state`, with the columns a row shows and nothing else."""
-    page = (
-        dossiers.filter(pk__in=ids)
-        .select_related(None)
-        .select_related("procedure_version__procedure", "assigned_to")
-        .only(*QUEUE_ROW_FIELDS)
-    )
-    return with_deadline_states(page)
+    :func:`deadline_state`, the columns a row shows and nothing else."""
+    from django.utils import timezone
+
+    from procedures.models import ChannelKind, bilingual
+
+    now = timezone.now()
+    soon = _due_soon_limit(now)
+    rows = []
+    for values in dossiers.filter(pk__in=ids).values(*QUEUE_ROW_FIELDS):
+        status, due_at = values["status"], values["due_at"]
+        rows.append(
+            QueueRow(
+                code=values["code"],
+                counter=values["channel"] == ChannelKind.IN_PERSON,
+                status=status,
+                status_label=str(Status(status).label),
+                due_at=due_at,
+                deadline=_deadline_of(status, due_at, now, soon),
+                whom=values["subject_name"] or values["applicant_name"],
+                procedure=bilingual(
+                    values["procedure_version__procedure__name"],
+                    values["procedure_version__procedure__name_en"],
+                ),
+                assignee=User.name_to_display(
+                    full_name=values["assigned_to__full_name"] or "",
+                    first_name=values["assigned_to__first_name"] or "",
+                    last_name=values["assigned_to__last_name"] or "",
+                    username=values["assigned_to__username"] or "",
+                ),
+            )
+        )
+    return rows
 
 
 def awaiting_approval_q() -> Q:
@@ -291,23 +322,32 @@ def _deadline_q(now) -> dict[str, Any]:
     }
 
 
-def queue_counts(*, user: User, queues: dict[str, list[int]]) -> dict[str, int]:
+def queue_counts(
+    *, user: User, queues: dict[str, list[int]], agencies: list[Agency] | None = None
+) -> dict[str, int]:
     """How many of the officer's dossiers each queue (name -> statuses) holds, how many are
     late and due soon, awaiting approval ("approval") and open and assigned to the user
-    ("mine"): one count per status from the (agency, status, due date) index, summed here."""
+    ("mine"). The dossiers still being worked on are counted here, one count per status from
+    the (agency, status, due date) index, summed here; the finished ones, which grow with the
+    agencies' history, are kept counted (:mod:`dossiers.finished_counts`). `agencies`: the
+    officer's, if the caller has read them already (:func:`officer_agencies`)."""
     from django.db.models import Count
     from django.utils import timezone
 
-    from .states.business import OPEN
+    from . import finished_counts
+    from .states.business import FINAL, OPEN
 
     deadlines = {
         **_deadline_q(timezone.now()),
         "approval": awaiting_approval_q(),
         "mine": Q(assigned_to=user, status__in=OPEN),
     }
+    listed = {status for statuses in queues.values() for status in statuses}
+    live = sorted(listed - {int(s) for s in FINAL})
     per_status: list[dict[str, Any]] = [
         dict(row)
         for row in dossiers_for_officer(user=user)
+        .filter(status__in=live)
         .order_by()
         .values("status")
         .annotate(
@@ -315,23 +355,42 @@ def queue_counts(*, user: User, queues: dict[str, list[int]]) -> dict[str, int]:
             **{key: Count("status", filter=q) for key, q in deadlines.items()},
         )
     ]
+    totals = {row["status"]: row["total"] for row in per_status}
+    if agencies is None:
+        agencies = list(officer_agencies(user=user))
+
+    def count_finished(agency_ids: list[int]):
+        return (
+            Dossier.objects.filter(competent_agency__in=agency_ids, source_system="")
+            .filter(status__in=sorted(listed & {int(s) for s in FINAL}))
+            .order_by()
+            .values_list("competent_agency_id", "status")
+            .annotate(n=Count("id"))
+        )
+
+    totals.update(
+        finished_counts.finished_counts(
+            [agency.pk for agency in agencies], listed & {int(s) for s in FINAL}, count_finished
+        )
+    )
     counts = {
-        key: sum(row["total"] for row in per_status if row["status"] in statuses)
-        for key, statuses in queues.items()
+        key: sum(totals.get(status, 0) for status in statuses) for key, statuses in queues.items()
     }
     counts.update({key: sum(row[key] for row in per_status) for key in deadlines})
     return counts
 
 
-def queue_procedures(*, user: User) -> list[tuple[str, str]]:
+def queue_procedures(*, user: User, agencies: list[Agency] | None = None) -> list[tuple[str, str]]:
     """(code, name in the active language) of the procedures the officer's agencies have
     dossiers of, for the queue's filter; kept a minute per set of agencies (reading them scans
-    every dossier)."""
+    every dossier). `agencies`: the officer's, if the caller has read them already."""
     from django.core.cache import cache
 
     from procedures.models import bilingual
 
-    agency_ids = sorted(officer_agencies(user=user).values_list("pk", flat=True))
+    if agencies is None:
+        agencies = list(officer_agencies(user=user))
+    agency_ids = sorted(agency.pk for agency in agencies)
     key = "queue-procedures-2:" + ",".join(map(str, agency_ids))
     procedures = cache.get(key)
     if procedures is None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -35,6 +36,7 @@ from portal.bulk import concrete_field, insert_rows, update_rows
 from portal.models import User
 from portal.outbox import outbox_enqueue
 
+from . import finished_counts
 from .models import Dossier, DossierEvent
 from .notes import Note
 from .states import TransitionNotAllowed, business, delivery, payment, sync
@@ -193,6 +195,16 @@ def change(
             to_save.append(name)
     if to_save:
         dossier.save(update_fields=list(dict.fromkeys([*to_save, "updated_at"])))
+    if (
+        status is not None
+        and Status(status) in business.FINAL
+        and dossier.competent_agency_id is not None
+        and not dossier.source_system
+    ):
+        # the queue's "Finished" tab, kept counted (finished_counts), one more once committed
+        transaction.on_commit(
+            partial(finished_counts.note_finished, dossier.competent_agency_id, int(status))
+        )
     if "competent_agency" in to_save:
         _deliver_if_external(dossier)
     if status is not None and Status(status) == Status.RESULT_READY:

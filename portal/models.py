@@ -37,11 +37,23 @@ class User(AbstractUser):
     language = models.CharField(max_length=8, blank=True)
 
     def __str__(self) -> str:
-        return self.full_name or self.get_full_name() or self.username
+        return self.display_name
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.get_full_name() or self.username
+        return self.name_to_display(
+            full_name=self.full_name,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            username=self.username,
+        )
+
+    @staticmethod
+    def name_to_display(*, full_name: str, first_name: str, last_name: str, username: str) -> str:
+        """A person's name as pages show it, from the columns alone (a list reading them
+        with ``values()`` builds no User): the full name, else first and last, else the
+        username."""
+        return full_name or f"{first_name} {last_name}".strip() or username
 
     @property
     def is_citizen(self) -> bool:

@@ -368,6 +368,42 @@ def test_queue_counts_each_tab_and_the_late_and_due_soon_open_dossiers(
     assert page.count('class="row-late"') == 1
 
 
+def test_the_finished_tab_is_counted_once_then_kept_and_counted_up_as_dossiers_finish(
+    citizen_a, agency_hk, officer_hk, django_capture_on_commit_callbacks
+):
+    """The finished dossiers grow with the agency's history: counted once per agency and
+    status, then kept, and counted up (not again) when one of the agency's dossiers finishes
+    through its transition; another agency's finished dossier does not count."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dossiers.backoffice import QUEUES
+    from dossiers.selectors import queue_counts
+    from dossiers.services.processing import dossier_refuse
+    from tests.factories import DossierFactory
+
+    queues = {k: [int(s) for s in st] for k, (_l, st) in QUEUES.items() if k != "approval"}
+    mine = {"applicant": citizen_a, "competent_agency": agency_hk}
+    DossierFactory(**mine, returned=True)
+    DossierFactory(**mine, refused=True)
+    new = DossierFactory(**mine)
+    DossierFactory(applicant=citizen_a, returned=True)  # another agency's
+    with CaptureQueriesContext(connection) as first:
+        assert queue_counts(user=officer_hk, queues=queues)["done"] == 2
+    with CaptureQueriesContext(connection) as again:
+        assert queue_counts(user=officer_hk, queues=queues)["done"] == 2
+    assert len(again) < len(first), "the finished dossiers are not counted again"
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier_refuse(dossier=new, officer=officer_hk, agency=agency_hk, reason="Thiếu giấy tờ")
+    with CaptureQueriesContext(connection) as after:
+        counts = queue_counts(user=officer_hk, queues=queues)
+    assert (counts["done"], counts["new"]) == (3, 0)
+    assert len(after) == len(again)
+    cache.clear()  # expired: counted from the table again, the same
+    assert queue_counts(user=officer_hk, queues=queues)["done"] == 3
+
+
 # --- Uploaded files: names the server makes, the person's name only shown --------------------
 
 LONG_NAME = "Tờ khai đăng ký khai sinh đã ký lại " * 30 + ".pdf"  # 1,000+ bytes in UTF-8
@@ -460,7 +496,7 @@ def test_queue_search_reads_at_most_100_characters(client, dossier, officer_hk, 
     assert response.status_code == 200  # SQLite refused the LIKE pattern: a 500
     assert response.context["query"] == "x" * 100
     found = client.get(reverse("backoffice:queue"), {"q": dossier.code[-8:]}).context["rows"]
-    assert [row["dossier"] for row in found] == [dossier]
+    assert [row.code for row, _url in found] == [dossier.code]
 
 
 def _body_classes(html: str) -> list[str]:
