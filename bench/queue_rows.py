@@ -84,6 +84,8 @@ def add_finished(wanted: int) -> None:
             "status": str(int(Status.RETURNED)),
             "due_at": "d.due_at - (g || ' hours')::interval",
             "submitted_at": "d.submitted_at - (g || ' hours')::interval",
+            # finished over the years before: one an hour, back from the copied one
+            "processed_at": "d.processed_at - (g || ' hours')::interval",
         }
         select = ", ".join(made.get(c, f"d.{c}") for c in columns)
         for start in range(have + 1, wanted + 1, 100_000):

@@ -146,6 +146,8 @@ class Dossier(models.Model):
         permissions = [("triage_dossier", "Can send dossiers waiting in triage to an agency")]
         indexes = [
             models.Index(fields=["competent_agency", "status", "due_at"]),
+            # the back-office's "processed this month" (selectors.workload)
+            models.Index(fields=["competent_agency", "processed_at"]),
             models.Index(fields=["applicant", "-submitted_at"]),
             models.Index(fields=["status", "routed_at"]),
             # a synchronised dossier belongs to the person of its identification number

@@ -420,37 +420,54 @@ def workload(*, user: User) -> dict:
     now = timezone.now()
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     agencies = officer_agencies(user=user)
-    open_q = Q(status__in=OPEN)
-    late_q = open_q & Q(due_at__lt=now) & ~Q(status=Status.SUPPLEMENT_REQUESTED)
-    done_q = Q(processed_at__gte=month_start)
-    per_agency = (
-        Dossier.objects.filter(competent_agency__in=agencies)
-        .values("competent_agency__name")
-        .annotate(
-            open=Count("id", filter=open_q),
-            late=Count("id", filter=late_q),
-            done=Count("id", filter=done_q),
+    # the open dossiers from the (agency, status, due date) index and those processed this
+    # month from the (agency, processed at) one: never the agencies' whole history
+    late_q = Q(due_at__lt=now) & ~Q(status=Status.SUPPLEMENT_REQUESTED)
+    open_counts: dict[int, tuple[int, int]] = {
+        agency: (open_, late)
+        for agency, open_, late in Dossier.objects.filter(
+            competent_agency__in=agencies, status__in=OPEN
         )
-        .order_by("competent_agency__name")
+        .order_by()
+        .values_list("competent_agency")
+        .annotate(open=Count("id"), late=Count("id", filter=late_q))
+    }
+    done_counts = dict(
+        Dossier.objects.filter(competent_agency__in=agencies, processed_at__gte=month_start)
+        .order_by()
+        .values_list("competent_agency")
+        .annotate(done=Count("id"))
     )
-    officers = (
-        UserModel.objects.filter(memberships__agency__in=agencies)
-        .distinct()
-        .annotate(
-            open=Count(
-                "assigned_dossiers", filter=Q(assigned_dossiers__status__in=OPEN), distinct=True
-            ),
-            late=Count(
-                "assigned_dossiers",
-                filter=Q(assigned_dossiers__status__in=OPEN)
-                & Q(assigned_dossiers__due_at__lt=now)
-                & ~Q(assigned_dossiers__status=Status.SUPPLEMENT_REQUESTED),
-                distinct=True,
-            ),
+    per_agency = [
+        {
+            "name": agency.label,
+            "open": open_counts.get(agency.pk, (0, 0))[0],
+            "late": open_counts.get(agency.pk, (0, 0))[1],
+            "done": done_counts.get(agency.pk, 0),
+        }
+        for agency in agencies
+    ]
+    officers = list(UserModel.objects.filter(memberships__agency__in=agencies).distinct())
+    # their open dossiers only, not every dossier they ever handled
+    assigned: dict[int, tuple[int, int]] = {
+        officer: (open_, late)
+        for officer, open_, late in Dossier.objects.filter(
+            assigned_to__in=officers, status__in=OPEN
         )
-        .order_by("-open", "username")
-    )
-    return {"agencies": list(per_agency), "officers": list(officers)}
+        .order_by()
+        .values_list("assigned_to")
+        .annotate(open=Count("id"), late=Count("id", filter=late_q))
+    }
+    officers.sort(key=lambda officer: (-assigned.get(officer.pk, (0, 0))[0], officer.username))
+    per_officer = [
+        {
+            "name": officer.display_name,
+            "open": assigned.get(officer.pk, (0, 0))[0],
+            "late": assigned.get(officer.pk, (0, 0))[1],
+        }
+        for officer in officers
+    ]
+    return {"agencies": per_agency, "officers": per_officer}
 
 
 def triage_queue(*, user: User) -> QuerySet[Dossier]:

@@ -239,6 +239,33 @@ def test_workload_counts_only_my_agencies(
     assert "Phường Hoàn Kiếm" in page
 
 
+def test_workload_counts_the_open_the_late_and_this_months_finished(
+    citizen_a, agency_hk, officer_hk
+):
+    """Open and late from the agency's open dossiers, finished from this month's: a dossier
+    finished in an earlier month, or another agency's, does not count; per officer, the open
+    dossiers assigned to them."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dossiers.selectors import workload
+    from tests.factories import DossierFactory
+
+    now = timezone.now()
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0)
+    mine = {"applicant": citizen_a, "competent_agency": agency_hk}
+    DossierFactory(**mine, received=True, assigned_to=officer_hk)
+    DossierFactory(**mine, overdue=True, assigned_to=officer_hk)
+    DossierFactory(**mine, supplement_requested=True, due_at=now - dt.timedelta(days=3))
+    DossierFactory(**mine, returned=True, processed_at=now)
+    DossierFactory(**mine, returned=True, processed_at=month_start - dt.timedelta(days=1))
+    DossierFactory(applicant=citizen_a, overdue=True)  # another agency's
+    found = workload(user=officer_hk)
+    assert found["agencies"] == [{"name": agency_hk.label, "open": 3, "late": 1, "done": 1}]
+    assert found["officers"][0] == {"name": officer_hk.display_name, "open": 2, "late": 1}
+
+
 def test_triage_page_needs_the_permission(
     client, submit, citizen_a, ba_dinh, agency_hk, officer_hk, officer_login
 ):
