@@ -380,32 +380,47 @@ def queue_counts(
     return counts
 
 
+#: how long the procedures of an agency's finished dossiers are kept for the queue's filter
+#: (reading them reads the agency's whole history); those of its open dossiers, a minute
+QUEUE_PROCEDURES_HISTORY_SECONDS = 24 * 3600
+
+
 def queue_procedures(*, user: User, agencies: list[Agency] | None = None) -> list[tuple[str, str]]:
     """(code, name in the active language) of the procedures the officer's agencies have
-    dossiers of, for the queue's filter; kept a minute per set of agencies (reading them scans
-    every dossier). `agencies`: the officer's, if the caller has read them already."""
+    dossiers of, for the queue's filter: those of the open dossiers kept a minute, those of
+    all of them (the agencies' history, millions of rows in a busy office) kept a day, per set
+    of agencies. `agencies`: the officer's, if the caller has read them already."""
     from django.core.cache import cache
 
     from procedures.models import bilingual
 
+    from .states.business import OPEN
+
     if agencies is None:
         agencies = list(officer_agencies(user=user))
-    agency_ids = sorted(agency.pk for agency in agencies)
-    key = "queue-procedures-2:" + ",".join(map(str, agency_ids))
-    procedures = cache.get(key)
-    if procedures is None:
-        procedures = list(
-            dossiers_for_officer(user=user)
-            .values_list(
-                "procedure_version__procedure__code",
-                "procedure_version__procedure__name",
-                "procedure_version__procedure__name_en",
+    agency_key = ",".join(str(pk) for pk in sorted(agency.pk for agency in agencies))
+    found: set[tuple[str, str, str]] = set()
+    for key, statuses, seconds in (
+        (f"queue-procedures-3:open:{agency_key}", OPEN, 60),
+        (f"queue-procedures-3:all:{agency_key}", None, QUEUE_PROCEDURES_HISTORY_SECONDS),
+    ):
+        procedures = cache.get(key)
+        if procedures is None:
+            dossiers = dossiers_for_officer(user=user)
+            if statuses is not None:
+                dossiers = dossiers.filter(status__in=statuses)
+            procedures = list(
+                dossiers.values_list(
+                    "procedure_version__procedure__code",
+                    "procedure_version__procedure__name",
+                    "procedure_version__procedure__name_en",
+                )
+                .distinct()
+                .order_by()
             )
-            .distinct()
-            .order_by("procedure_version__procedure__code")
-        )
-        cache.set(key, procedures, 60)
-    return [(code, bilingual(name, name_en)) for code, name, name_en in procedures]
+            cache.set(key, procedures, seconds)
+        found.update(procedures)
+    return [(code, bilingual(name, name_en)) for code, name, name_en in sorted(found)]
 
 
 def workload(*, user: User) -> dict:

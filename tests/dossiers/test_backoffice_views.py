@@ -266,6 +266,30 @@ def test_workload_counts_the_open_the_late_and_this_months_finished(
     assert found["officers"][0] == {"name": officer_hk.display_name, "open": 2, "late": 1}
 
 
+def test_the_queues_procedure_filter_lists_the_procedures_of_the_agencys_dossiers(
+    citizen_a, agency_hk, officer_hk
+):
+    """Open or finished, the agency's dossiers' procedures, each once, not another agency's;
+    the open ones are read again a minute later, the whole history a day later."""
+    import json
+
+    from django.core.cache import cache
+
+    from dossiers.selectors import queue_procedures
+    from procedures.services import DATA_DIR, procedure_import
+    from tests.factories import DossierFactory
+
+    data = json.loads((DATA_DIR / "1.000894-marriage-registration.json").read_text("utf-8"))
+    marriage = procedure_import(data=data)[0].versions.get(number=1)
+    DossierFactory(applicant=citizen_a, competent_agency=agency_hk, returned=True)
+    DossierFactory(applicant=citizen_a, competent_agency=agency_hk, received=True)
+    DossierFactory(applicant=citizen_a, procedure_version=marriage)  # another agency's
+    assert [code for code, _name in queue_procedures(user=officer_hk)] == ["1.001193"]
+    DossierFactory(applicant=citizen_a, competent_agency=agency_hk, procedure_version=marriage)
+    cache.delete(f"queue-procedures-3:open:{agency_hk.pk}")  # a minute later
+    assert [code for code, _name in queue_procedures(user=officer_hk)] == ["1.000894", "1.001193"]
+
+
 def test_triage_page_needs_the_permission(
     client, submit, citizen_a, ba_dinh, agency_hk, officer_hk, officer_login
 ):
