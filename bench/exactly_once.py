@@ -162,6 +162,11 @@ def wait_drained(harness: Harness, timeout: float) -> tuple[bool, float]:
         if harness.worker is not None and harness.worker.poll() is not None:
             say("the worker died; restarting it")
             harness.start_worker()
+        if harness.beat is not None and harness.beat.poll() is not None:
+            # RedBeat exits when Redis lost its lock (the restart without saving): compose
+            # restarts it (`restart: unless-stopped`), so does this harness
+            say(f"beat exited ({harness.beat.returncode}); restarting it, as compose would")
+            harness.start_beat()
         time.sleep(1)
 
 
@@ -324,7 +329,7 @@ def main() -> int:
         say(
             f"submission done in {submit_seconds:.1f} s "
             f"({len(run.submitted) / submit_seconds:.0f}/s); waiting for the outbox to drain "
-            f"(a row claimed by a killed worker is re-sent after the lease of 240 s)"
+            f"(a row claimed by a killed worker is re-sent after the lease of {args.lease_seconds} s)"
         )
         drained, drain_seconds = wait_drained(harness, args.drain_timeout)
         time.sleep(2)  # let the last task log lines reach the worker log

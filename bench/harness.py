@@ -181,6 +181,10 @@ class Harness:
             "PORTAL_OUTBOX_STALE_SECONDS": str(self.stale_seconds),
             "PORTAL_OUTBOX_SWEEP_SECONDS": str(self.sweep_seconds),
             "PORTAL_OUTBOX_LEASE_SECONDS": str(self.lease_seconds),
+            # the time limit under the lease, as production keeps it (portal.E005): a shortened
+            # lease shortens the tasks' limit with it
+            "CELERY_TASK_TIME_LIMIT_SECONDS": str(min(120, self.lease_seconds // 2)),
+            "CELERY_TASK_SOFT_TIME_LIMIT_SECONDS": str(min(90, self.lease_seconds * 3 // 8)),
             "PORTAL_VAR_DIR": str(self.tmp / "var"),
             "MEDIA_ROOT": str(self.tmp / "media"),
             "CACHE_URL": "locmemcache://",
@@ -466,7 +470,7 @@ class Harness:
             time.sleep(0.05)
 
     def start_beat(self, extra_env: dict[str, str] | None = None) -> None:
-        log = (self.tmp / "beat.log").open("wb")
+        log = (self.tmp / "beat.log").open("ab")  # a restarted beat adds to it
         self.beat = subprocess.Popen(
             [
                 sys.executable,

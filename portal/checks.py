@@ -117,9 +117,34 @@ def local_file_storages() -> list[checks.CheckMessage]:
     return errors
 
 
+@checks.register()
+def outbox_lease_outlives_a_task(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """A message whose worker died is run again after PORTAL_OUTBOX_LEASE_SECONDS; the
+    notifications it sends are claimed per channel, and such a claim is taken over only once
+    older than CELERY_TASK_TIME_LIMIT (its worker surely gone). A lease that ends first runs
+    the message again while the dead attempt's claim still looks alive: the new run skips the
+    channel and that e-mail, SMS or inbox message is never sent (portal.E005; found by
+    bench/exactly_once.py run with a 30-second lease)."""
+    lease = settings.PORTAL_OUTBOX_LEASE_SECONDS
+    limit = getattr(settings, "CELERY_TASK_TIME_LIMIT", None)
+    if limit and lease <= limit:
+        return [
+            checks.Error(
+                f"PORTAL_OUTBOX_LEASE_SECONDS ({lease}) is not longer than "
+                f"CELERY_TASK_TIME_LIMIT ({limit}): a message whose worker died would be run "
+                "again while its notifications' claims still look alive, and never sent.",
+                hint="Keep the lease longer than the task time limit (240 and 120 by default).",
+                id="portal.E005",
+            )
+        ]
+    return []
+
+
 def refuse_unsafe_configuration() -> None:
     """For the processes Django does not check (gunicorn, Celery): stop before serving."""
-    errors = unsafe_secrets()
+    errors = unsafe_secrets() + outbox_lease_outlives_a_task()
     if errors:
         raise ImproperlyConfigured(
             "Refusing to start with an unsafe configuration:\n"

@@ -260,8 +260,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 120
-CELERY_TASK_SOFT_TIME_LIMIT = 90
+# A task is killed after this long (and warned before); PORTAL_OUTBOX_LEASE_SECONDS must stay
+# longer (portal.E005: the notifications' claims are taken over after the time limit)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT_SECONDS", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT_SECONDS", default=90)
 CELERY_TASK_IGNORE_RESULT = True
 # Celery's Django fixup closes every database connection before and after each task unless
 # this is set (then only every 1,000 tasks); portal/celery.py applies Django's own rules
