@@ -38,6 +38,9 @@ class DraftStorage(BaseStorage):
         self._data = self.draft.storage or {}
         if not self._data:
             self.init_data()
+        #: what the row holds: a request that changes nothing (a step shown again, a
+        #: refresh) writes nothing (issue 11: a write on every page of the wizard)
+        self._stored = copy.deepcopy(self.draft.storage or None)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -54,9 +57,10 @@ class DraftStorage(BaseStorage):
             self.draft.first_answered_at = timezone.now()
             fields.append("first_answered_at")
         self.draft.save(update_fields=fields)
+        self._stored = copy.deepcopy(self._data)
 
     def update_response(self, response: HttpResponse) -> None:
-        if self.draft.submitted_at is None:
+        if self.draft.submitted_at is None and self._data != self._stored:
             self.save()
         super().update_response(response)
 

@@ -390,3 +390,24 @@ def test_check_your_answers_is_by_section_with_the_agency_the_fee_and_the_due_da
     # (her residence is hers to correct), the locked values only there read-only
     assert "verified" in review
     assert f"{url}mother/?return=review" in review
+
+
+def test_a_step_shown_again_writes_nothing_and_a_new_step_is_kept(client, setup):
+    """The draft is written when what it holds changes (an answer, the step the person is
+    on), not on every page: a refresh of the same step makes no UPDATE (issue 11)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(setup)
+    url = start(client)
+    client.get(url + "child/")
+    before = FormDraft.objects.get(user=setup).updated_at
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(url + "child/").status_code == 200
+    assert not [q for q in again if q["sql"].startswith("UPDATE")], again.captured_queries
+    assert FormDraft.objects.get(user=setup).updated_at == before
+    assert post(client, url, "child", CHILD).status_code == 302
+    client.post(reverse("portal:logout"))
+    client.force_login(setup)
+    page = client.get(url, follow=True).content.decode()
+    assert 'name="applicant-relationship"' in page  # the step reached was kept
