@@ -153,10 +153,11 @@ def queue(request):
     # The page's 50 ids first (the dossier table alone), then those rows with their columns:
     # sorting a whole queue of joined rows to keep 50 cost more than everything else.
     paginator = Paginator(dossiers.values_list("pk", flat=True), 50)
-    if not (procedure_code or query or mine):
-        # the tab's count is the paginator's: not counted twice (nor the finished dossiers
-        # every time: selectors.queue_counts keeps their count)
-        paginator.count = counts[deadline or queue_key]
+    tab = deadline or queue_key
+    if not (procedure_code or query or mine) and tab != "done":
+        # the tab's count, just counted, is the paginator's (the finished dossiers' kept count
+        # only labels its tab: it may be off by a few for a while, pages must not be)
+        paginator.count = counts[tab]
     page = paginator.get_page(request.GET.get("page"))
     detail = reverse("backoffice:detail", args=["CODE"])
     rows = [

@@ -331,6 +331,7 @@ def queue_counts(
     the (agency, status, due date) index, summed here; the finished ones, which grow with the
     agencies' history, are kept counted (:mod:`dossiers.finished_counts`). `agencies`: the
     officer's, if the caller has read them already (:func:`officer_agencies`)."""
+    from django.db import DEFAULT_DB_ALIAS
     from django.db.models import Count
     from django.utils import timezone
 
@@ -360,8 +361,11 @@ def queue_counts(
         agencies = list(officer_agencies(user=user))
 
     def count_finished(agency_ids: list[int]):
+        # on the primary: a replica behind it would miss a dossier whose count-up comes
+        # before the count is kept
         return (
-            Dossier.objects.filter(competent_agency__in=agency_ids, source_system="")
+            Dossier.objects.using(DEFAULT_DB_ALIAS)
+            .filter(competent_agency__in=agency_ids, source_system="")
             .filter(status__in=sorted(listed & {int(s) for s in FINAL}))
             .order_by()
             .values_list("competent_agency_id", "status")
@@ -399,7 +403,7 @@ def queue_procedures(*, user: User, agencies: list[Agency] | None = None) -> lis
     if agencies is None:
         agencies = list(officer_agencies(user=user))
     agency_key = ",".join(str(pk) for pk in sorted(agency.pk for agency in agencies))
-    found: set[tuple[str, str, str]] = set()
+    found: dict[str, tuple[str, str]] = {}
     for key, statuses, seconds in (
         (f"queue-procedures-3:open:{agency_key}", OPEN, 60),
         (f"queue-procedures-3:all:{agency_key}", None, QUEUE_PROCEDURES_HISTORY_SECONDS),
@@ -419,8 +423,9 @@ def queue_procedures(*, user: User, agencies: list[Agency] | None = None) -> lis
                 .order_by()
             )
             cache.set(key, procedures, seconds)
-        found.update(procedures)
-    return [(code, bilingual(name, name_en)) for code, name, name_en in sorted(found)]
+        for code, name, name_en in procedures:  # the open dossiers' (newer) names first
+            found.setdefault(code, (name, name_en))
+    return [(code, bilingual(*found[code])) for code in sorted(found)]
 
 
 def workload(*, user: User) -> dict:

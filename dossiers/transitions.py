@@ -203,7 +203,8 @@ def change(
     ):
         # the queue's "Finished" tab, kept counted (finished_counts), one more once committed
         transaction.on_commit(
-            partial(finished_counts.note_finished, dossier.competent_agency_id, int(status))
+            partial(finished_counts.note_finished, dossier.competent_agency_id, int(status)),
+            robust=True,
         )
     if "competent_agency" in to_save:
         _deliver_if_external(dossier)

@@ -122,24 +122,39 @@ def outbox_lease_outlives_a_task(
     app_configs: Any = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
     """A message whose worker died is run again after PORTAL_OUTBOX_LEASE_SECONDS; the
-    notifications it sends are claimed per channel, and such a claim is taken over only once
-    older than CELERY_TASK_TIME_LIMIT (its worker surely gone). A lease that ends first runs
-    the message again while the dead attempt's claim still looks alive: the new run skips the
-    channel and that e-mail, SMS or inbox message is never sent (portal.E005; found by
-    bench/exactly_once.py run with a 30-second lease)."""
+    notifications it sends are claimed per channel during the task (up to
+    CELERY_TASK_TIME_LIMIT after the message was claimed), and such a claim is taken over only
+    once older than the time limit (its worker surely gone). The run again must find every
+    claim of the dead attempt taken over: the lease must be at least twice the time limit.
+    Shorter, the new run skips a channel whose claim still looks alive and that e-mail, SMS or
+    inbox message is never sent (portal.E005; found by bench/exactly_once.py run with a
+    30-second lease). The soft time limit (the task's warning) must come before the hard one
+    (portal.E006)."""
     lease = settings.PORTAL_OUTBOX_LEASE_SECONDS
     limit = getattr(settings, "CELERY_TASK_TIME_LIMIT", None)
-    if limit and lease <= limit:
-        return [
+    soft = getattr(settings, "CELERY_TASK_SOFT_TIME_LIMIT", None)
+    errors: list[checks.CheckMessage] = []
+    if limit and lease < 2 * limit:
+        errors.append(
             checks.Error(
-                f"PORTAL_OUTBOX_LEASE_SECONDS ({lease}) is not longer than "
+                f"PORTAL_OUTBOX_LEASE_SECONDS ({lease}) is less than twice "
                 f"CELERY_TASK_TIME_LIMIT ({limit}): a message whose worker died would be run "
                 "again while its notifications' claims still look alive, and never sent.",
-                hint="Keep the lease longer than the task time limit (240 and 120 by default).",
+                hint="Keep the lease at least twice the task time limit (240 and 120 by "
+                "default; CELERY_TASK_TIME_LIMIT_SECONDS).",
                 id="portal.E005",
             )
-        ]
-    return []
+        )
+    if limit and soft and soft >= limit:
+        errors.append(
+            checks.Error(
+                f"CELERY_TASK_SOFT_TIME_LIMIT ({soft}) is not shorter than "
+                f"CELERY_TASK_TIME_LIMIT ({limit}): a task would be killed without warning.",
+                hint="CELERY_TASK_SOFT_TIME_LIMIT_SECONDS below CELERY_TASK_TIME_LIMIT_SECONDS.",
+                id="portal.E006",
+            )
+        )
+    return errors
 
 
 def refuse_unsafe_configuration() -> None:

@@ -287,18 +287,23 @@ def test_seed_demo_refuses_published_accounts_under_production_settings(producti
     assert "--with-demo-accounts" in result.stderr
 
 
-def test_a_lease_shorter_than_the_task_time_limit_is_refused(settings):
+def test_a_lease_shorter_than_twice_the_task_time_limit_is_refused(settings):
     """portal.E005: a message whose worker died would be run again while its notifications'
     claims still look alive (bench/exactly_once.py with a 30-second lease lost 2 e-mails of
-    1,000): refused by the check and before a worker starts."""
+    1,000): refused by the check and before a worker starts; portal.E006: the soft limit
+    before the hard one."""
     from django.core.exceptions import ImproperlyConfigured
 
     from portal.checks import outbox_lease_outlives_a_task, refuse_unsafe_configuration
 
     settings.CELERY_TASK_TIME_LIMIT = 120
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 90
     settings.PORTAL_OUTBOX_LEASE_SECONDS = 240
     assert outbox_lease_outlives_a_task() == []
-    settings.PORTAL_OUTBOX_LEASE_SECONDS = 120
+    settings.PORTAL_OUTBOX_LEASE_SECONDS = 150  # longer than the limit, not twice
     assert [error.id for error in outbox_lease_outlives_a_task()] == ["portal.E005"]
     with pytest.raises(ImproperlyConfigured, match="PORTAL_OUTBOX_LEASE_SECONDS"):
         refuse_unsafe_configuration()
+    settings.PORTAL_OUTBOX_LEASE_SECONDS = 240
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 120
+    assert [error.id for error in outbox_lease_outlives_a_task()] == ["portal.E006"]

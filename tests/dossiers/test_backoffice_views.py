@@ -455,6 +455,42 @@ def test_the_finished_tab_is_counted_once_then_kept_and_counted_up_as_dossiers_f
     assert queue_counts(user=officer_hk, queues=queues)["done"] == 3
 
 
+def test_the_finished_count_is_made_again_every_window_and_a_cache_down_fails_nothing(
+    citizen_a, agency_hk, officer_hk, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A count kept wrong (here: a dossier finished behind the cache's back) lasts one window
+    at most, however busy the agency; a cache that fails when a dossier finishes does not
+    fail the officer's action (its count is made again in the next window)."""
+    from dossiers import finished_counts
+    from dossiers.backoffice import QUEUES
+    from dossiers.selectors import queue_counts
+    from dossiers.services.processing import dossier_refuse
+    from tests.factories import DossierFactory
+
+    queues = {k: [int(s) for s in st] for k, (_l, st) in QUEUES.items() if k != "approval"}
+    now = [1_000_000.0]
+    monkeypatch.setattr(finished_counts.time, "time", lambda: now[0])
+    mine = {"applicant": citizen_a, "competent_agency": agency_hk}
+    DossierFactory(**mine, returned=True)
+    assert queue_counts(user=officer_hk, queues=queues)["done"] == 1
+    DossierFactory(**mine, returned=True)  # not through a transition: not counted up
+    assert queue_counts(user=officer_hk, queues=queues)["done"] == 1
+    now[0] += finished_counts.SECONDS
+    assert queue_counts(user=officer_hk, queues=queues)["done"] == 2
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(finished_counts.cache, "incr", down)
+    new = DossierFactory(**mine)
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier_refuse(dossier=new, officer=officer_hk, agency=agency_hk, reason="Thiếu giấy tờ")
+    new.refresh_from_db()
+    assert new.status == Status.REFUSED
+    now[0] += finished_counts.SECONDS
+    assert queue_counts(user=officer_hk, queues=queues)["done"] == 3
+
+
 # --- Uploaded files: names the server makes, the person's name only shown --------------------
 
 LONG_NAME = "Tờ khai đăng ký khai sinh đã ký lại " * 30 + ".pdf"  # 1,000+ bytes in UTF-8
