@@ -430,7 +430,7 @@ def queue_procedures(*, user: User, agencies: list[Agency] | None = None) -> lis
 
 def workload(*, user: User) -> dict:
     """Open, late and finished-this-month counts per officer and per agency of the user."""
-    from django.db.models import Count, Q
+    from django.db.models import Count
     from django.utils import timezone
 
     from portal.models import User as UserModel
@@ -442,16 +442,19 @@ def workload(*, user: User) -> dict:
     agencies = officer_agencies(user=user)
     # the open dossiers from the (agency, status, due date) index and those processed this
     # month from the (agency, processed at) one: never the agencies' whole history
-    late_q = Q(due_at__lt=now) & ~Q(status=Status.SUPPLEMENT_REQUESTED)
-    open_counts: dict[int, tuple[int, int]] = {
-        agency: (open_, late)
-        for agency, open_, late in Dossier.objects.filter(
-            competent_agency__in=agencies, status__in=OPEN
-        )
-        .order_by()
-        .values_list("competent_agency")
-        .annotate(open=Count("id"), late=Count("id", filter=late_q))
-    }
+    late_q = _deadline_q(now)["late"]
+
+    def open_and_late(group: str, **among: Any) -> dict[int, tuple[int, int]]:
+        """(open, late) dossiers per value of `group` among the open dossiers `among`."""
+        return {
+            key: (open_, late)
+            for key, open_, late in Dossier.objects.filter(status__in=OPEN, **among)
+            .order_by()
+            .values_list(group)
+            .annotate(open=Count("id"), late=Count("id", filter=late_q))
+        }
+
+    open_counts = open_and_late("competent_agency", competent_agency__in=agencies)
     done_counts = dict(
         Dossier.objects.filter(competent_agency__in=agencies, processed_at__gte=month_start)
         .order_by()
@@ -469,15 +472,7 @@ def workload(*, user: User) -> dict:
     ]
     officers = list(UserModel.objects.filter(memberships__agency__in=agencies).distinct())
     # their open dossiers only, not every dossier they ever handled
-    assigned: dict[int, tuple[int, int]] = {
-        officer: (open_, late)
-        for officer, open_, late in Dossier.objects.filter(
-            assigned_to__in=officers, status__in=OPEN
-        )
-        .order_by()
-        .values_list("assigned_to")
-        .annotate(open=Count("id"), late=Count("id", filter=late_q))
-    }
+    assigned = open_and_late("assigned_to", assigned_to__in=officers)
     officers.sort(key=lambda officer: (-assigned.get(officer.pk, (0, 0))[0], officer.username))
     per_officer = [
         {
