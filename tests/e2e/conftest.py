@@ -30,8 +30,11 @@ def browser():
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
     # (fixtures, assertions) are still synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # The web-first assertions (expect(...).to_be_visible()) wait for the page the last click
+    # asked for, as long as the actions do: a loaded CI machine answers in seconds, not ms.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,

@@ -19,6 +19,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from dossiers.models import Dossier, EForm, Status
 from dossiers.wizard import ADD_ROW
@@ -369,13 +370,13 @@ def test_every_step_of_the_form(site, browser_page, viewport, shot, form_key):
         if step in spec.get("exit", {}):
             fill_step(page, step, spec["exit"][step], site["file"])
             continue_(page)
-            assert page.locator("input[name$='-current_step']").count() == 0
+            expect(page.locator("input[name$='-current_step']")).to_have_count(0)
             audit.check(page, f"{step}-exit-page")
             page.get_by_role("link", name=re.compile("Sửa câu trả lời|Change my answer")).click()
             assert step_name(page) == step
         if step == "review":
             continue_(page)  # without agreeing to the declaration
-            assert page.locator(".error-summary").is_visible()
+            expect(page.locator(".error-summary")).to_be_visible()
             audit.check(page, "review-errors")
         fill_step(page, step, answers.get(step, {}), site["file"], audit)
         continue_(page)
@@ -441,7 +442,7 @@ def test_citizen_dossier_pages_and_back_office_queue(
     page.locator("li.draft").get_by_role("link", name=re.compile("^(Xóa|Delete)")).click()
     audit.check(page, "draft-delete", focus=True)
     page.get_by_role("button", name=re.compile("Có, xóa bản nháp|Yes, delete the draft")).click()
-    assert page.locator("li.draft").count() == 0
+    expect(page.locator("li.draft")).to_have_count(0)
     audit.check(page, "my-dossiers-draft-deleted")
     draft.refresh_from_db()
     assert draft.discarded_at is not None
@@ -451,7 +452,7 @@ def test_citizen_dossier_pages_and_back_office_queue(
     page.get_by_label(re.compile("Mã hồ sơ|Dossier code")).fill(late.code)
     page.get_by_label(re.compile("4 số cuối|Last 4 digits")).fill("2345")
     page.get_by_role("button", name=re.compile("^(Tra cứu|Track)$")).click()
-    assert late.code in page.content()
+    expect(page.locator("main")).to_contain_text(late.code)
     audit.check(page, "track-result")
 
     officer = page.context.browser.new_context(viewport=page.viewport_size).new_page()
@@ -489,7 +490,7 @@ def test_citizen_dossier_pages_and_back_office_queue(
     officer.get_by_role(
         "button", name=re.compile("Phê duyệt và cấp kết quả|Approve and issue")
     ).click()
-    assert officer.locator(".error-summary").is_visible()
+    expect(officer.locator(".error-summary")).to_be_visible()
     audit.check(officer, "backoffice-approval-error")
     assert Dossier.objects.get(pk=approval.pk).status == Status.IN_PROCESSING
     officer.context.close()

@@ -11,6 +11,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from agencies.calendar import get_calendar
 from dossiers.models import Dossier
@@ -121,7 +122,7 @@ def test_reception_supplement_resubmission_transfer_approval_return(setup, clock
     phone.get_by_role("button", name=re.compile("Nguyễn Thị Lan")).click()
     phone.goto(f"{base}/dossiers/{dossier.code}/")
     phone.get_by_role("link", name=re.compile("Gửi hồ sơ bổ sung|Send the supplement")).click()
-    assert phone.get_by_text("ảnh chụp bị mờ", exact=False).is_visible()
+    expect(phone.get_by_text("ảnh chụp bị mờ", exact=False)).to_be_visible()
     phone.set_input_files("input[type=file]", str(setup["proof"]))
     phone.get_by_label(re.compile("Nội dung trả lời|answer", re.I)).fill(
         "Đã chụp lại giấy chứng sinh."
@@ -173,7 +174,7 @@ def test_reception_supplement_resubmission_transfer_approval_return(setup, clock
         "button", name=re.compile("Phê duyệt và cấp kết quả|Approve and issue")
     )
     issue.click()
-    assert other.locator(".error-summary").is_visible()
+    expect(other.locator(".error-summary")).to_be_visible()
     assert Dossier.objects.get(pk=dossier.pk).status == Status.IN_PROCESSING
     other.get_by_label(re.compile("Tôi đã kiểm tra kết quả|I have checked this result")).check()
     shot(other, "23-approval-preview")

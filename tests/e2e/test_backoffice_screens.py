@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from dossiers.models import Dossier
 from dossiers.states.business import Status
@@ -63,7 +64,7 @@ def test_queue_and_approval_preview_fit_the_screen(site, browser, shot, submit, 
     page.goto(f"{base}/backoffice/dossiers/{dossiers[0].code}/approve/")
     scroll, inner = _page_width(page)
     assert scroll <= inner, f"the preview scrolls sideways: {scroll} > {inner}"
-    assert page.locator(".result-preview").is_visible()
+    expect(page.locator(".result-preview")).to_be_visible()
     shot(page, f"backoffice-approval-preview-{screen}")
     page.goto(f"{base}/procedures/")
     main = page.locator("main").bounding_box()

@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from dossiers.models import Dossier
 from dossiers.states.business import Status
@@ -43,8 +44,8 @@ def test_shortcuts_in_the_queue_and_on_a_dossier(site, browser, shot, submit, ci
     page.locator("h1").click()
     page.keyboard.press("?")
     dialog = page.get_by_role("dialog", name=re.compile("Phím tắt"))
-    assert dialog.is_visible()
-    assert dialog.get_by_text("Hồ sơ sau / hồ sơ trước").is_visible()
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_text("Hồ sơ sau / hồ sơ trước")).to_be_visible()
     # a selector, not a JavaScript string: the page's CSP forbids eval (wait_for_function)
     page.locator("#shortcut-status", has_text="Phím tắt").wait_for(state="attached")
     assert "Phím tắt" in status.text_content()
@@ -52,7 +53,7 @@ def test_shortcuts_in_the_queue_and_on_a_dossier(site, browser, shot, submit, ci
     assert not violations, describe(violations)
     shot(page, "backoffice-shortcuts-help")
     page.keyboard.press("Escape")
-    assert not dialog.is_visible()
+    expect(dialog).to_be_hidden()
 
     # Typing in the search box is typing, not shortcuts.
     search = page.get_by_label(re.compile("Tìm theo mã hồ sơ"))
@@ -72,7 +73,7 @@ def test_shortcuts_in_the_queue_and_on_a_dossier(site, browser, shot, submit, ci
     code = current.locator("a").first.text_content().strip()
     assert page.evaluate("document.activeElement.textContent.trim()") == code
     page.keyboard.press("x")
-    assert current.locator("input[type=checkbox]").is_checked()
+    expect(current.locator("input[type=checkbox]")).to_be_checked()
     page.keyboard.press("o")
     page.wait_for_url(re.compile(f"/backoffice/dossiers/{re.escape(code)}/$"))
     dossier = Dossier.objects.get(code=code)
@@ -100,10 +101,10 @@ def test_shortcuts_in_the_queue_and_on_a_dossier(site, browser, shot, submit, ci
     page.get_by_label(re.compile("^Lý do của mục khác 1$")).fill("Không có trong hồ sơ")
     page.get_by_role("button", name=re.compile("Gửi yêu cầu bổ sung")).click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert "Nêu lý do" in summary.text_content()
     assert page.get_by_label(re.compile("^Mục khác 1$")).input_value() == "Ảnh chân dung"
-    assert page.get_by_label(re.compile("Giấy chứng sinh")).first.is_checked()
+    expect(page.get_by_label(re.compile("Giấy chứng sinh")).first).to_be_checked()
     page.get_by_label(re.compile("^Lý do: Giấy chứng sinh")).fill(
         "Ảnh chụp bị mờ, không đọc được số"
     )

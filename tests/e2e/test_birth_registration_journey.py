@@ -72,7 +72,7 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     group.get_by_label(re.compile("^(Ngày|Day)$")).fill("10")
     group.get_by_label(re.compile("^(Năm|Year)$")).fill("2026")
     continue_(page)
-    assert page.locator(".error-summary").get_by_text("Ngày sinh phải có tháng").is_visible()
+    expect(page.locator(".error-summary").get_by_text("Ngày sinh phải có tháng")).to_be_visible()
     assert group.get_by_label(re.compile("^(Ngày|Day)$")).input_value() == "10"
     shot(page, "02a-date-error")
     fill_date(page, "Ngày sinh|Date of birth", "2026-11-10")
@@ -92,16 +92,18 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     page.goto(page.url)
     # "About you": her relationship is prefilled from the population database (mother), her
     # contact details from the SSO claims, on the same page.
-    assert page.get_by_label(re.compile("mẹ của trẻ|child's mother")).is_checked()
-    assert page.get_by_label(re.compile("^(Địa chỉ thư điện tử|E-mail address)")).is_visible()
+    expect(page.get_by_label(re.compile("mẹ của trẻ|child's mother"))).to_be_checked()
+    expect(page.get_by_label(re.compile("^(Địa chỉ thư điện tử|E-mail address)"))).to_be_visible()
     continue_(page)
     # Mother: prefilled from the national population database, with the source shown.
     assert (
         page.get_by_label(re.compile("^(Họ và tên|Full name)$")).input_value() == "Nguyễn Thị Lan"
     )
-    assert page.get_by_text(
-        re.compile("Cơ sở dữ liệu quốc gia về dân cư|national population database")
-    ).first.is_visible()
+    expect(
+        page.get_by_text(
+            re.compile("Cơ sở dữ liệu quốc gia về dân cư|national population database")
+        ).first
+    ).to_be_visible()
     shot(page, "03-mother-prefilled")
     continue_(page)
     assert page.get_by_label(re.compile("^(Họ và tên|Full name)$")).input_value() == "Trần Văn Minh"
@@ -117,12 +119,14 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
         files=[{"name": "virus.pdf", "mimeType": "application/pdf", "buffer": b"MZ not a pdf"}],
     )
     continue_(page)
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     shot(page, "04-upload-error")
     page.set_input_files("input[type=file]", str(portal["certificate"]))
     continue_(page)
     # Check your answers, declaration, submit.
-    assert page.get_by_role("heading", name=re.compile("Kiểm tra|Check your answers")).is_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("Kiểm tra|Check your answers"))
+    ).to_be_visible()
     shot(page, "05-check-answers")
     page.get_by_label(re.compile("cam đoan|I declare")).check()
     page.get_by_role("button", name=re.compile("Đồng ý và nộp|Agree and submit")).click()
@@ -139,9 +143,9 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     page.wait_for_load_state("load")
     page.go_back(wait_until="load")
     page.reload()
-    assert page.get_by_role(
-        "heading", name=re.compile("đã được nộp|already been submitted")
-    ).is_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("đã được nộp|already been submitted"))
+    ).to_be_visible()
     assert code in page.content()
     assert Dossier.objects.count() == 1
 
@@ -160,7 +164,7 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     shot(officer, "07-backoffice-detail")
     for action in ("Tiếp nhận hồ sơ|Receive the dossier", "Bắt đầu xử lý|Start processing"):
         officer.get_by_role("button", name=re.compile(action)).click()
-        assert officer.locator(".notice-success").is_visible()
+        expect(officer.locator(".notice-success")).to_be_visible()
     # Approval: the result's preview, then the explicit confirmation.
     officer.get_by_role(
         "link", name=re.compile("Kiểm tra kết quả và phê duyệt|Check the result and approve")
@@ -169,14 +173,14 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     officer.get_by_role(
         "button", name=re.compile("Phê duyệt và cấp kết quả|Approve and issue")
     ).click()
-    assert officer.locator(".notice-success").is_visible()
+    expect(officer.locator(".notice-success")).to_be_visible()
     # Return the result: online, as she asked (the method is chosen when handing it over).
     officer.locator("summary", has_text=re.compile("Trả kết quả|Return the result")).click()
     officer.get_by_label(re.compile("Trực tuyến|Online")).check()
     officer.locator("details[open]").get_by_role(
         "button", name=re.compile("Xác nhận|Confirm")
     ).click()
-    assert officer.locator(".notice-success").is_visible()
+    expect(officer.locator(".notice-success")).to_be_visible()
     dossier.refresh_from_db()
     assert dossier.status == 10
     assert dossier.due_at is not None
@@ -189,14 +193,14 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     other_page.get_by_label(re.compile("Tên đăng nhập|Username")).fill("bd.officer")
     other_page.get_by_label(re.compile("Mật khẩu|Password")).fill("pw-officer-123")
     other_page.get_by_role("button", name=re.compile("Đăng nhập|Sign in")).click()
-    assert other_page.locator("svg.qr").is_visible()
+    expect(other_page.locator("svg.qr")).to_be_visible()
     shot(other_page, "07b-officer-enrolment")
     secret = other_page.locator(".otp-secret").inner_text().replace(" ", "")
     other_page.get_by_label(re.compile("Nhập mã 6 chữ số|Enter the 6-digit code")).fill(
         current_code(base64.b32decode(secret + "=" * (-len(secret) % 8)))
     )
     other_page.get_by_role("button", name=re.compile("Xác nhận|Confirm")).click()
-    assert other_page.locator(".notice-success").is_visible()
+    expect(other_page.locator(".notice-success")).to_be_visible()
     assert other_page.goto(f"{base}/backoffice/dossiers/{code}/").status == 404
     assert other_page.request.get(f"{base}/api/backoffice/dossiers/{code}/").status == 404
     other.close()
@@ -209,7 +213,7 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
         "Đã cấp kết quả|Result issued",
         "Đã trả kết quả|Result returned",
     ):
-        assert page.locator(".timeline").get_by_text(re.compile(step)).first.is_visible()
+        expect(page.locator(".timeline").get_by_text(re.compile(step)).first).to_be_visible()
     result = page.request.get(f"{base}/dossiers/{code}/result.pdf")
     assert result.ok
     assert result.body().startswith(b"%PDF")
@@ -225,6 +229,7 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     public.get_by_label(re.compile("Mã hồ sơ|Dossier code")).fill(code)
     public.get_by_label(re.compile("4 số cuối|Last 4 digits")).fill("2345")
     public.get_by_role("button", name=re.compile("^(Tra cứu|Track)$")).click()
+    public.wait_for_load_state("load")
     body = public.content()
     shot(public, "09-public-tracking")
     assert code in body

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from dossiers.eforms.rules import add_years
 from procedures.models import Procedure
@@ -71,7 +72,7 @@ def test_a_groom_of_17_is_stopped_with_the_law_named_and_his_answers_kept(portal
             r"\(Law on Marriage and Family 2014, article 8\)"
         )
     ).first
-    assert error.is_visible()
+    expect(error).to_be_visible()
     shot(page, "rules-01-groom-under-20-phone")
     group = page.get_by_role("group", name=re.compile("Ngày sinh|Date of birth")).first
     typed = [
@@ -89,5 +90,5 @@ def test_a_groom_of_17_is_stopped_with_the_law_named_and_his_answers_kept(portal
         f"048{(_years_ago(20).year // 100 - 19) * 2}{_years_ago(20).year % 100:02d}001234"
     )
     continue_(page)
-    assert page.get_by_text(re.compile("Phạm Thị Mai")).first.is_visible()
+    expect(page.get_by_text(re.compile("Phạm Thị Mai")).first).to_be_visible()
     shot(page, "rules-02-wife-page")

@@ -11,6 +11,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from dossiers.services import dossier_refuse
 from feedback.models import Complaint, ComplaintStatus, Rating, ReviewStatus
@@ -80,10 +81,10 @@ def test_unhappy_rating_response_complaint_answer_and_public_answer(setup, phone
     no_axe_violations(desk)
     shot(desk, "feedback-02-respond")
     desk.get_by_role("button", name=re.compile("Gửi phản hồi|Send the response")).click()
-    assert desk.locator(".notice-success").is_visible()
+    expect(desk.locator(".notice-success")).to_be_visible()
 
     page.goto(f"{base}/dossiers/{dossier.code}/")
-    assert page.get_by_text("mời bà nộp lại").is_visible()
+    expect(page.get_by_text("mời bà nộp lại")).to_be_visible()
 
     # She files a complaint, finding the agency by typing without diacritics.
     page.goto(f"{base}/feedback/complaints/new/")
@@ -135,6 +136,7 @@ def test_unhappy_rating_response_complaint_answer_and_public_answer(setup, phone
     public.goto(f"{base}/feedback/answers/?q=giay+chung+sinh")
     no_axe_violations(public)
     public.get_by_role("link", name="Hướng dẫn chưa rõ ràng").click()
+    public.wait_for_load_state("load")
     body = public.content()
     shot(public, "feedback-05-public-answer")
     assert "Danh mục giấy tờ" in body

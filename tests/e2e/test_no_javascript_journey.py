@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from dossiers.models import Dossier
 from procedures.services import procedures_load
@@ -43,8 +44,14 @@ def portal(
     return {"url": live_server.url, "certificate": certificate}
 
 
+def press(page, name: str) -> None:
+    """Press a form's button and let the page the server answers finish loading."""
+    page.get_by_role("button", name=re.compile(name)).click()
+    page.wait_for_load_state("load")
+
+
 def continue_(page) -> None:
-    page.get_by_role("button", name=re.compile("^(Tiếp tục|Continue)$")).click()
+    press(page, "^(Tiếp tục|Continue)$")
 
 
 def test_birth_registration_without_javascript(portal, no_js, shot):
@@ -75,9 +82,9 @@ def test_birth_registration_without_javascript(portal, no_js, shot):
     fill_date(page, "Ngày sinh|Date of birth", "2026-11-10")
     continue_(page)
     assert step_name(page) == "applicant"
-    assert page.get_by_label(re.compile("mẹ của trẻ|child's mother")).is_checked()
+    expect(page.get_by_label(re.compile("mẹ của trẻ|child's mother"))).to_be_checked()
     # the contact details are asked here, with the relationship ("About you")
-    assert page.get_by_label(re.compile("^(Địa chỉ thư điện tử|E-mail address)")).is_visible()
+    expect(page.get_by_label(re.compile("^(Địa chỉ thư điện tử|E-mail address)"))).to_be_visible()
     continue_(page)
     assert (
         page.get_by_label(re.compile("^(Họ và tên|Full name)$")).input_value() == "Nguyễn Thị Lan"
@@ -104,7 +111,7 @@ def test_birth_registration_without_javascript(portal, no_js, shot):
         files=[{"name": "giay.pdf", "mimeType": "application/pdf", "buffer": b"MZ not a pdf"}],
     )
     continue_(page)
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert step_name(page) == "documents"
     page.set_input_files("input[type=file]", str(portal["certificate"]))
     continue_(page)
@@ -121,15 +128,15 @@ def test_birth_registration_without_javascript(portal, no_js, shot):
     )
     continue_(page)
     assert step_name(page) == "review"
-    assert page.get_by_text("Trần Minh Anh").is_visible()
+    expect(page.get_by_text("Trần Minh Anh")).to_be_visible()
     shot(page, "nojs-review")
 
     # Without agreeing to the declaration: an error, nothing submitted.
-    page.get_by_role("button", name=re.compile("Đồng ý và nộp|Agree and submit")).click()
-    assert page.locator(".error-summary").is_visible()
+    press(page, "Đồng ý và nộp|Agree and submit")
+    expect(page.locator(".error-summary")).to_be_visible()
     assert not Dossier.objects.exists()
     page.get_by_label(re.compile("cam đoan|I declare")).check()
-    page.get_by_role("button", name=re.compile("Đồng ý và nộp|Agree and submit")).click()
+    press(page, "Đồng ý và nộp|Agree and submit")
 
     code = page.locator(".dossier-code").inner_text().strip()
     shot(page, "nojs-confirmation")

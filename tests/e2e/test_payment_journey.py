@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from dossiers.states.payment import PaymentStatus
 from payments.models import Payment
@@ -60,7 +61,7 @@ def test_citizen_pays_the_fees_on_her_phone(portal, fee_dossier, phone, shot):
     assert "58.000 đồng" in page.content()
     shot(page, "pay-02-platform")
     page.get_by_role("button", name="Thanh toán", exact=True).click()  # no method chosen
-    assert page.get_by_role("alert").inner_text() == "Hãy chọn một phương thức thanh toán."
+    expect(page.get_by_role("alert")).to_have_text("Hãy chọn một phương thức thanh toán.")
     page.get_by_label(re.compile("Thẻ ATM nội địa")).check()
     page.get_by_role("button", name="Thanh toán", exact=True).click()
 

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from dossiers.models import Attachment, AttachmentKind, Dossier, FormDraft
 from prefill.circuit import CircuitBreaker
@@ -89,7 +90,7 @@ def test_prefilled_locked_reused_and_outages_in_three_procedures(
         {"full_name": "Trần Minh An", "sex": "male", "date_of_birth": "2026-11-10"},
     )
     continue_(page)
-    assert page.locator("[name='applicant-relationship'][value='mother']").is_checked()
+    expect(page.locator("[name='applicant-relationship'][value='mother']")).to_be_checked()
     continue_(page)
     name = page.locator("[name='mother-full_name']")
     assert name.input_value() == "Nguyễn Thị Lan"
@@ -158,7 +159,7 @@ def test_prefilled_locked_reused_and_outages_in_three_procedures(
         until="documents",
     )
     reuse = page.get_by_label(re.compile("kho dữ liệu|e-document store"))
-    assert reuse.first.is_checked()
+    expect(reuse.first).to_be_checked()
     shot(page, "issue4-05-residence-reuse-from-store")
     continue_(page)
     walk(page, {}, until="review")

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from dossiers.models import Dossier
 from dossiers.services import dossier_issue_result, dossier_receive, dossier_start_processing
@@ -56,14 +57,14 @@ def test_a_leader_revokes_and_the_qr_code_says_so(
     desk.get_by_label(re.compile("Mã hồ sơ có kết quả thay thế")).fill("KHONG-CO-MA")
     desk.get_by_label("Tôi xác nhận kết quả này không còn giá trị").check()
     desk.get_by_role("button", name="Thu hồi kết quả").click()
-    assert desk.locator(".error-summary").is_visible()
+    expect(desk.locator(".error-summary")).to_be_visible()
     assert desk.get_by_label("Lý do thu hồi kết quả").input_value() == REASON  # kept
     audit.check(desk, "result-revoke-error")
     shot(desk, "result-revoke-error-desktop")
     desk.get_by_label(re.compile("Mã hồ sơ có kết quả thay thế")).fill(new.code)
     desk.get_by_label("Tôi xác nhận kết quả này không còn giá trị").check()
     desk.get_by_role("button", name="Thu hồi kết quả").click()
-    assert desk.get_by_text("Kết quả này đã bị thu hồi").first.is_visible()
+    expect(desk.get_by_text("Kết quả này đã bị thu hồi").first).to_be_visible()
     audit.check(desk, "result-revoked-dossier")
     desk.context.close()
 
@@ -76,7 +77,7 @@ def test_a_leader_revokes_and_the_qr_code_says_so(
     mobile.check(phone, "verify-revoked")
     shot(phone, "verify-revoked-phone")
     phone.get_by_role("link", name="Xác thực kết quả thay thế").click()
-    assert phone.get_by_role("heading", level=1).inner_text() == "Chữ ký số hợp lệ"
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Chữ ký số hợp lệ")
     assert new.result_number in phone.content()
     mobile.check(phone, "verify-replacement")
     phone.context.close()
