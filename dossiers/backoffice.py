@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from portal.audit import audit_record
 from portal.downloads import document_download
+from portal.pagination import UncountedPage, uncounted_page
 from portal.replica import reads_may_lag
 
 from . import selectors, services
@@ -86,6 +87,7 @@ QUEUES = {
         [Status.RETURNED, Status.REFUSED, Status.STOPPED, Status.WITHDRAWN],
     ),
 }
+QUEUE_PAGE_SIZE = 50
 #: The queue's search looks for a part of a code or a name: longer text finds nothing more
 #: (and a LIKE pattern of 100,000 characters is refused by SQLite, a slow scan on PostgreSQL).
 QUERY_MAX_LENGTH = 100
@@ -141,6 +143,7 @@ def queue(request):
             queue_key, mine = _landing(selectors.officer_role_names(user=request.user), counts)
     procedure_code = request.GET.get("procedure", "")
     query = request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
+    finished = queue_key == "done" and not deadline
     dossiers = selectors.queue_for_officer(
         user=request.user,
         statuses=None if deadline else [int(s) for s in QUEUES[queue_key][1]],
@@ -149,16 +152,23 @@ def queue(request):
         assigned_to_me=mine,
         query=query,
         awaiting_approval=queue_key == "approval" and not deadline,
+        newest_first=finished,
+        agencies=agencies,
     )
     # The page's 50 ids first (the dossier table alone), then those rows with their columns:
     # sorting a whole queue of joined rows to keep 50 cost more than everything else.
-    paginator = Paginator(dossiers.values_list("pk", flat=True), 50)
-    tab = deadline or queue_key
-    if not (procedure_code or query or mine) and tab != "done":
-        # the tab's count, just counted, is the paginator's (the finished dossiers' kept count
-        # only labels its tab: it may be off by a few for a while, pages must not be)
-        paginator.count = counts[tab]
-    page = paginator.get_page(request.GET.get("page"))
+    ids = dossiers.values_list("pk", flat=True)
+    page: Page | UncountedPage
+    if finished:
+        # an agency's history: pages of the newest first, never counted (the tab's label is
+        # the kept count of dossiers.finished_counts; an old dossier is found by its code)
+        page = uncounted_page(ids, request.GET.get("page"), QUEUE_PAGE_SIZE)
+    else:
+        paginator = Paginator(ids, QUEUE_PAGE_SIZE)
+        if not (procedure_code or query or mine):
+            # the tab's count, just counted, is the paginator's
+            paginator.count = counts[deadline or queue_key]
+        page = paginator.get_page(request.GET.get("page"))
     detail = reverse("backoffice:detail", args=["CODE"])
     rows = [
         (row, detail.replace("CODE", quote(row.code, safe="")))

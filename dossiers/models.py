@@ -148,6 +148,13 @@ class Dossier(models.Model):
             models.Index(fields=["competent_agency", "status", "due_at"]),
             # the back-office's "processed this month" (selectors.workload)
             models.Index(fields=["competent_agency", "processed_at"]),
+            # the back-office's "Finished" tab, newest first: its page read from the index in
+            # that order, whatever the agency's history (the statuses: states.business.FINAL)
+            models.Index(
+                fields=["competent_agency", "-submitted_at", "-id"],
+                condition=models.Q(status__in=[3, 7, 8, 10], source_system=""),
+                name="dossier_finished_newest",
+            ),
             models.Index(fields=["applicant", "-submitted_at"]),
             models.Index(fields=["status", "routed_at"]),
             # a synchronised dossier belongs to the person of its identification number

@@ -825,3 +825,113 @@ def test_a_dossier_not_in_processing_has_no_approval(client, received, officer_h
     assert response["Location"] == reverse("backoffice:detail", args=[received.code])
     received.refresh_from_db()
     assert received.status == Status.RECEIVED
+
+
+def _pager_links(html: str) -> dict[str, str]:
+    """The queue's pager: rel ("prev", "next") -> the link's query string, unescaped."""
+    import html as html_module
+
+    nav = re.search(r'<nav aria-label="(?:Phân trang|Pages)">(.*?)</nav>', html, re.S)
+    if nav is None:
+        return {}
+    return {
+        rel: html_module.unescape(href)
+        for href, rel in re.findall(r'<a href="([^"]*)" rel="(prev|next)"', nav.group(1))
+    }
+
+
+def test_the_finished_tab_pages_the_newest_first_without_counting_them(
+    client, citizen_a, agency_hk, officer_hk, officer_login, monkeypatch
+):
+    """The finished dossiers are an agency's whole history: the tab shows the last submitted
+    first, a page at a time, and never counts them to number its pages (no "page N of M":
+    Previous, the page's number, Next); any page number is answered, none is a 500."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from dossiers import backoffice
+    from tests.factories import DossierFactory
+
+    monkeypatch.setattr(backoffice, "QUEUE_PAGE_SIZE", 2)
+    now = timezone.now()
+    finished = [
+        DossierFactory(
+            applicant=citizen_a,
+            competent_agency=agency_hk,
+            submitted_at=now - dt.timedelta(days=days),
+            **kind,
+        ).code
+        for days, kind in enumerate(
+            [
+                {"returned": True},
+                {"refused": True},
+                {"returned": True},
+                {"status": Status.WITHDRAWN},
+                {"returned": True},
+            ]
+        )
+    ]
+    DossierFactory(applicant=citizen_a, competent_agency=agency_hk)  # new: not finished
+    officer_login(client, officer_hk)
+    url = reverse("backoffice:queue") + "?queue=done"
+    client.get(url)  # the tab's label counted and kept (dossiers.finished_counts)
+
+    def codes(html: str) -> list[str]:
+        """The finished dossiers a page lists, in its order."""
+        return [code for _at, code in sorted((html.find(c), c) for c in finished if c in html)]
+
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get(url).content.decode()
+    counted = [
+        q["sql"] for q in captured if 'COUNT(*) AS "__count" FROM "dossiers_dossier"' in q["sql"]
+    ]
+    assert not counted, "the pages are not counted"
+    assert codes(first) == finished[:2]
+    assert "Trang 1" in first
+    assert _pager_links(first) == {"next": "?queue=done&page=2"}
+    last = client.get(url + "&page=3").content.decode()
+    assert codes(last) == finished[4:]
+    assert _pager_links(last) == {"prev": "?queue=done&page=2"}
+    beyond = client.get(url + "&page=99")
+    assert beyond.status_code == 200
+    assert "Không có hồ sơ nào ở trang này." in beyond.content.decode()
+    for nonsense in ("abc", "-3", "0", "9" * 30):
+        response = client.get(url + "&page=" + nonsense)
+        assert response.status_code == 200, nonsense
+    assert codes(client.get(url + "&page=x").content.decode()) == finished[:2]
+
+
+def test_the_queues_pages_keep_its_filters(
+    client, citizen_a, agency_hk, officer_hk, officer_login, monkeypatch
+):
+    """Page 2 of a search, a procedure or "mine" is page 2 of the same list (the pager's links
+    keep every parameter of the page), counted tabs and the finished one alike."""
+    from dossiers import backoffice
+    from tests.factories import DossierFactory
+
+    monkeypatch.setattr(backoffice, "QUEUE_PAGE_SIZE", 1)
+    for trait in ({}, {}, {"returned": True}, {"returned": True}):
+        DossierFactory(
+            applicant=citizen_a, competent_agency=agency_hk, subject_name="Trần Minh An", **trait
+        )
+    officer_login(client, officer_hk)
+    for queue in ("new", "done"):
+        html = client.get(
+            reverse("backoffice:queue"), {"queue": queue, "q": "Minh An", "page": "1"}
+        ).content.decode()
+        assert _pager_links(html) == {"next": f"?queue={queue}&q=Minh+An&page=2"}, queue
+
+
+def test_the_finished_tabs_index_is_the_finished_statuses():
+    """The partial index the finished tab is read from covers exactly the final statuses."""
+    from dossiers.models import Dossier
+    from dossiers.states.business import FINAL
+
+    (index,) = [i for i in Dossier._meta.indexes if i.name == "dossier_finished_newest"]
+    assert dict(index.condition.children) == {
+        "status__in": sorted(int(s) for s in FINAL),
+        "source_system": "",
+    }
