@@ -190,6 +190,8 @@ def queue(request):
             "procedures": procedures,
             "query": query,
             "mine": mine,
+            # the pager's links name the tab and "mine" even when the roles chose them
+            "mine_param": "1" if mine else None,
             "can_bulk_receive": queue_key == "new" and not deadline,
         },
     )

@@ -127,9 +127,11 @@ def dossiers_for_officer(
 ) -> QuerySet[Dossier]:
     """The dossiers of the officer's agencies (of `agency` only, if given and theirs).
 
-    `agencies`: the officer's (:func:`officer_agencies`), if the caller has read them already;
-    the query then names them instead of asking for them in a subquery, so PostgreSQL can read
-    one agency's dossiers in the order of an index (the finished tab's, newest first)."""
+    `agencies`: the officer's, as :func:`officer_agencies` read them for this request, and
+    nothing else (trusted: the scope is then the caller's); the query names them instead of
+    asking for them in a subquery, so PostgreSQL reads one agency's dossiers in the order of an
+    index (the finished tab's, newest first). An officer of several agencies still has their
+    dossiers sorted (an `IN` list does not keep an index's order across its values)."""
     if agencies is not None:
         scope: Any = [a.pk for a in agencies if agency is None or a.pk == agency.pk]
     else:

@@ -908,21 +908,46 @@ def test_the_queues_pages_keep_its_filters(
     client, citizen_a, agency_hk, officer_hk, officer_login, monkeypatch
 ):
     """Page 2 of a search, a procedure or "mine" is page 2 of the same list (the pager's links
-    keep every parameter of the page), counted tabs and the finished one alike."""
+    keep every parameter of the page and name the tab, also the one the roles chose), counted
+    tabs and the finished one alike; an empty page past the last links back to the first."""
     from dossiers import backoffice
     from tests.factories import DossierFactory
 
     monkeypatch.setattr(backoffice, "QUEUE_PAGE_SIZE", 1)
+    named = {"applicant": citizen_a, "competent_agency": agency_hk, "subject_name": "Trần Minh An"}
     for trait in ({}, {}, {"returned": True}, {"returned": True}):
-        DossierFactory(
-            applicant=citizen_a, competent_agency=agency_hk, subject_name="Trần Minh An", **trait
-        )
+        DossierFactory(**named, **trait)
+    other = DossierFactory(applicant=citizen_a, competent_agency=agency_hk, subject_name="Lê Hoa")
+    mine = [DossierFactory(**named, received=True, assigned_to=officer_hk) for _ in range(2)]
+    DossierFactory(**named, received=True)  # another officer's, or no one's
     officer_login(client, officer_hk)
+    queue_url = reverse("backoffice:queue")
     for queue in ("new", "done"):
-        html = client.get(
-            reverse("backoffice:queue"), {"queue": queue, "q": "Minh An", "page": "1"}
-        ).content.decode()
-        assert _pager_links(html) == {"next": f"?queue={queue}&q=Minh+An&page=2"}, queue
+        html = client.get(queue_url, {"queue": queue, "q": "Minh An", "page": "1"}).content
+        assert _pager_links(html.decode()) == {"next": f"?queue={queue}&q=Minh+An&page=2"}, queue
+        second = client.get(queue_url, {"queue": queue, "q": "Minh An", "page": "2"}).content
+        assert _pager_links(second.decode()) == {"prev": f"?queue={queue}&q=Minh+An&page=1"}
+        assert other.code not in second.decode()
+    html = client.get(queue_url, {"queue": "processing", "mine": "1"}).content.decode()
+    assert _pager_links(html) == {"next": "?queue=processing&mine=1&page=2"}
+    second = client.get(queue_url, {"queue": "processing", "mine": "1", "page": "2"})
+    assert sum(d.code in second.content.decode() for d in mine) == 1
+    landing = client.get(queue_url).content.decode()  # the roles choose the tab: named
+    assert _pager_links(landing)["next"].startswith("?queue=")
+    empty = client.get(queue_url, {"queue": "done", "page": "40"}).content.decode()
+    assert '<a href="?queue=done">Về trang đầu</a>' in empty
+
+
+def test_another_agencys_officer_sees_none_of_its_finished_dossiers(
+    client, citizen_a, agency_hk, officer_bd, officer_login
+):
+    from tests.factories import DossierFactory
+
+    finished = DossierFactory(applicant=citizen_a, competent_agency=agency_hk, returned=True)
+    officer_login(client, officer_bd)
+    response = client.get(reverse("backoffice:queue"), {"queue": "done"})
+    assert response.status_code == 200
+    assert finished.code not in response.content.decode()
 
 
 def test_the_finished_tabs_index_is_the_finished_statuses():

@@ -441,7 +441,10 @@ def test_citizen_dossier_pages_and_back_office_queue(
     audit.check(page, "my-dossiers")  # with a draft above the dossiers
     page.locator("li.draft").get_by_role("link", name=re.compile("^(Xóa|Delete)")).click()
     audit.check(page, "draft-delete", focus=True)
-    page.get_by_role("button", name=re.compile("Có, xóa bản nháp|Yes, delete the draft")).click()
+    with page.expect_navigation():  # back on My dossiers, the draft gone
+        page.get_by_role(
+            "button", name=re.compile("Có, xóa bản nháp|Yes, delete the draft")
+        ).click()
     expect(page.locator("li.draft")).to_have_count(0)
     audit.check(page, "my-dossiers-draft-deleted")
     draft.refresh_from_db()

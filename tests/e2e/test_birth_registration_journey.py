@@ -163,23 +163,26 @@ def test_citizen_submits_officer_returns_result_citizen_rates_public_tracks(
     officer.get_by_role("link", name=code).click()
     shot(officer, "07-backoffice-detail")
     for action in ("Tiếp nhận hồ sơ|Receive the dossier", "Bắt đầu xử lý|Start processing"):
-        officer.get_by_role("button", name=re.compile(action)).click()
+        with officer.expect_navigation():  # the dossier's page again, with the notice
+            officer.get_by_role("button", name=re.compile(action)).click()
         expect(officer.locator(".notice-success")).to_be_visible()
     # Approval: the result's preview, then the explicit confirmation.
     officer.get_by_role(
         "link", name=re.compile("Kiểm tra kết quả và phê duyệt|Check the result and approve")
     ).click()
     officer.get_by_label(re.compile("Tôi đã kiểm tra kết quả|I have checked this result")).check()
-    officer.get_by_role(
-        "button", name=re.compile("Phê duyệt và cấp kết quả|Approve and issue")
-    ).click()
+    with officer.expect_navigation():
+        officer.get_by_role(
+            "button", name=re.compile("Phê duyệt và cấp kết quả|Approve and issue")
+        ).click()
     expect(officer.locator(".notice-success")).to_be_visible()
     # Return the result: online, as she asked (the method is chosen when handing it over).
     officer.locator("summary", has_text=re.compile("Trả kết quả|Return the result")).click()
     officer.get_by_label(re.compile("Trực tuyến|Online")).check()
-    officer.locator("details[open]").get_by_role(
-        "button", name=re.compile("Xác nhận|Confirm")
-    ).click()
+    with officer.expect_navigation():
+        officer.locator("details[open]").get_by_role(
+            "button", name=re.compile("Xác nhận|Confirm")
+        ).click()
     expect(officer.locator(".notice-success")).to_be_visible()
     dossier.refresh_from_db()
     assert dossier.status == 10

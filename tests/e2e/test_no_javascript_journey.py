@@ -45,9 +45,10 @@ def portal(
 
 
 def press(page, name: str) -> None:
-    """Press a form's button and let the page the server answers finish loading."""
-    page.get_by_role("button", name=re.compile(name)).click()
-    page.wait_for_load_state("load")
+    """Press a form's button and wait for the page the server answers (each press is a
+    request: without JavaScript every answer is a new page), loaded."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(name)).click()
 
 
 def continue_(page) -> None:
