@@ -10,7 +10,7 @@ whatever happens in between), on the primary, and counted up when a dossier of t
 finishes (on the commit of its transition, :func:`note_finished`). A dossier that finishes
 while its agency is being counted may be missed until the next window: the tab's number may
 be off by a few for at most :data:`SECONDS`, so it only labels the tab; the tab's pages are
-counted from the table (dossiers.backoffice.queue).
+never counted (dossiers.backoffice.queue, portal.pagination).
 """
 
 from __future__ import annotations

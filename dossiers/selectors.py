@@ -429,7 +429,7 @@ def queue_procedures(*, user: User, agencies: list[Agency] | None = None) -> lis
     ):
         procedures = cache.get(key)
         if procedures is None:
-            dossiers = dossiers_for_officer(user=user)
+            dossiers = dossiers_for_officer(user=user, agencies=agencies)
             if statuses is not None:
                 dossiers = dossiers.filter(status__in=statuses)
             procedures = list(
